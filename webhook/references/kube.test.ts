@@ -1,0 +1,300 @@
+// KubeResolver against a local HTTPS kube-apiserver stand-in, always through a kubeconfig file and
+// the real @kubernetes/client-node (no stubbed client).
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CNP_GROUP, CNP_VERSION, connectionRefusedKubeconfig, startKubeApiServer, type KubeApiServer } from "../../test/kube-api-server.js";
+import { KubeResolver, loadKubeConfig } from "./kube.js";
+
+const CNP = `${CNP_GROUP}/${CNP_VERSION}`;
+const PLANTED = "s3cr3t-VALUE-4b1d9e7c"; // must never come out of the resolver
+const never = () => new AbortController().signal;
+
+let server: KubeApiServer;
+let dir: string;
+let resolver: KubeResolver;
+
+function resolverFor(kubeconfig: string): KubeResolver {
+  const loaded = loadKubeConfig({ kubeconfig, env: {} });
+  assert.ok(loaded);
+  return new KubeResolver(loaded);
+}
+
+before(async () => {
+  server = await startKubeApiServer();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-resolver-"));
+  resolver = resolverFor(server.writeKubeconfig(dir));
+  server.put({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "backup-creds", namespace: "app" },
+    type: "Opaque",
+    data: { ACCESS_KEY_ID: Buffer.from(PLANTED).toString("base64") },
+    stringData: { ACCESS_SECRET_KEY: PLANTED },
+  });
+  server.put({ apiVersion: "v1", kind: "Secret", metadata: { name: "other-ns-only", namespace: "elsewhere" }, data: { k: "dg==" } });
+  server.put({ apiVersion: CNP, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, spec: { instances: 3 } });
+  server.put({ apiVersion: CNP, kind: "Backup", metadata: { name: "nightly-1", namespace: "app" }, spec: { cluster: { name: "pg" } } });
+});
+
+after(async () => {
+  resolver.close();
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("KubeResolver lookups", () => {
+  it("present Secret → only its key names, never a value", async () => {
+    const before = server.requests.length;
+    const result = await resolver.secret("app", "backup-creds", never());
+    assert.deepEqual(result, { state: "present", object: { name: "backup-creds", keys: ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"] } });
+    const json = JSON.stringify(result);
+    assert.ok(!json.includes(PLANTED) && !json.includes(Buffer.from(PLANTED).toString("base64")));
+    // One GET of that one object: no list, no watch.
+    assert.deepEqual(server.requests.slice(before), [{ method: "GET", path: "/api/v1/namespaces/app/secrets/backup-creds" }]);
+  });
+
+  it("absent Secret → absent", async () => {
+    assert.deepEqual(await resolver.secret("app", "nope", never()), { state: "absent" });
+  });
+
+  it("a Secret in another namespace does not satisfy the lookup", async () => {
+    assert.deepEqual(await resolver.secret("app", "other-ns-only", never()), { state: "absent" });
+    assert.equal((await resolver.secret("elsewhere", "other-ns-only", never())).state, "present");
+  });
+
+  it("Cluster and Backup: present with the object, absent when missing", async () => {
+    const cluster = await resolver.cluster("app", "pg", never());
+    assert.equal(cluster.state, "present");
+    assert.equal(cluster.state === "present" && cluster.object.spec?.instances, 3);
+    assert.deepEqual(await resolver.cluster("app", "missing", never()), { state: "absent" });
+    assert.deepEqual(await resolver.cluster("elsewhere", "pg", never()), { state: "absent" });
+
+    const backup = await resolver.backup("app", "nightly-1", never());
+    assert.equal(backup.state === "present" && backup.object.spec?.cluster?.name, "pg");
+    assert.deepEqual(await resolver.backup("app", "nightly-2", never()), { state: "absent" });
+    const paths = server.requests.map((r) => r.path);
+    assert.ok(paths.includes(`/apis/${CNP}/namespaces/app/clusters/pg`) && paths.includes(`/apis/${CNP}/namespaces/app/backups/nightly-1`));
+  });
+
+  it("an object removed from the server is absent again", async () => {
+    server.put({ apiVersion: CNP, kind: "Backup", metadata: { name: "short-lived", namespace: "app" }, spec: { cluster: { name: "pg" } } });
+    assert.equal((await resolver.backup("app", "short-lived", never())).state, "present");
+    assert.ok(server.remove("Backup", "app", "short-lived"));
+    assert.deepEqual(await resolver.backup("app", "short-lived", never()), { state: "absent" });
+  });
+
+  it("403 → unknown, with the apiserver's forbidden message", async () => {
+    server.fault = "forbidden";
+    try {
+      const result = await resolver.secret("app", "backup-creds", never());
+      assert.equal(result.state, "unknown");
+      assert.match(result.state === "unknown" ? result.why : "", /^forbidden: secrets "backup-creds" is forbidden: User .* cannot get resource "secrets"/);
+      assert.ok(!JSON.stringify(result).includes(PLANTED));
+      const cluster = await resolver.cluster("app", "pg", never());
+      assert.match(cluster.state === "unknown" ? cluster.why : "", /^forbidden: clusters\.postgresql\.k8s\.enterprisedb\.io "pg" is forbidden/);
+    } finally {
+      server.fault = "none";
+    }
+  });
+
+  it("500 → unknown '<code> <reason>'", async () => {
+    server.faultFor(`/apis/${CNP}/`, "error");
+    try {
+      assert.deepEqual(await resolver.backup("app", "nightly-1", never()), { state: "unknown", why: "500 InternalError" });
+      // The prefix fault leaves Secrets alone.
+      assert.equal((await resolver.secret("app", "backup-creds", never())).state, "present");
+    } finally {
+      server.faultFor(`/apis/${CNP}/`, undefined);
+    }
+  });
+
+  it("CNP group not served (CRDs missing) → unknown, not absent", async () => {
+    server.crdsInstalled = false;
+    try {
+      const result = await resolver.cluster("app", "pg", never());
+      assert.equal(result.state, "unknown");
+      assert.match(result.state === "unknown" ? result.why : "", /not served/);
+    } finally {
+      server.crdsInstalled = true;
+    }
+  });
+
+  it("wrong bearer token → unknown (unauthorized)", async () => {
+    const bad = resolverFor(server.writeKubeconfig(dir, { token: "wrong", file: "kubeconfig-badtoken" }));
+    const result = await bad.secret("app", "backup-creds", never());
+    assert.deepEqual(result, { state: "unknown", why: "unauthorized: the API server rejected the credentials" });
+    bad.close();
+  });
+
+  it("connection refused → unknown 'cannot connect'", async () => {
+    const refused = resolverFor(await connectionRefusedKubeconfig(dir));
+    const result = await refused.cluster("app", "pg", never());
+    assert.equal(result.state, "unknown");
+    assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*ECONNREFUSED/);
+    refused.close();
+  });
+
+  it("untrusted server certificate → unknown 'cannot connect'", async () => {
+    const other = await startKubeApiServer();
+    const wrongCa = resolverFor(server.writeKubeconfig(dir, { caPem: other.caPem, file: "kubeconfig-wrongca" }));
+    await other.close();
+    const result = await wrongCa.secret("app", "backup-creds", never());
+    assert.equal(result.state, "unknown");
+    assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*(certificate|signature)/i);
+    wrongCa.close();
+  });
+
+  it("hanging server + abort after 200 ms → unknown 'timed out' at once, and the socket is closed", async () => {
+    server.fault = "hang";
+    try {
+      const controller = new AbortController();
+      const closed = server.waitForHangClosed(2000);
+      const started = performance.now();
+      setTimeout(() => controller.abort(new Error("deadline")), 200);
+      const result = await resolver.secret("app", "backup-creds", controller.signal);
+      const elapsed = performance.now() - started;
+      assert.deepEqual(result, { state: "unknown", why: "timed out" });
+      assert.ok(elapsed >= 190 && elapsed < 300, `resolved after ${elapsed.toFixed(0)} ms`);
+      assert.equal(await closed, true, "the server saw the client close the hanging request");
+      assert.equal(server.hanging, 0);
+    } finally {
+      server.fault = "none";
+    }
+  });
+
+  it("one signal shared by many concurrent lookups: one abort cancels them all, no listener warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    server.fault = "hang";
+    try {
+      const controller = new AbortController();
+      const closedBefore = server.hangsClosedByClient;
+      const pending = Array.from({ length: 15 }, (_, i) => resolver.secret("app", `s${i}`, controller.signal));
+      while (server.hanging < 15) await new Promise((r) => setTimeout(r, 5));
+      controller.abort();
+      const results = await Promise.all(pending);
+      assert.ok(results.every((r) => r.state === "unknown" && r.why === "timed out"));
+      for (let i = 0; i < 100 && server.hanging > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(server.hanging, 0);
+      assert.equal(server.hangsClosedByClient - closedBefore, 15);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      assert.deepEqual(warnings, []);
+    } finally {
+      server.fault = "none";
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("an already aborted signal → unknown without any request", async () => {
+    const before = server.requests.length;
+    assert.deepEqual(await resolver.cluster("app", "pg", AbortSignal.abort()), { state: "unknown", why: "timed out" });
+    assert.equal(server.requests.length, before);
+  });
+
+  it("a slow answer inside the deadline is still an answer", async () => {
+    server.fault = "slow";
+    server.slowMs = 150;
+    try {
+      assert.equal((await resolver.cluster("app", "pg", AbortSignal.timeout(2000))).state, "present");
+    } finally {
+      server.fault = "none";
+    }
+  });
+
+  it("repeated lookups reuse one kept-alive connection", async () => {
+    const fresh = await startKubeApiServer();
+    fresh.put({ apiVersion: CNP, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, spec: { instances: 1 } });
+    const r = resolverFor(fresh.writeKubeconfig(dir, { file: "kubeconfig-keepalive" }));
+    try {
+      const time = async () => {
+        const started = performance.now();
+        assert.equal((await r.cluster("app", "pg", never())).state, "present");
+        return performance.now() - started;
+      };
+      const cold = await time(); // includes the TCP + TLS handshake
+      const warm: number[] = [];
+      for (let i = 0; i < 50; i++) warm.push(await time());
+      assert.equal(fresh.connections, 1);
+      const median = warm.sort((a, b) => a - b)[warm.length >> 1]!;
+      console.log(`# lookup latency against the local server: first ${cold.toFixed(2)} ms, then median ${median.toFixed(2)} ms over ${warm.length} on 1 connection`);
+    } finally {
+      r.close();
+      await fresh.close();
+    }
+  });
+});
+
+describe("loadKubeConfig", () => {
+  let empty: string;
+  before(() => {
+    // A HOME with a ~/.kube/config that must be ignored, and no service-account files.
+    empty = fs.mkdtempSync(path.join(os.tmpdir(), "kube-load-"));
+    fs.mkdirSync(path.join(empty, ".kube"));
+    fs.copyFileSync(server.writeKubeconfig(dir, { file: "kubeconfig-home" }), path.join(empty, ".kube", "config"));
+  });
+  after(() => fs.rmSync(empty, { recursive: true, force: true }));
+
+  it("--kubeconfig FILE → that file's cluster", () => {
+    const file = server.writeKubeconfig(dir, { file: "kubeconfig-explicit" });
+    const loaded = loadKubeConfig({ kubeconfig: file, env: { KUBECONFIG: "/nonexistent" } });
+    assert.equal(loaded?.config.getCurrentCluster()?.server, server.url);
+    assert.match(loaded?.source ?? "", new RegExp(`kubeconfig-explicit`));
+  });
+
+  it("a missing file → an Error naming the file", () => {
+    const file = path.join(dir, "no-such-kubeconfig");
+    assert.throws(() => loadKubeConfig({ kubeconfig: file, env: {} }), (err: Error) => err.message.includes(file));
+  });
+
+  it("an invalid file → an Error naming the file, without quoting its contents", () => {
+    const file = path.join(dir, "kubeconfig-broken");
+    fs.writeFileSync(file, `users:\n- name: x\n  user: {token: ${PLANTED}\n  : ][`);
+    assert.throws(
+      () => loadKubeConfig({ kubeconfig: file, env: {} }),
+      (err: Error) => err.message.includes(file) && !err.message.includes(PLANTED),
+    );
+    const noContext = path.join(dir, "kubeconfig-nocontext");
+    fs.writeFileSync(noContext, "apiVersion: v1\nkind: Config\nclusters: []\n");
+    assert.throws(() => loadKubeConfig({ kubeconfig: noContext, env: {} }), (err: Error) => err.message.includes(noContext));
+  });
+
+  it("nothing configured → undefined (no ~/.kube/config fallback)", () => {
+    assert.equal(loadKubeConfig({ env: { HOME: empty }, root: empty }), undefined);
+    // Half an in-cluster setup is still nothing.
+    assert.equal(loadKubeConfig({ env: { HOME: empty, KUBERNETES_SERVICE_HOST: "127.0.0.1" }, root: empty }), undefined);
+  });
+
+  it("an explicitly set KUBECONFIG is honoured", async () => {
+    const file = server.writeKubeconfig(dir, { file: "kubeconfig-env" });
+    const loaded = loadKubeConfig({ env: { KUBECONFIG: file }, root: empty });
+    assert.ok(loaded);
+    assert.match(loaded.source, /^KUBECONFIG /);
+    const r = new KubeResolver(loaded);
+    assert.equal((await r.cluster("app", "pg", never())).state, "present");
+    r.close();
+  });
+
+  it("in-cluster: service-account token + KUBERNETES_SERVICE_HOST → a working client", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "kube-sa-"));
+    try {
+      const sa = path.join(root, "var/run/secrets/kubernetes.io/serviceaccount");
+      fs.mkdirSync(sa, { recursive: true });
+      fs.writeFileSync(path.join(sa, "token"), server.token);
+      fs.writeFileSync(path.join(sa, "ca.crt"), server.caPem);
+      fs.writeFileSync(path.join(sa, "namespace"), "cnp-system");
+      assert.equal(loadKubeConfig({ env: { KUBERNETES_SERVICE_HOST: "127.0.0.1" }, root: path.join(root, "none") }), undefined);
+      const loaded = loadKubeConfig({ env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(server.port) }, root });
+      assert.ok(loaded);
+      assert.match(loaded.source, /^in-cluster service account/);
+      const r = new KubeResolver(loaded);
+      assert.equal((await r.secret("app", "backup-creds", never())).state, "present");
+      r.close();
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,210 @@
+// The live answer to "does Secret/Cluster/Backup X exist?": single GETs against the Kubernetes API
+// through @kubernetes/client-node 1.x. Every failure becomes `unknown` with a short reason; a Secret
+// is reduced to its key names before anything else sees it.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import path from "node:path";
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  wrapHttpLibrary,
+  type ConfigurationOptions,
+  type RequestContext,
+} from "@kubernetes/client-node";
+import type { Backup, Cluster } from "../../generated/types/index.js";
+import { absent, present, unknown, type Lookup, type ReferenceResolver, type SecretKeys } from "./resolver.js";
+
+const GROUP = "postgresql.k8s.enterprisedb.io";
+const VERSION = "v1alpha1";
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+export interface LoadedKubeConfig {
+  config: KubeConfig;
+  /** Where the credentials came from: "kubeconfig /path", "KUBECONFIG /path", "in-cluster service account". */
+  source: string;
+}
+
+/**
+ * Finds cluster credentials, in this order: `--kubeconfig FILE`, an explicitly set `KUBECONFIG`,
+ * the pod's service account. Never ~/.kube/config: a webhook started by hand must not quietly act
+ * with an admin's credentials. `undefined` means "no cluster". A named file that cannot be used
+ * throws an Error naming it. `root` relocates the service-account files (tests).
+ */
+export function loadKubeConfig(opts: { kubeconfig?: string; env?: NodeJS.ProcessEnv; root?: string } = {}): LoadedKubeConfig | undefined {
+  const env = opts.env ?? process.env;
+  if (opts.kubeconfig) return fromFiles([opts.kubeconfig], "kubeconfig");
+  const listed = (env["KUBECONFIG"] ?? "").split(path.delimiter).filter(Boolean);
+  if (listed.length > 0) return fromFiles(listed, "KUBECONFIG");
+
+  const host = env["KUBERNETES_SERVICE_HOST"];
+  const root = opts.root ?? "";
+  if (!host || !fs.existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) return undefined;
+  const config = new KubeConfig();
+  // The token is re-read per request (it rotates); the CA is the cluster's own.
+  config.loadFromCluster(root);
+  // loadFromCluster reads process.env itself; build the URL from the env we were given, HTTPS only.
+  const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${env["KUBERNETES_SERVICE_PORT"] || "443"}`;
+  config.clusters = config.clusters.map((c) => ({ ...c, server }));
+  return { config, source: "in-cluster service account" };
+}
+
+function fromFiles(files: readonly string[], origin: string): LoadedKubeConfig {
+  const config = new KubeConfig();
+  files.forEach((file, i) => {
+    const kc = i === 0 ? config : new KubeConfig();
+    try {
+      kc.loadFromFile(file);
+    } catch (err) {
+      throw new Error(`cannot load kubeconfig ${file}: ${describeLoadError(err)}`);
+    }
+    if (kc !== config) config.mergeConfig(kc, true); // like kubectl: the first file's context wins
+  });
+  if (!config.getCurrentCluster()?.server) {
+    const context = config.getCurrentContext();
+    throw new Error(`kubeconfig ${files.join(path.delimiter)}: ${context ? `context "${context}" names no known cluster` : "no current-context"}`);
+  }
+  return { config, source: `${origin} ${files.join(path.delimiter)}` };
+}
+
+/** Load errors without file contents: a YAML error would otherwise quote the (credential-bearing) lines. */
+function describeLoadError(err: unknown): string {
+  const e = err as { code?: string; name?: string; reason?: string; mark?: { line?: number } } | undefined;
+  if (e?.code === "ENOENT") return "no such file";
+  if (e?.code === "EACCES") return "permission denied";
+  if (e?.code === "EISDIR") return "is a directory";
+  if (e?.name === "YAMLException") return `invalid YAML${e.mark?.line !== undefined ? ` at line ${e.mark.line + 1}` : ""}: ${e.reason ?? "parse error"}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Reads Secrets (get only, key names kept), Clusters and Backups from the live API. */
+export class KubeResolver implements ReferenceResolver {
+  readonly source: string;
+  private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+  private readonly fetchLibrary = new IsomorphicFetchHttpLibrary();
+  private keepAlive: { fingerprint: string; agent: http.Agent } | undefined;
+
+  constructor(opts: { config: KubeConfig; source?: string }) {
+    this.core = opts.config.makeApiClient(CoreV1Api);
+    this.custom = opts.config.makeApiClient(CustomObjectsApi);
+    const server = opts.config.getCurrentCluster()?.server;
+    this.source = `the Kubernetes API at ${server}${opts.source ? ` (${opts.source})` : ""}`;
+  }
+
+  secret(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<SecretKeys>> {
+    return this.lookup("secrets", signal, async (options) => {
+      const secret = await this.core.readNamespacedSecret({ namespace, name }, options);
+      // Only key names survive this line; the values go out of scope with `secret`.
+      const keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
+      return { name: secret.metadata?.name ?? name, keys: [...keys].sort() };
+    });
+  }
+
+  cluster(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Cluster>> {
+    return this.lookup("clusters", signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "clusters", name }, options) as Promise<Cluster>);
+  }
+
+  backup(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Backup>> {
+    return this.lookup("backups", signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "backups", name }, options) as Promise<Backup>);
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.keepAlive?.agent.destroy();
+    this.keepAlive = undefined;
+  }
+
+  /** Runs one GET; never throws; settles as soon as `signal` aborts, and the abort cancels the request itself. */
+  private async lookup<T>(resource: string, signal: AbortSignal, call: (options: ConfigurationOptions) => Promise<T>): Promise<Lookup<T>> {
+    if (signal.aborted) return unknown("timed out");
+    // Listeners go on a dependent signal, not on the caller's: one admission shares its signal
+    // across all its lookups, and a dozen listeners on it would trip Node's MaxListeners warning.
+    const local = AbortSignal.any([signal]);
+    const aborted = new Promise<Lookup<T>>((resolve) => local.addEventListener("abort", () => resolve(unknown("timed out")), { once: true }));
+    const answer = call({ httpApi: this.httpFor(local) }).then(
+      (object) => (typeof object === "object" && object !== null ? present(object) : unknown("unreadable response from the API server")),
+      (err: unknown) => (local.aborted ? unknown("timed out") : classify(resource, err)),
+    );
+    // The race also covers time spent before the request exists (e.g. an exec credential plugin).
+    return Promise.race([answer, aborted]);
+  }
+
+  /**
+   * The generated client sends through `httpApi`, after authentication has filled the
+   * RequestContext. Here the context gets this lookup's AbortSignal (node-fetch destroys the socket
+   * on abort) and a long-lived keep-alive agent: the library builds a fresh Agent for every request,
+   * which would mean a new TCP+TLS handshake per lookup.
+   */
+  private httpFor(signal: AbortSignal) {
+    return wrapHttpLibrary({
+      send: (ctx: RequestContext) => {
+        ctx.setSignal(signal);
+        this.reuseConnections(ctx);
+        return this.fetchLibrary.send(ctx).toPromise();
+      },
+    });
+  }
+
+  private reuseConnections(ctx: RequestContext): void {
+    const fresh = ctx.getAgent();
+    // Proxy agents (proxy-url in the kubeconfig) are left as they are.
+    if (!fresh || (fresh.constructor !== https.Agent && fresh.constructor !== http.Agent)) return;
+    const options = (fresh as https.Agent).options;
+    // Same TLS material → same agent. The library re-reads CA/cert files per request, so a rotated
+    // file gives a new fingerprint and new connections (the old agent's idle sockets just expire).
+    const fingerprint = createHash("sha256")
+      .update(JSON.stringify([fresh.constructor.name, options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername]))
+      .digest("hex");
+    if (this.keepAlive?.fingerprint !== fingerprint) {
+      const Agent = fresh.constructor as typeof https.Agent;
+      this.keepAlive = { fingerprint, agent: new Agent({ ...options, keepAlive: true }) };
+    }
+    ctx.setAgent(this.keepAlive.agent);
+  }
+}
+
+/** Turns a failed GET into absent/unknown. Never quotes a response body: for a Secret it could hold values. */
+function classify(resource: string, err: unknown): Lookup<never> {
+  if (err instanceof ApiException) {
+    const code = err.code;
+    const status = parseStatus(err.body);
+    const reason = status?.reason ?? http.STATUS_CODES[code] ?? "error";
+    // A real NotFound Status means the object is missing; a bare 404 means the path itself is not
+    // served (CRD or version not installed), which says nothing about the object.
+    if (code === 404) return status?.reason === "NotFound" ? absent : unknown(`404: ${resource}.${resource === "secrets" ? "v1" : `${VERSION}.${GROUP}`} not served by the API server`);
+    if (code === 401) return unknown("unauthorized: the API server rejected the credentials");
+    if (code === 403) return unknown(`forbidden: ${status?.message ?? `cannot get ${resource}`}`);
+    return unknown(`${code} ${reason}`);
+  }
+  const e = err as { name?: string; type?: string; code?: string; message?: string } | undefined;
+  if (e?.name === "AbortError") return unknown("timed out");
+  // node-fetch's FetchError for socket-level failures: refused, DNS, TLS verification, reset.
+  if (e?.name === "FetchError" && e.type === "system") {
+    return unknown(`cannot connect: ${(e.message ?? String(e.code)).replace(/^request to \S+ failed, reason: /, "")}`);
+  }
+  // A 200 whose body does not parse: JSON.parse's message quotes the body, so it is not repeated.
+  if (err instanceof SyntaxError) return unknown("unreadable response from the API server");
+  return unknown(`request failed: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+interface Status {
+  kind?: string;
+  reason?: string;
+  message?: string;
+}
+
+function parseStatus(body: unknown): Status | undefined {
+  try {
+    const parsed: unknown = typeof body === "string" ? JSON.parse(body) : body;
+    const s = parsed as Status | null;
+    return s && typeof s === "object" && s.kind === "Status" ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}

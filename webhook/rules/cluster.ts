@@ -1,0 +1,207 @@
+// Cluster: defaults and rules (SPEC §6.1, §6.2).
+import { validateCluster } from "../../generated/validators/index.js";
+import type { Cluster } from "../../generated/types/index.js";
+import { FieldPath, forbidden, invalid, required } from "../admission/field.js";
+import type { AdmissionContext, KindAdmission, Rule } from "../admission/kind.js";
+import { deny, warn, type Finding } from "../admission/rule.js";
+import { isRecord, sameJSON } from "../admission/values.js";
+import { parseImage, parseQuantity, postgresMajor } from "./formats.js";
+import {
+  checkCredentialSecrets,
+  checkCredentialSelectors,
+  checkDestinationPath,
+  checkEndpointURL,
+  credentialSelectors,
+  OBJECT_STORE_PATH,
+} from "./objectstore.js";
+import { checkRecoverySource, recoveryBackupName, recoverySecretNames } from "./recovery.js";
+
+const spec = FieldPath.root("spec");
+
+// ---- defaults -------------------------------------------------------------------------------
+
+/** Defaults that depend on flags or other fields; the schema's constant defaults follow them. */
+export function deriveClusterDefaults(cluster: Cluster, options: { defaultImage: string }): void {
+  const s = cluster.spec as unknown;
+  if (!isRecord(s)) return;
+  if (s.imageName === undefined || s.imageName === "") s.imageName = options.defaultImage;
+
+  if (s.bootstrap === undefined) s.bootstrap = {};
+  if (isRecord(s.bootstrap)) {
+    if (s.bootstrap.initdb === undefined && s.bootstrap.fullRecovery === undefined) s.bootstrap.initdb = {};
+    const initdb = s.bootstrap.initdb;
+    // An empty string means "not set" here, as in the operator: the schema default fills it.
+    if (isRecord(initdb) && initdb.database === "") delete initdb.database;
+  }
+
+  const store = isRecord(s.backup) ? s.backup.barmanObjectStore : undefined;
+  if (isRecord(store)) {
+    if (typeof store.endpointURL === "string" && store.endpointURL !== "" && !/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(store.endpointURL)) {
+      store.endpointURL = `https://${store.endpointURL}`;
+    }
+    const creds = store.s3Credentials;
+    if (isRecord(creds) && creds.secretAccessKey === undefined && isRecord(creds.accessKeyId) && typeof creds.accessKeyId.name === "string") {
+      creds.secretAccessKey = { name: creds.accessKeyId.name };
+    }
+  }
+}
+
+/** The initdb owner defaults to the database, itself defaulted by the schema. */
+export function finishClusterDefaults(cluster: Cluster): void {
+  const initdb = (cluster.spec as unknown as { bootstrap?: { initdb?: unknown } } | undefined)?.bootstrap?.initdb;
+  if (isRecord(initdb) && (initdb.owner === undefined || initdb.owner === "") && typeof initdb.database === "string") {
+    initdb.owner = initdb.database;
+  }
+}
+
+// ---- rules ----------------------------------------------------------------------------------
+
+/** The size a claim will request: storage.size, or the PVC template's request. */
+function requestedStorage(cluster: Cluster | undefined): { path: FieldPath; value: string; bytes: number | undefined } | undefined {
+  const storage = cluster?.spec?.storage;
+  if (typeof storage?.size === "string" && storage.size !== "") {
+    return { path: spec.child("storage", "size"), value: storage.size, bytes: parseQuantity(storage.size) };
+  }
+  const resources = storage?.pvcTemplate?.resources;
+  const request = isRecord(resources) && isRecord(resources.requests) ? resources.requests.storage : undefined;
+  if (typeof request === "string" || typeof request === "number") {
+    const value = String(request);
+    return { path: spec.child("storage", "pvcTemplate", "resources", "requests", "storage"), value, bytes: parseQuantity(value) };
+  }
+  return undefined;
+}
+
+const storageRule: Rule<Cluster> = {
+  name: "cluster/storage",
+  check: ({ object, oldObject, operation }) => {
+    const requested = requestedStorage(object);
+    if (!requested) {
+      return [deny(required(spec.child("storage", "size"), "a quantity such as 1Gi, unless storage.pvcTemplate.resources.requests.storage is set"))];
+    }
+    if (requested.bytes === undefined) {
+      return [deny(invalid(requested.path, requested.value, "must be a Kubernetes quantity, e.g. 1Gi, 500M or 1e3"))];
+    }
+    if (!(requested.bytes > 0)) return [deny(invalid(requested.path, requested.value, "must be greater than zero"))];
+    const before = operation === "UPDATE" ? requestedStorage(oldObject) : undefined;
+    if (before?.bytes !== undefined && requested.bytes < before.bytes) {
+      return [deny(forbidden(requested.path, `storage may not shrink (from ${before.value} to ${requested.value})`))];
+    }
+    return [];
+  },
+};
+
+const bootstrapRule: Rule<Cluster> = {
+  name: "cluster/bootstrap",
+  check: ({ object }) => {
+    const b = object.spec?.bootstrap;
+    if (b?.initdb && b.fullRecovery) {
+      return [deny(forbidden(spec.child("bootstrap"), "only one bootstrap method may be set: initdb or fullRecovery"))];
+    }
+    return [];
+  },
+};
+
+const imageRule: Rule<Cluster> = {
+  name: "cluster/image",
+  check: ({ object, oldObject, operation }) => {
+    const image = object.spec?.imageName;
+    if (typeof image !== "string" || image === "") return [];
+    const path = spec.child("imageName");
+    const { tag } = parseImage(image);
+    if (tag === undefined || tag === "") {
+      return [deny(invalid(path, image, "a tag is required, starting with the PostgreSQL major version (e.g. :13)"))];
+    }
+    if (tag === "latest") return [deny(invalid(path, image, "the tag 'latest' does not say which PostgreSQL major version runs; use e.g. :13"))];
+    const major = postgresMajor(tag);
+    if (!major) return [deny(invalid(path, image, "the tag must start with a PostgreSQL major version (e.g. 13 or 13.2)"))];
+    if (operation === "UPDATE") {
+      const oldTag = parseImage(oldObject?.spec?.imageName ?? "").tag;
+      const oldMajor = oldTag ? postgresMajor(oldTag) : undefined;
+      if (oldMajor && oldMajor !== major) {
+        return [deny(forbidden(path, `changing the PostgreSQL major version (${oldMajor} to ${major}) is not supported`))];
+      }
+    }
+    return [];
+  },
+};
+
+/** postgresql.conf parameters the operator owns: setting them breaks replication, archiving or the Pod layout. */
+const MANAGED_PARAMETERS = new Set([
+  "archive_mode", "archive_command", "archive_timeout", "cluster_name", "full_page_writes", "hot_standby",
+  "listen_addresses", "port", "primary_conninfo", "primary_slot_name", "restore_command", "recovery_end_command",
+  "promote_trigger_file", "synchronous_standby_names", "wal_level", "wal_log_hints",
+  "config_file", "data_directory", "hba_file", "ident_file", "external_pid_file",
+  "log_destination", "log_directory", "log_filename", "log_file_mode", "logging_collector",
+  "log_rotation_age", "log_rotation_size", "log_truncate_on_rotation",
+]);
+const MANAGED_PREFIXES = ["recovery_target", "ssl", "unix_socket_"];
+
+export const isManagedParameter = (name: string): boolean => {
+  const n = name.toLowerCase();
+  return MANAGED_PARAMETERS.has(n) || MANAGED_PREFIXES.some((p) => n.startsWith(p));
+};
+
+const parametersRule: Rule<Cluster> = {
+  name: "cluster/parameters",
+  check: ({ object }) => {
+    const params = object.spec?.postgresql?.parameters ?? {};
+    return Object.keys(params)
+      .filter(isManagedParameter)
+      .map((p) => deny(forbidden(spec.child("postgresql", "parameters").key(p), `${p} is managed by the operator and may not be set`)));
+  },
+};
+
+const objectStoreRule: Rule<Cluster> = {
+  name: "cluster/barmanObjectStore",
+  check: ({ object }) => {
+    const store = object.spec?.backup?.barmanObjectStore;
+    if (!store) return [];
+    return [...checkDestinationPath(store), ...checkEndpointURL(store), ...checkCredentialSelectors(store)];
+  },
+};
+
+/** Secret lookups run on CREATE, and on UPDATE only when the object store changed: an unrelated update must not fail on them. */
+const objectStoreChanged = ({ operation, object, oldObject }: Omit<AdmissionContext<Cluster>, "references">): boolean =>
+  operation === "CREATE" || !sameJSON(object.spec?.backup?.barmanObjectStore, oldObject?.spec?.backup?.barmanObjectStore);
+
+const credentialSecretsRule: Rule<Cluster> = {
+  name: "cluster/credentialSecrets",
+  check: (ctx) => {
+    if (!objectStoreChanged(ctx)) return [];
+    const selectors = credentialSelectors(ctx.object.spec?.backup?.barmanObjectStore, OBJECT_STORE_PATH.child("s3Credentials"));
+    return checkCredentialSecrets(selectors, ctx.references, ctx.namespace);
+  },
+};
+
+const recoveryRule: Rule<Cluster> = {
+  name: "cluster/fullRecovery",
+  check: ({ operation, object, oldObject, name, namespace, references }): Finding[] => {
+    if (operation === "UPDATE") {
+      return sameJSON(object.spec?.bootstrap, oldObject?.spec?.bootstrap)
+        ? []
+        : [warn(spec.child("bootstrap"), "changes have no effect after the cluster has been created")];
+    }
+    return checkRecoverySource(object, name, namespace, references);
+  },
+};
+
+export const clusterAdmission: KindAdmission<Cluster> = {
+  kind: "Cluster",
+  validator: validateCluster,
+  deriveDefaults: deriveClusterDefaults,
+  finishDefaults: finishClusterDefaults,
+  gatherReferences: async (ctx, session) => {
+    const secrets = objectStoreChanged(ctx)
+      ? credentialSelectors(ctx.object.spec?.backup?.barmanObjectStore, OBJECT_STORE_PATH).map((s) => s.selector.name)
+      : [];
+    const backupName = ctx.operation === "CREATE" ? recoveryBackupName(ctx.object) : undefined;
+    await Promise.all([
+      ...[...new Set(secrets)].map((n) => session.secret(n)),
+      backupName &&
+        session.backup(backupName).then((found) =>
+          found.state === "present" ? Promise.all(recoverySecretNames(found.object).map((n) => session.secret(n))) : undefined,
+        ),
+    ]);
+  },
+  rules: [storageRule, bootstrapRule, imageRule, parametersRule, objectStoreRule, credentialSecretsRule, recoveryRule],
+};

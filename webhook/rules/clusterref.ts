@@ -1,0 +1,67 @@
+// spec.cluster of Backup and ScheduledBackup: the Cluster to back up, which needs a backup configuration.
+import type { LocalObjectReference } from "../../generated/types/index.js";
+import { GROUP } from "../../schemas/kinds.js";
+import { FieldPath, invalid, notFound } from "../admission/field.js";
+import { deny, referenceWarning, type Finding } from "../admission/rule.js";
+import { isRecord } from "../admission/values.js";
+import type { ResolvedReferences } from "../references/resolver.js";
+import { dns1123SubdomainProblems } from "./formats.js";
+
+export const CLUSTER_LABEL = `${GROUP}/cluster`;
+export const CLUSTER_NAME_PATH = FieldPath.root("spec", "cluster", "name");
+
+/** Label values are at most 63 characters of [-_.A-Za-z0-9], alphanumeric at both ends. */
+const isLabelValue = (v: string): boolean => v.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v);
+
+/** Labels the object with its cluster's name, so `kubectl get backups -l` finds a cluster's backups. */
+export function labelWithCluster(object: { metadata?: unknown; spec?: unknown }): void {
+  const name = isRecord(object.spec) && isRecord(object.spec.cluster) ? object.spec.cluster.name : undefined;
+  // An invalid name is denied by validation; the label would only make the apiserver fail first.
+  if (typeof name !== "string" || name === "" || !isLabelValue(name)) return;
+  if (object.metadata === undefined) object.metadata = {};
+  if (!isRecord(object.metadata)) return;
+  if (object.metadata.labels === undefined || object.metadata.labels === null) object.metadata.labels = {};
+  if (isRecord(object.metadata.labels)) object.metadata.labels[CLUSTER_LABEL] = name;
+}
+
+export const clusterName = (ref: LocalObjectReference | undefined): string | undefined =>
+  typeof ref?.name === "string" && ref.name !== "" && dns1123SubdomainProblems(ref.name).length === 0 ? ref.name : undefined;
+
+export function checkClusterName(ref: LocalObjectReference | undefined): Finding[] {
+  if (typeof ref?.name !== "string" || ref.name === "") return []; // the schema reports it
+  return dns1123SubdomainProblems(ref.name).map((p) => deny(invalid(CLUSTER_NAME_PATH, ref.name, p)));
+}
+
+/**
+ * The Cluster must exist (or, when `absentIsWarning`, may still be on its way) and have
+ * spec.backup.barmanObjectStore: backups of a cluster without one fail in the operator.
+ */
+export function checkBackupTarget(
+  ref: LocalObjectReference | undefined,
+  namespace: string,
+  references: ResolvedReferences,
+  absentIsWarning: boolean,
+): Finding[] {
+  const name = clusterName(ref);
+  if (!name) return [];
+  const found = references.cluster(name);
+  if (found.state === "unknown") {
+    return [referenceWarning(CLUSTER_NAME_PATH, name, `could not verify Cluster ${JSON.stringify(name)}: ${found.why}`, "Invalid")];
+  }
+  if (found.state === "absent") {
+    const message = `Cluster ${JSON.stringify(name)} not found in namespace ${JSON.stringify(namespace)}`;
+    return absentIsWarning ? [referenceWarning(CLUSTER_NAME_PATH, name, message)] : [deny(notFound(CLUSTER_NAME_PATH, name, message))];
+  }
+  if (!found.object.spec?.backup?.barmanObjectStore) {
+    return [
+      deny(
+        invalid(
+          CLUSTER_NAME_PATH,
+          name,
+          `Cluster ${JSON.stringify(name)} has no backup configuration: add spec.backup.barmanObjectStore (destinationPath and s3Credentials) to it first`,
+        ),
+      ),
+    ];
+  }
+  return [];
+}

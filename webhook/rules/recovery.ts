@@ -1,0 +1,82 @@
+// bootstrap.fullRecovery: restoring from a Backup only works if that Backup can really be read back.
+import type { Backup, Cluster } from "../../generated/types/index.js";
+import { FieldPath, forbidden, invalid } from "../admission/field.js";
+import { deny, referenceWarning, warn, type Finding } from "../admission/rule.js";
+import type { ResolvedReferences } from "../references/resolver.js";
+import { credentialSelectors } from "./objectstore.js";
+
+export const RECOVERY_BACKUP_PATH = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
+
+export const recoveryBackupName = (cluster: Cluster): string | undefined => {
+  const name = cluster.spec?.bootstrap?.fullRecovery?.backup?.name;
+  return typeof name === "string" && name !== "" ? name : undefined;
+};
+
+const trimSlashes = (p: string): string => p.replace(/\/+$/, "");
+
+/** The Backup to restore: present, completed, readable, and not where this cluster will archive WAL. */
+export function checkRecoverySource(cluster: Cluster, name: string, namespace: string, references: ResolvedReferences): Finding[] {
+  const backupName = recoveryBackupName(cluster);
+  if (!backupName) return [];
+  const field = RECOVERY_BACKUP_PATH;
+  const found = references.backup(backupName);
+  if (found.state === "absent") {
+    return [referenceWarning(field, backupName, `Backup ${JSON.stringify(backupName)} not found in namespace ${JSON.stringify(namespace)}`)];
+  }
+  if (found.state === "unknown") {
+    return [referenceWarning(field, backupName, `could not verify Backup ${JSON.stringify(backupName)}: ${found.why}`, "Invalid")];
+  }
+  const backup = found.object;
+  const status = backup.status ?? {};
+  const phase = status.phase;
+  if (phase === "failed") {
+    const why = status.error ? `: ${status.error}` : "";
+    return [deny(invalid(field, backupName, `Backup ${JSON.stringify(backupName)} failed${why}; recover from a completed backup`))];
+  }
+  if (phase !== "completed") {
+    return [warn(field, `Backup ${JSON.stringify(backupName)} is ${phase ? `in phase ${phase}` : "without status yet"}, not completed`)];
+  }
+  const missing = [status.destinationPath ? "" : "destinationPath", status.s3Credentials ? "" : "s3Credentials"].filter(Boolean);
+  if (missing.length) {
+    return [deny(invalid(field, backupName, `Backup ${JSON.stringify(backupName)} is completed but its status has no ${missing.join(" or ")}: it cannot be read back`))];
+  }
+  return [...checkRecordedSecrets(backupName, backup, namespace, references), ...checkWalCollision(cluster, name, backupName, backup)];
+}
+
+/** The recovery reads the backup with the Secrets recorded in its status; they must still exist. */
+function checkRecordedSecrets(backupName: string, backup: Backup, namespace: string, references: ResolvedReferences): Finding[] {
+  const field = RECOVERY_BACKUP_PATH;
+  return [...new Set(recoverySecretNames(backup))].flatMap((secret): Finding[] => {
+    const found = references.secret(secret);
+    const what = `Secret ${JSON.stringify(secret)} recorded in Backup ${JSON.stringify(backupName)}`;
+    if (found.state === "absent") return [referenceWarning(field, backupName, `${what} not found in namespace ${JSON.stringify(namespace)}`)];
+    if (found.state === "unknown") return [referenceWarning(field, backupName, `could not verify ${what}: ${found.why}`, "Invalid")];
+    return [];
+  });
+}
+
+/**
+ * A new cluster archiving WAL to the very folder it restores from would overwrite the backup's
+ * WAL history: same destinationPath and same server name (which defaults to the cluster's name).
+ */
+export function checkWalCollision(cluster: Cluster, name: string, backupName: string, backup: Backup): Finding[] {
+  const store = cluster.spec?.backup?.barmanObjectStore;
+  const status = backup.status;
+  if (!store?.destinationPath || !status?.destinationPath) return [];
+  const ours = { path: trimSlashes(store.destinationPath), server: store.serverName || name };
+  const theirs = { path: trimSlashes(status.destinationPath), server: status.serverName || backup.spec?.cluster?.name };
+  if (ours.path !== theirs.path || ours.server !== theirs.server) return [];
+  return [
+    deny(
+      forbidden(
+        FieldPath.root("spec", "backup", "barmanObjectStore", "serverName"),
+        `this cluster would archive WAL into ${ours.path}/${ours.server}, the folder of Backup ${JSON.stringify(backupName)} it restores from; set a different serverName or destinationPath`,
+      ),
+    ),
+  ];
+}
+
+/** The Secrets recorded in the Backup's status, looked up as the recovery will need them. */
+export function recoverySecretNames(backup: Backup): string[] {
+  return credentialSelectors(backup.status, FieldPath.root("status")).map((s) => s.selector.name);
+}

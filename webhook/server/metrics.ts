@@ -1,0 +1,51 @@
+// Prometheus metrics (SPEC §8), in a registry of their own so tests can start many servers.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: "cnp_webhook_requests_total",
+    help: "Admission requests answered, by webhook and verdict.",
+    labelNames: ["webhook", "allowed"] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: "cnp_webhook_request_duration_seconds",
+    help: "Time to answer an admission request, by webhook.",
+    labelNames: ["webhook"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: "cnp_webhook_requests_in_flight",
+    help: "Admission requests being answered now.",
+    registers: [this.registry],
+  });
+  readonly ruleErrors = new Counter({
+    name: "cnp_webhook_rule_errors_total",
+    help: "Rules that threw instead of judging (a bug in the webhook), by rule.",
+    labelNames: ["rule"] as const,
+    registers: [this.registry],
+  });
+  readonly lookups = new Counter({
+    name: "cnp_webhook_reference_lookups_total",
+    help: "Reference lookups (Secret, Cluster, Backup), by kind and outcome (present, absent, unknown).",
+    labelNames: ["kind", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly certificateReloads = new Counter({
+    name: "cnp_webhook_certificate_reloads_total",
+    help: "Serving certificate reloads, by outcome (success, failure).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly certificateExpiry = new Gauge({
+    name: "cnp_webhook_certificate_expiry_timestamp_seconds",
+    help: "When the serving certificate in use expires (Unix time), for alerts before it does.",
+    registers: [this.registry],
+  });
+
+  constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}
