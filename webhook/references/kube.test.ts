@@ -189,6 +189,13 @@ describe("KubeResolver lookups", () => {
     }
   });
 
+  it("names no object can have are absent without a request (\".\" would make the GET a LIST)", async () => {
+    const before = server.requests.length;
+    for (const name of ["", ".", "..", "a/b", "Upper", "x%2F"]) assert.deepEqual(await resolver.secret("app", name, never()), { state: "absent" }, name);
+    assert.equal((await resolver.cluster("", "pg", never())).state, "unknown");
+    assert.equal(server.requests.length, before);
+  });
+
   it("an already aborted signal → unknown without any request", async () => {
     const before = server.requests.length;
     assert.deepEqual(await resolver.cluster("app", "pg", AbortSignal.abort()), { state: "unknown", why: "timed out" });

@@ -22,6 +22,8 @@ import { absent, present, unknown, type Lookup, type ReferenceResolver, type Sec
 
 const GROUP = "postgresql.k8s.enterprisedb.io";
 const VERSION = "v1alpha1";
+// Names of Secrets and of custom objects are DNS-1123 subdomains.
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export interface LoadedKubeConfig {
@@ -98,7 +100,7 @@ export class KubeResolver implements ReferenceResolver {
   }
 
   secret(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<SecretKeys>> {
-    return this.lookup("secrets", signal, async (options) => {
+    return this.lookup("secrets", namespace, name, signal, async (options) => {
       const secret = await this.core.readNamespacedSecret({ namespace, name }, options);
       // Only key names survive this line; the values go out of scope with `secret`.
       const keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
@@ -107,11 +109,11 @@ export class KubeResolver implements ReferenceResolver {
   }
 
   cluster(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Cluster>> {
-    return this.lookup("clusters", signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "clusters", name }, options) as Promise<Cluster>);
+    return this.lookup("clusters", namespace, name, signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "clusters", name }, options) as Promise<Cluster>);
   }
 
   backup(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Backup>> {
-    return this.lookup("backups", signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "backups", name }, options) as Promise<Backup>);
+    return this.lookup("backups", namespace, name, signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "backups", name }, options) as Promise<Backup>);
   }
 
   /** Closes the kept-alive connections. */
@@ -121,7 +123,10 @@ export class KubeResolver implements ReferenceResolver {
   }
 
   /** Runs one GET; never throws; settles as soon as `signal` aborts, and the abort cancels the request itself. */
-  private async lookup<T>(resource: string, signal: AbortSignal, call: (options: ConfigurationOptions) => Promise<T>): Promise<Lookup<T>> {
+  private async lookup<T>(resource: string, namespace: string, name: string, signal: AbortSignal, call: (options: ConfigurationOptions) => Promise<T>): Promise<Lookup<T>> {
+    if (!DNS_SUBDOMAIN.test(namespace)) return unknown(`invalid namespace "${namespace}"`);
+    // No object can have such a name; and "", "." or ".." would turn the GET into a LIST.
+    if (!DNS_SUBDOMAIN.test(name)) return absent;
     if (signal.aborted) return unknown("timed out");
     // Listeners go on a dependent signal, not on the caller's: one admission shares its signal
     // across all its lookups, and a dozen listeners on it would trip Node's MaxListeners warning.

@@ -35,9 +35,9 @@ export const unknown = (why: string): Lookup<never> => ({ state: "unknown", why 
 /** The resolver without any cluster: every reference is reported as not verified. */
 export const noCluster: ReferenceResolver = {
   source: "no cluster",
-  secret: async () => unknown("no cluster access"),
-  cluster: async () => unknown("no cluster access"),
-  backup: async () => unknown("no cluster access"),
+  secret: async () => unknown("no cluster"),
+  cluster: async () => unknown("no cluster"),
+  backup: async () => unknown("no cluster"),
 };
 
 /**

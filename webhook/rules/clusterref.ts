@@ -16,8 +16,8 @@ const isLabelValue = (v: string): boolean => v.length <= 63 && /^(([A-Za-z0-9][-
 /** Labels the object with its cluster's name, so `kubectl get backups -l` finds a cluster's backups. */
 export function labelWithCluster(object: { metadata?: unknown; spec?: unknown }): void {
   const name = isRecord(object.spec) && isRecord(object.spec.cluster) ? object.spec.cluster.name : undefined;
-  // An invalid name is denied by validation; the label would only make the apiserver fail first.
-  if (typeof name !== "string" || name === "" || !isLabelValue(name)) return;
+  // An invalid name is denied by validation; labelling it could only make the apiserver fail first.
+  if (typeof name !== "string" || dns1123SubdomainProblems(name).length > 0 || !isLabelValue(name)) return;
   if (object.metadata === undefined) object.metadata = {};
   if (!isRecord(object.metadata)) return;
   if (object.metadata.labels === undefined || object.metadata.labels === null) object.metadata.labels = {};

@@ -51,7 +51,7 @@ export function checkEndpointURL(store: BarmanObjectStoreConfiguration, path = O
     return [deny(invalid(field, value, "must be an http or https URL with a host"))];
   }
   if (url.protocol === "http:" && !isClusterLocal(url.hostname)) {
-    return [warn(field, `http:// to ${url.hostname}, outside the cluster: credentials travel unencrypted`)];
+    return [warn(field, `credentials travel unencrypted over http:// to ${url.hostname}`)];
   }
   return [];
 }

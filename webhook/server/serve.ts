@@ -1,12 +1,15 @@
 // `cnp-webhook serve`: the webhook over HTTPS, metrics over plain HTTP.
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+// Certificates: the server starts even when the files are not there yet (a Secret volume populated
+// late, a cert-manager Certificate not issued yet): it serves a throwaway placeholder, /readyz answers
+// 503, and the reloader picks the real pair up as soon as it appears. It never crashes for want of one.
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createWebhookApp } from "./app.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
-import { loadServingPair } from "./tls.js";
+import { CertificateReloader, placeholderPair, secureContextOptions, type CertificateReloaderOptions } from "./tls.js";
 
 export interface ServeOptions {
   readonly host: string;
@@ -19,6 +22,8 @@ export interface ServeOptions {
   readonly defaultImage: string;
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
+  /** Reload timing (tests make it fast); defaults suit a Secret volume. */
+  readonly certificateReload?: Pick<CertificateReloaderOptions, "pollIntervalMs" | "debounceMs" | "settleMs" | "watch">;
 }
 
 export interface ServeDependencies {
@@ -31,6 +36,9 @@ export interface RunningServer {
   readonly port: number;
   readonly metricsPort: number | undefined;
   readonly https: HttpsServer;
+  readonly reloader: CertificateReloader;
+  /** A serving certificate is loaded and the server is not shutting down (what /readyz says). */
+  isReady(): boolean;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Stops accepting, lets in-flight requests finish, then closes; forcibly after `graceMs`. */
@@ -46,30 +54,70 @@ const listen = (server: HttpServer | HttpsServer, port: number, host: string): P
     });
   });
 
-function closeGracefully(server: HttpServer | HttpsServer, graceMs: number): Promise<void> {
+/**
+ * Stops accepting, lets in-flight requests finish, then resolves; forcibly after `graceMs`.
+ * Keep-alive is what makes this subtle: idle connections are closed now and again while draining,
+ * and every response still to come says `Connection: close`, so a client never sends a request on a
+ * connection that is about to be closed under it.
+ */
+function closeGracefully(server: HttpServer | HttpsServer, graceMs: number, drain: Drain): Promise<void> {
   return new Promise((resolve) => {
+    drain.closing = true;
+    for (const res of drain.inFlight) if (!res.headersSent) res.setHeader("connection", "close");
+    const sweep = setInterval(() => server.closeIdleConnections(), 250);
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
     server.close(() => {
       clearTimeout(force);
+      clearInterval(sweep);
       resolve();
     });
-    // Keep-alive connections without a request in flight would hold close() open.
     server.closeIdleConnections();
   });
+}
+
+/** The responses being written, so that shutdown can mark them `Connection: close`. */
+interface Drain {
+  closing: boolean;
+  readonly inFlight: Set<ServerResponse>;
+}
+
+function draining(handler: (req: IncomingMessage, res: ServerResponse) => void): { drain: Drain; handler: typeof handler } {
+  const drain: Drain = { closing: false, inFlight: new Set() };
+  return {
+    drain,
+    handler: (req, res) => {
+      // A request that arrives on a kept-alive connection during shutdown is answered, then the connection closes.
+      if (drain.closing) res.setHeader("connection", "close");
+      drain.inFlight.add(res);
+      res.on("close", () => drain.inFlight.delete(res));
+      handler(req, res);
+    },
+  };
 }
 
 export async function startServer(options: ServeOptions, deps: ServeDependencies = {}): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger();
   const metrics = deps.metrics ?? new Metrics();
   const resolver = deps.resolver ?? noCluster;
-  const pair = loadServingPair(options.tlsCert, options.tlsKey);
-  metrics.certificateExpiry.set(pair.notAfter.getTime() / 1000);
+  let https: HttpsServer | undefined;
+  let closing = false;
+  const reloader = new CertificateReloader({
+    certFile: options.tlsCert,
+    keyFile: options.tlsKey,
+    // Existing connections keep the context they were handshaken with; new ones get the new pair.
+    apply: (pair) => https?.setSecureContext(secureContextOptions(pair)),
+    metrics,
+    logger,
+    ...options.certificateReload,
+  });
+  reloader.check();
+  const isReady = () => reloader.current !== undefined && !closing;
 
   const app = createWebhookApp({
     logger,
     metrics,
-    isReady: () => true,
+    isReady,
     admission: {
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,
@@ -82,14 +130,27 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       },
     },
   });
-  const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2", keepAliveTimeout: 30_000 }, app);
+  const initial = reloader.current ?? (await placeholderPair());
+  const { drain, handler } = draining(app);
+  https = createHttpsServer({ ...secureContextOptions(initial), keepAliveTimeout: 30_000 }, handler);
+  // The files may have appeared while the placeholder was generated.
+  if (reloader.current) https.setSecureContext(secureContextOptions(reloader.current));
+  reloader.start();
+  if (!reloader.current) logger.warn({ certFile: options.tlsCert, keyFile: options.tlsKey }, "no serving certificate yet: not ready until it is loaded");
   https.on("tlsClientError", (err) => logger.debug({ err: err.message }, "TLS handshake failed"));
-  const port = await listen(https, options.port, options.host);
+  let port: number;
+  try {
+    port = await listen(https, options.port, options.host);
+  } catch (err) {
+    reloader.stop();
+    throw err;
+  }
 
   let metricsServer: HttpServer | undefined;
+  let metricsDrain: Drain | undefined;
   let metricsPort: number | undefined;
   if (options.metricsPort !== 0) {
-    metricsServer = createHttpServer((req, res) => {
+    const m = draining((req, res) => {
       if (req.method !== "GET" || req.url !== "/metrics") {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
         return;
@@ -99,18 +160,34 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
         () => res.writeHead(500).end(),
       );
     });
-    metricsPort = await listen(metricsServer, options.metricsPort, options.metricsHost ?? options.host);
+    metricsServer = createHttpServer(m.handler);
+    metricsDrain = m.drain;
+    try {
+      metricsPort = await listen(metricsServer, options.metricsPort, options.metricsHost ?? options.host);
+    } catch (err) {
+      reloader.stop();
+      https.close();
+      throw err;
+    }
   }
   logger.info({ port, metricsPort, resolver: resolver.source, strictReferences: options.strictReferences }, "serving");
 
+  const server = https;
   return {
     port,
     metricsPort,
-    https,
+    https: server,
+    reloader,
+    isReady,
     metrics,
     logger,
     close: async (graceMs = 8000) => {
-      await Promise.all([closeGracefully(https, graceMs), metricsServer ? closeGracefully(metricsServer, graceMs) : undefined]);
+      closing = true;
+      reloader.stop();
+      await Promise.all([
+        closeGracefully(server, graceMs, drain),
+        metricsServer && metricsDrain ? closeGracefully(metricsServer, graceMs, metricsDrain) : undefined,
+      ]);
     },
   };
 }

@@ -1,21 +1,33 @@
-// The serving certificate: loaded from files, checked as a pair before it is used.
-import { X509Certificate, createPrivateKey } from "node:crypto";
-import { readFileSync } from "node:fs";
+// The serving certificate: loaded from files, checked as a pair before it is used, and reloaded when
+// the files change (SPEC §8) — including a Kubernetes Secret volume's atomic `..data` symlink swap.
+import { X509Certificate, createHash, createPrivateKey, webcrypto } from "node:crypto";
+import { readFileSync, watch, type FSWatcher } from "node:fs";
+import { dirname } from "node:path";
+import { createSecureContext, type SecureContextOptions } from "node:tls";
+import "../../certs/reflect-shim.js"; // must precede @peculiar/x509 (see file)
+import * as x509 from "@peculiar/x509";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+
+x509.cryptoProvider.set(webcrypto);
+
+/** SPEC §5: TLS 1.2 or later, on the first context and on every reloaded one. */
+export const MIN_TLS_VERSION = "TLSv1.2" as const;
 
 export interface ServingPair {
   readonly cert: Buffer;
   readonly key: Buffer;
   /** When the certificate expires. */
   readonly notAfter: Date;
+  /** Hex serial number, for logs. */
+  readonly serialNumber: string;
 }
 
-/** Reads and checks a certificate/key pair; throws an Error saying what is wrong with which file. */
-export function loadServingPair(certFile: string, keyFile: string): ServingPair {
-  const cert = readFileSync(certFile);
-  const key = readFileSync(keyFile);
-  let x509: X509Certificate;
+/** Checks a certificate/key pair from memory; throws an Error saying what is wrong with which file. */
+export function parseServingPair(cert: Buffer, key: Buffer, certFile = "certificate", keyFile = "key"): ServingPair {
+  let x509cert: X509Certificate;
   try {
-    x509 = new X509Certificate(cert);
+    x509cert = new X509Certificate(cert);
   } catch (err) {
     throw new Error(`${certFile}: not a PEM certificate (${(err as Error).message})`);
   }
@@ -25,6 +37,218 @@ export function loadServingPair(certFile: string, keyFile: string): ServingPair 
   } catch (err) {
     throw new Error(`${keyFile}: not a PEM private key (${(err as Error).message})`);
   }
-  if (!x509.checkPrivateKey(privateKey)) throw new Error(`${keyFile} does not match the certificate in ${certFile}`);
-  return { cert, key, notAfter: new Date(x509.validTo) };
+  if (!x509cert.checkPrivateKey(privateKey)) throw new Error(`${keyFile} does not match the certificate in ${certFile}`);
+  try {
+    // What the TLS server will do with it: catches whatever OpenSSL refuses beyond the checks above.
+    createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION });
+  } catch (err) {
+    throw new Error(`${certFile}/${keyFile}: unusable for TLS (${(err as Error).message})`);
+  }
+  return { cert, key, notAfter: new Date(x509cert.validTo), serialNumber: x509cert.serialNumber };
+}
+
+/** Reads and checks a certificate/key pair; throws an Error saying what is wrong with which file. */
+export function loadServingPair(certFile: string, keyFile: string): ServingPair {
+  return parseServingPair(readFileSync(certFile), readFileSync(keyFile), certFile, keyFile);
+}
+
+export const secureContextOptions = (pair: Pick<ServingPair, "cert" | "key">): SecureContextOptions => ({
+  cert: pair.cert,
+  key: pair.key,
+  minVersion: MIN_TLS_VERSION,
+});
+
+/**
+ * A throwaway self-signed pair, served only while the real files are not there yet: the port is open
+ * and kubelet's HTTPS probes (which do not verify certificates) get a real 503 from /readyz instead
+ * of a failed handshake. The apiserver never trusts it, and the Service routes nothing to an unready Pod.
+ */
+export async function placeholderPair(): Promise<ServingPair> {
+  const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name: "CN=cnp-webhook placeholder (serving certificate not loaded)",
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 24 * 3600_000),
+    keys,
+    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
+  return {
+    cert: Buffer.from(cert.toString("pem")),
+    key: Buffer.from(x509.PemConverter.encode(pkcs8, "PRIVATE KEY")),
+    notAfter: cert.notAfter,
+    serialNumber: cert.serialNumber,
+  };
+}
+
+export interface CertificateReloaderOptions {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Puts a new, checked pair into service (e.g. `https.Server.setSecureContext`); the first pair included. */
+  readonly apply: (pair: ServingPair) => void;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+  /** Safety net for swaps that inotify misses (some volume types, renames of parent links). Default 3 s. */
+  readonly pollIntervalMs?: number;
+  /** Quiet time after a file event before reading: a rotation writes two files. Default 100 ms. */
+  readonly debounceMs?: number;
+  /**
+   * A pair that fails its checks is read again after this long before it is refused: between the
+   * writes of the key and the certificate the files legitimately do not match. Default 500 ms.
+   */
+  readonly settleMs?: number;
+  /** false: polling only (tests of the poll path). */
+  readonly watch?: boolean;
+}
+
+export type ReloadResult = "loaded" | "unchanged" | "missing" | "settling" | "refused";
+
+const fingerprint = (cert: Buffer, key: Buffer): string => createHash("sha256").update(cert).update("\0").update(key).digest("hex");
+
+/**
+ * Watches the certificate and key and applies every new valid pair. `fs.watch` on the directories
+ * (in a Secret volume the swap is a rename of `..data` there) gives prompt pickup; the poll, comparing
+ * contents, catches what inotify misses. A broken pair is refused once, logged and counted, and the
+ * pair in use keeps serving. Missing files are "waiting", not failures: at start-up the Secret volume
+ * may not be populated yet.
+ */
+export class CertificateReloader {
+  private pair: ServingPair | undefined;
+  private inUse: string | undefined;
+  private refused: string | undefined;
+  private suspect: string | undefined;
+  private missingLogged = false;
+  private watchers = new Map<string, FSWatcher>();
+  private debounce: NodeJS.Timeout | undefined;
+  private settle: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly listeners = new Set<(result: ReloadResult) => void>();
+
+  constructor(private readonly options: CertificateReloaderOptions) {}
+
+  /** The pair in use; undefined until the files have been loaded once. */
+  get current(): ServingPair | undefined {
+    return this.pair;
+  }
+
+  /** Loads what is there now, then starts watching and polling. */
+  start(): ReloadResult {
+    const result = this.check();
+    this.watchDirectories();
+    this.poll = setInterval(() => {
+      this.watchDirectories(); // a directory that appeared (or was recreated) since
+      this.check();
+    }, this.options.pollIntervalMs ?? 3000);
+    this.poll.unref();
+    return result;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of [this.debounce, this.settle]) if (t) clearTimeout(t);
+    if (this.poll) clearInterval(this.poll);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
+  /** Calls `listener` after every check (tests wait on it). Returns the unsubscribe function. */
+  onCheck(listener: (result: ReloadResult) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reads both files and applies them if they changed and pass the checks. */
+  check(): ReloadResult {
+    const result = this.checkOnce();
+    for (const l of this.listeners) l(result);
+    return result;
+  }
+
+  private checkOnce(): ReloadResult {
+    if (this.stopped) return "unchanged";
+    const { certFile, keyFile, logger, metrics } = this.options;
+    let cert: Buffer;
+    let key: Buffer;
+    try {
+      cert = readFileSync(certFile);
+      key = readFileSync(keyFile);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== "ENOENT") return this.refuse(`unreadable:${e.code}`, e.message);
+      if (!this.missingLogged) {
+        this.missingLogged = true;
+        logger?.warn({ certFile, keyFile, serving: this.pair ? "previous certificate" : "none yet" }, "certificate files missing; waiting for them");
+      }
+      return "missing";
+    }
+    this.missingLogged = false;
+    const fp = fingerprint(cert, key);
+    if (fp === this.inUse) {
+      this.suspect = undefined;
+      return "unchanged";
+    }
+    if (fp === this.refused) return "refused"; // already logged and counted
+    let pair: ServingPair;
+    try {
+      pair = parseServingPair(cert, key, certFile, keyFile);
+      this.options.apply(pair);
+    } catch (err) {
+      return this.refuse(fp, (err as Error).message);
+    }
+    const first = this.pair === undefined;
+    this.pair = pair;
+    this.inUse = fp;
+    this.suspect = this.refused = undefined;
+    metrics?.certificateReloads.inc({ outcome: "success" });
+    metrics?.certificateExpiry.set(pair.notAfter.getTime() / 1000);
+    logger?.info({ certFile, serialNumber: pair.serialNumber, notAfter: pair.notAfter.toISOString() }, first ? "serving certificate loaded" : "serving certificate reloaded");
+    return "loaded";
+  }
+
+  /** A bad read is only refused when it is still bad after `settleMs` (a rotation may be half done). */
+  private refuse(fp: string, why: string): ReloadResult {
+    if (this.suspect !== fp) {
+      this.suspect = fp;
+      if (this.settle) clearTimeout(this.settle);
+      this.settle = setTimeout(() => this.check(), this.options.settleMs ?? 500);
+      this.settle.unref();
+      return "settling";
+    }
+    this.suspect = undefined;
+    this.refused = fp;
+    this.options.metrics?.certificateReloads.inc({ outcome: "failure" });
+    this.options.logger?.error(
+      { err: why, serving: this.pair ? `previous certificate (serial ${this.pair.serialNumber})` : "none" },
+      "new serving certificate refused",
+    );
+    return "refused";
+  }
+
+  private watchDirectories(): void {
+    if (this.options.watch === false || this.stopped) return;
+    for (const dir of new Set([dirname(this.options.certFile), dirname(this.options.keyFile)])) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, { persistent: false }, () => this.scheduleCheck());
+        // The directory went away (volume unmounted): drop the watcher; the poll re-creates it.
+        w.on("error", () => {
+          w.close();
+          this.watchers.delete(dir);
+        });
+        this.watchers.set(dir, w);
+      } catch {
+        // Not there yet: the poll keeps trying.
+      }
+    }
+  }
+
+  private scheduleCheck(): void {
+    if (this.stopped) return;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.check(), this.options.debounceMs ?? 100);
+    this.debounce.unref();
+  }
 }
