@@ -38,7 +38,7 @@ Options:
   --renew-within-days D   renewal window in days (default ${DEFAULTS.renewWithinDays})
   -h, --help              show this help
 
-Then:
+Then store the serving pair as a Secret and the CA in the webhook configuration:
   kubectl -n N create secret tls cnp-webhook-tls --cert DIR/tls.crt --key DIR/tls.key
   cnp-webhook manifests --ca-bundle DIR/ca.crt
 (to update an existing Secret, add: --dry-run=client -o yaml | kubectl apply -f -)

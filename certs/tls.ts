@@ -148,7 +148,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
   // --- CA ---
   const caCertPem = readIfExists(files.caCert);
   const caKeyPem = readIfExists(files.caKey);
-  let ca: LoadedCA | undefined;
+  let ca: LoadedCA;
   let caAction: CertificateAction;
   let caReason: string;
   const caProblem = await checkCA(caCertPem, caKeyPem, now, renewBefore, renewDays);
@@ -160,7 +160,6 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
     caAction = caCertPem === undefined ? "created" : "renewed";
     caReason = caProblem;
     const created = await createCA(opts.service, now, caDays);
-    // Key first: a cert on disk whose key is missing would be treated as broken on the next run anyway.
     writeAtomic(files.caKey, created.keyPem, 0o600);
     writeAtomic(files.caCert, created.certPem, 0o644);
     ca = created;
@@ -183,7 +182,8 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
     action = certPem === undefined ? "created" : "renewed";
     reason = problem ?? "missing";
     const created = await createServing(ca, opts.service, opts.namespace, dnsNames, now, servingDays);
-    // The two files cannot be swapped together; watchers should check keyMatchesCertificate before reloading.
+    // Two renames are not one atomic swap: a watcher may briefly see a new key with the old cert,
+    // so it should check keyMatchesCertificate() before reloading.
     writeAtomic(files.key, created.keyPem, 0o600);
     writeAtomic(files.cert, created.certPem, 0o644);
     servingPem = created.certPem;
@@ -262,7 +262,7 @@ function checkServing(
   const expiry = expiryProblem(info.notBefore, info.notAfter, now, renewBefore, renewDays);
   if (expiry) return expiry;
   if (!sameSet(info.dnsNames, dnsNames) || !sameSet(info.ipAddresses, SERVING_IP_ADDRESSES)) {
-    return `SANs [${[...info.dnsNames, ...info.ipAddresses].join(", ")}] do not match the requested service/namespace`;
+    return `SANs do not match the requested service/namespace (certificate is for ${info.subject})`;
   }
   const leaf = new NodeX509(certPem);
   const caCert = new NodeX509(caPem);

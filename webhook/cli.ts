@@ -5,7 +5,6 @@ import { readFileSync } from "node:fs";
 import { startServer } from "./server/serve.js";
 import { createLogger } from "./server/log.js";
 import { runValidate, type CommandIO } from "./validate/command.js";
-import { runCertsCommand } from "../certs/command.js";
 import { resolverFor } from "./references/live.js";
 
 export const DEFAULT_IMAGE = "quay.io/enterprisedb/postgresql:13";
@@ -116,17 +115,30 @@ async function serve(args: string[], io: CommandIO): Promise<number> {
     },
     { logger, resolver },
   );
+  // SIGTERM (SPEC §8): stop accepting, finish in-flight requests, exit 0 within 10 s. In-flight work is
+  // bounded by --lookup-timeout; stragglers are cut off at 8 s. A second signal exits at once.
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn({ signal }, "second signal: exiting now");
+        logger.flush();
+        process.exit(1);
+      }
+      stopping = true;
+      const started = Date.now();
       logger.info({ signal }, "shutting down: finishing in-flight requests");
       running.close(8000).then(() => {
-        logger.info("stopped");
+        (resolver as { close?: () => void }).close?.(); // keep-alive sockets to the API server
+        logger.info({ durationMs: Date.now() - started }, "stopped");
         logger.flush();
+        // Exit even if a library left a handle open; the timer itself does not keep the process alive.
+        setTimeout(() => process.exit(0), 1000).unref();
         resolve(0);
       });
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
   });
 }
 
@@ -173,7 +185,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       case "validate":
         return await validate(args, io);
       case "certs":
-        return await runCertsCommand(args, io);
+        // Loaded on demand: the X.509 library costs start-up time that `serve` does not need.
+        return await import("../certs/command.js").then((m) => m.runCertsCommand(args, io));
       case "manifests":
         return await import("./install/command.js").then((m) => m.runManifestsCommand(args, io));
       case "version":

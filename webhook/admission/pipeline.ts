@@ -35,6 +35,8 @@ export interface AdmissionOptions extends DefaultOptions {
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
   readonly observeLookup?: LookupObserver;
+  /** The kinds' admissions; tests substitute one with a faulty rule. */
+  readonly admissions?: Readonly<Record<KindName, KindAdmission<never>>>;
 }
 
 export interface RuleFailure {
@@ -102,7 +104,7 @@ export async function admit(input: AdmissionInput, options: AdmissionOptions, mo
   if (input.operation !== "CREATE" && input.operation !== "UPDATE") {
     return { allowed: true, errors: [], warnings: [], patch: [], ruleFailures: [] };
   }
-  const admission = ADMISSIONS[input.kind];
+  const admission = (options.admissions ?? ADMISSIONS)[input.kind];
   if (!isRecord(input.object)) {
     const error: FieldError = { type: "Invalid", field: "<object>", value: input.object, detail: "must be a JSON object" };
     return { allowed: false, errors: [error], warnings: [], patch: [], ruleFailures: [] };

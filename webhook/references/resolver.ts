@@ -95,7 +95,6 @@ export class ReferenceSession {
         this.controller.abort(new Error(`lookups timed out after ${timeoutMs} ms`));
         resolve(unknown(`timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      this.timer.unref();
     });
   }
 
