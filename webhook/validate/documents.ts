@@ -44,7 +44,7 @@ export function readDocuments(file: string): ManifestDocument[] {
   } catch (err) {
     throw new InputError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   const parsed = Array.isArray(docs) ? docs : [docs];
   const out: ManifestDocument[] = [];
   parsed.forEach((doc, index) => {
@@ -52,7 +52,8 @@ export function readDocuments(file: string): ManifestDocument[] {
     if (error) {
       const pos = error.linePos?.[0];
       const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      throw new InputError(`${where}: YAML syntax error: ${error.message.split("\n")[0]}`);
+      const message = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+      throw new InputError(`${where}: YAML syntax error: ${message}`);
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
