@@ -16,7 +16,6 @@ $(INSTALLED): package-lock.json package.json
 	@touch $@
 
 build: $(INSTALLED)
-	rm -rf dist
 	npx tsc -p tsconfig.json
 
 generate: build
@@ -30,7 +29,10 @@ check-generated: generate
 	  git --no-pager diff --stat -- generated/; exit 1; \
 	fi; echo "generated/ is up to date"
 
-test: build
+# A clean build, so no test compiled from a since-deleted source can run.
+test: $(INSTALLED)
+	rm -rf dist
+	npx tsc -p tsconfig.json
 	$(NODE) --enable-source-maps --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)
 
 # certs is idempotent: it creates the development CA and certificate once and renews them near expiry.

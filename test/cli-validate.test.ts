@@ -45,7 +45,7 @@ describe("cnp-webhook validate", () => {
     assert.equal(schedule.namespace, "default");
     assert.deepEqual(schedule.errors.map((e: { field: string }) => e.field), ["spec.schedule"]);
     assert.match(schedule.errors[0].message, /first field is seconds/);
-    assert.deepEqual(schedule.warnings, ['spec.cluster.name: could not verify Cluster "pg": not in the files given']);
+    assert.deepEqual(schedule.warnings, ['spec.cluster.name: could not verify Cluster "pg": not in the files']);
   });
 
   test("denials: exit 1, every error at once, did-you-mean and the SHA256 hint", () => {
@@ -106,13 +106,13 @@ describe("cnp-webhook validate", () => {
     const results = JSON.parse(r.stdout) as any[];
     assert.deepEqual(results.map((x) => x.kind), ["Backup", "Cluster"], "the ConfigMap is not reported");
     assert.deepEqual(results[1].warnings, ['spec.bootstrap.fullRecovery.backup.name: Backup "backup-example" is without status yet, not completed']);
-    assert.deepEqual(results[0].warnings, ['spec.cluster.name: could not verify Cluster "pg-backup": not in the files given']);
+    assert.deepEqual(results[0].warnings, ['spec.cluster.name: could not verify Cluster "pg-backup": not in the files']);
   });
 
   test("--strict-references turns unverifiable references into denials", () => {
     const r = cli("validate", "--strict-references", "-o", "json", `${FIXTURES}/good/nested/backup.yaml`);
     assert.equal(r.code, 1);
     const [result] = JSON.parse(r.stdout) as any[];
-    assert.deepEqual(result.errors, [{ field: "spec.cluster.name", message: 'Invalid value: "pg-backup": could not verify Cluster "pg-backup": not in the files given' }]);
+    assert.deepEqual(result.errors, [{ field: "spec.cluster.name", message: 'Invalid value: "pg-backup": could not verify Cluster "pg-backup": not in the files' }]);
   });
 });

@@ -37,7 +37,7 @@ export class ManifestResolver implements ReferenceResolver {
   // A file set is never the whole cluster: what it lacks is unverified, not absent (SPEC §7).
   private find<T>(kind: ReferenceKind, namespace: string, name: string): Lookup<T> {
     const found = this.objects.get(`${kind}/${namespace}/${name}`);
-    return found === undefined ? unknown("not in the files given") : present(found as T);
+    return found === undefined ? unknown("not in the files") : present(found as T);
   }
 
   secret = async (ns: string, name: string): Promise<Lookup<SecretKeys>> => this.find("Secret", ns, name);
