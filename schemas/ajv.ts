@@ -16,6 +16,15 @@ const kubernetesOnlyFormats: Record<string, true | RegExp> = {
   password: true,
 };
 
+/**
+ * The rest of the formats the apiserver knows (schemas/crd.ts KUBERNETES_FORMATS): accepted as they
+ * are here, so that a schema using one compiles instead of failing ajv's strict unknown-format check.
+ */
+const uncheckedKubernetesFormats = [
+  "bsonobjectid", "cidr", "mac", "uuid3", "uuid4", "uuid5", "isbn", "isbn10", "isbn13", "creditcard", "ssn",
+  "hexcolor", "rgbcolor", "datetime",
+];
+
 export function createAjv(extra: Options = {}): Ajv {
   const ajv = new Ajv({
     allErrors: true,
@@ -27,6 +36,7 @@ export function createAjv(extra: Options = {}): Ajv {
   });
   addFormats(ajv, ["date-time", "date", "uri", "email", "hostname", "ipv4", "ipv6", "uuid", "duration"]);
   for (const [name, format] of Object.entries(kubernetesOnlyFormats)) ajv.addFormat(name, format);
+  for (const name of uncheckedKubernetesFormats) ajv.addFormat(name, true);
   for (const keyword of ["x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string", "x-kubernetes-embedded-resource"]) {
     ajv.addKeyword(keyword);
   }

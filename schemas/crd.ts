@@ -12,7 +12,7 @@ const DROPPED = new Set(["$schema", "$id", "title"]);
 const ALLOWED = new Set([
   "description", "type", "format", "default", "enum", "nullable", "required", "properties", "items",
   "additionalProperties", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength",
-  "minLength", "pattern", "maxItems", "minItems", "maxProperties", "minProperties", "multipleOf",
+  "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties", "minProperties", "multipleOf",
   "allOf", "anyOf", "oneOf", "not", "example", "externalDocs",
   "x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string", "x-kubernetes-embedded-resource",
   "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type", "x-kubernetes-validations",
@@ -38,6 +38,21 @@ export const KUBERNETES_FORMATS = new Set([
 const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
 const JUNCTORS = ["allOf", "anyOf", "oneOf", "not"] as const;
 const isObject = (v: unknown): v is JSONSchema => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The one use of `type` inside a junctor the apiserver allows: an x-kubernetes-int-or-string node's
+ * `anyOf: [{type: integer}, {type: string}]`, alone or as an entry of its `allOf`.
+ */
+function isIntOrStringAnyOf(v: unknown): boolean {
+  return (
+    Array.isArray(v) &&
+    v.length === 2 &&
+    v.every(isObject) &&
+    JSON.stringify(v.map((s) => Object.keys(s))) === '[["type"],["type"]]' &&
+    v[0]?.type === "integer" &&
+    v[1]?.type === "string"
+  );
+}
 
 export class NonStructuralSchemaError extends Error {
   constructor(readonly problems: string[]) {
@@ -92,13 +107,23 @@ export function toStructural(schema: JSONSchema, rootPath = "openAPIV3Schema", a
       }
       out.properties = props;
     }
+    if (out.type === "array" && out.items === undefined) problems.push(`${path}.items: must be specified for an array`);
     if (Array.isArray(out.items)) problems.push(`${path}.items: must be a single schema, not an array`);
     else if (isObject(out.items)) out.items = convert(out.items, `${path}.items`, inJunctor);
     if (isObject(out.additionalProperties)) out.additionalProperties = convert(out.additionalProperties, `${path}.additionalProperties`, inJunctor);
+    const intOrString = out["x-kubernetes-int-or-string"] === true;
     for (const j of JUNCTORS) {
       const v = out[j];
-      if (Array.isArray(v)) out[j] = v.map((s, i) => (isObject(s) ? convert(s, `${path}.${j}[${i}]`, true) : s));
-      else if (isObject(v)) out[j] = convert(v, `${path}.${j}`, true);
+      if (intOrString && j === "anyOf" && isIntOrStringAnyOf(v)) continue;
+      if (Array.isArray(v)) {
+        out[j] = v.map((s, i) =>
+          intOrString && j === "allOf" && isObject(s) && Object.keys(s).length === 1 && isIntOrStringAnyOf(s.anyOf)
+            ? s
+            : isObject(s)
+              ? convert(s, `${path}.${j}[${i}]`, true)
+              : s,
+        );
+      } else if (isObject(v)) out[j] = convert(v, `${path}.${j}`, true);
     }
 
     if ("default" in out) {
@@ -115,10 +140,24 @@ export function toStructural(schema: JSONSchema, rootPath = "openAPIV3Schema", a
   return result;
 }
 
-/** Defaults are checked against the node minus annotations ajv would reject in strict mode. */
-function stripForDefaultCheck(node: JSONSchema): JSONSchema {
-  const { default: _default, example: _example, externalDocs: _docs, nullable: _nullable, ...rest } = node;
+/**
+ * Defaults are checked against the node minus annotations ajv would reject in strict mode, at every
+ * depth (a defaulted object's properties may carry them too). `nullable` stays where ajv can use it.
+ */
+function stripForDefaultCheck(node: JSONSchema, top = true): JSONSchema {
+  const { example: _example, externalDocs: _docs, ...rest } = node;
+  if (top) delete rest.default;
+  if (rest.type === undefined) delete rest.nullable;
   for (const k of Object.keys(rest)) if (k.startsWith("x-kubernetes-list") || k === "x-kubernetes-map-type" || k === "x-kubernetes-validations") delete rest[k];
+  const sub = (v: unknown): unknown => (isObject(v) ? stripForDefaultCheck(v, false) : v);
+  if (isObject(rest.properties)) rest.properties = Object.fromEntries(Object.entries(rest.properties).map(([k, v]) => [k, sub(v)]));
+  if (isObject(rest.items)) rest.items = sub(rest.items);
+  if (isObject(rest.additionalProperties)) rest.additionalProperties = sub(rest.additionalProperties);
+  for (const j of JUNCTORS) {
+    const v = rest[j];
+    if (Array.isArray(v)) rest[j] = v.map(sub);
+    else if (isObject(v)) rest[j] = sub(v);
+  }
   return rest;
 }
 
