@@ -9,7 +9,7 @@
 import { X509Certificate as NodeX509, createPrivateKey, randomBytes, webcrypto } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import "./reflect-shim.js"; // must precede @peculiar/x509 (see file)
+import "reflect-metadata"; // must precede @peculiar/x509 (tsyringe needs the Reflect metadata API)
 import * as x509 from "@peculiar/x509";
 
 x509.cryptoProvider.set(webcrypto);
