@@ -2,6 +2,7 @@
 // the real @kubernetes/client-node (no stubbed client).
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -232,6 +233,129 @@ describe("KubeResolver lookups", () => {
       r.close();
       await fresh.close();
     }
+  });
+});
+
+/**
+ * A TCP relay in front of the API server that can kill connections the way a dead keep-alive
+ * connection fails: the client's next bytes on it are answered with a TCP reset.
+ */
+async function startResettingRelay(target: number) {
+  const open = new Map<net.Socket, { doomed: boolean }>();
+  const relay = {
+    connections: 0,
+    /** Reset new connections at their first bytes (the TLS ClientHello). */
+    resetNew: 0,
+    port: 0,
+    /** Every connection open now is reset at the client's next bytes on it (an apiserver restart). */
+    killOpenConnections: () => {
+      for (const state of open.values()) state.doomed = true;
+    },
+    close: async () => {},
+  };
+  const server = net.createServer((client) => {
+    relay.connections++;
+    const state = { doomed: false };
+    if (relay.resetNew > 0) {
+      relay.resetNew--;
+      state.doomed = true;
+    }
+    open.set(client, state);
+    const upstream = net.connect(target, "127.0.0.1");
+    client.on("data", (chunk) => {
+      if (state.doomed) {
+        client.resetAndDestroy();
+        upstream.destroy();
+      } else upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => client.write(chunk));
+    for (const s of [client, upstream]) {
+      s.on("error", () => {});
+      s.on("close", () => {
+        open.delete(client);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  relay.port = (server.address() as net.AddressInfo).port;
+  relay.close = () => {
+    for (const s of open.keys()) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return relay;
+}
+
+describe("a kept-alive connection that died while idle", () => {
+  let relay: Awaited<ReturnType<typeof startResettingRelay>>;
+  let r: KubeResolver;
+  before(async () => {
+    relay = await startResettingRelay(server.port);
+    r = resolverFor(server.writeKubeconfig(dir, { server: `https://127.0.0.1:${relay.port}`, file: "kubeconfig-relay" }));
+  });
+  after(async () => {
+    r.close();
+    await relay.close();
+  });
+
+  it("ECONNRESET on the pooled socket → the GET is sent once more on a new connection, and answers", async () => {
+    assert.equal((await r.cluster("app", "pg", never())).state, "present"); // opens the pooled connection
+    const [connections, retries, requests] = [relay.connections, r.retries, server.requests.length];
+    relay.killOpenConnections();
+    assert.equal((await r.cluster("app", "pg", AbortSignal.timeout(2000))).state, "present");
+    assert.equal(r.retries - retries, 1);
+    assert.equal(relay.connections - connections, 1, "the retry went out on a new connection");
+    // The reset request never reached the server; the retry did, once.
+    assert.deepEqual(server.requests.slice(requests), [{ method: "GET", path: `/apis/${CNP}/namespaces/app/clusters/pg` }]);
+  });
+
+  it("a reset on a new connection is not retried: unknown 'cannot connect ... ECONNRESET'", async () => {
+    r.close(); // no pooled connection left: the next lookup connects afresh
+    const [connections, retries] = [relay.connections, r.retries];
+    relay.resetNew = 1;
+    const result = await r.secret("app", "backup-creds", never());
+    assert.equal(result.state, "unknown");
+    assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*ECONNRESET/);
+    assert.equal(r.retries, retries);
+    assert.equal(relay.connections - connections, 1);
+  });
+
+  it("only one retry: pooled socket reset, then the new connection reset too → unknown", async () => {
+    assert.equal((await r.cluster("app", "pg", never())).state, "present");
+    const [connections, retries] = [relay.connections, r.retries];
+    relay.killOpenConnections();
+    relay.resetNew = 1;
+    const result = await r.cluster("app", "pg", never());
+    assert.equal(result.state, "unknown");
+    assert.match(result.state === "unknown" ? result.why : "", /ECONNRESET/);
+    assert.equal(r.retries - retries, 1);
+    assert.equal(relay.connections - connections, 1);
+  });
+
+  it("the retry stays under the caller's deadline: a retry that hangs ends with the signal", async () => {
+    assert.equal((await r.cluster("app", "pg", never())).state, "present");
+    relay.killOpenConnections();
+    server.fault = "hang";
+    try {
+      const started = performance.now();
+      const result = await r.cluster("app", "pg", AbortSignal.timeout(300));
+      const elapsed = performance.now() - started;
+      assert.deepEqual(result, { state: "unknown", why: "timed out" });
+      assert.ok(elapsed < 450, `settled after ${elapsed.toFixed(0)} ms`);
+    } finally {
+      server.fault = "none";
+    }
+  });
+
+  it("many lookups on a reset pool: each pooled failure is retried once, all answer", async () => {
+    // Several pooled connections, then all of them die at once (an apiserver restart).
+    await Promise.all(Array.from({ length: 4 }, () => r.cluster("app", "pg", never())));
+    const retries = r.retries;
+    relay.killOpenConnections();
+    const results = await Promise.all(Array.from({ length: 4 }, () => r.cluster("app", "pg", AbortSignal.timeout(2000))));
+    assert.deepEqual(results.map((x) => x.state), ["present", "present", "present", "present"]);
+    assert.equal(r.retries - retries, 4);
   });
 });
 

@@ -1,6 +1,7 @@
 // The live answer to "does Secret/Cluster/Backup X exist?": single GETs against the Kubernetes API
 // through @kubernetes/client-node 1.x. Every failure becomes `unknown` with a short reason; a Secret
 // is reduced to its key names before anything else sees it.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -25,6 +26,11 @@ const VERSION = "v1alpha1";
 // Names of Secrets and of custom objects are DNS-1123 subdomains.
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+// Idle API connections are closed after this long: before the apiserver (90 s) or a load balancer
+// in between drops them, which would turn the next lookup on that socket into a reset.
+const IDLE_SOCKET_MS = 30_000;
+// Socket errors of a connection that died while idle in the pool.
+const STALE_CONNECTION_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
 export interface LoadedKubeConfig {
   config: KubeConfig;
@@ -91,6 +97,10 @@ export class KubeResolver implements ReferenceResolver {
   private readonly custom: CustomObjectsApi;
   private readonly fetchLibrary = new IsomorphicFetchHttpLibrary();
   private keepAlive: { fingerprint: string; agent: http.Agent } | undefined;
+  /** Per attempt: whether the agent handed it a pooled (kept-alive) socket rather than a new one. */
+  private readonly attempt = new AsyncLocalStorage<{ reusedSocket: boolean }>();
+  /** GETs sent again after a pooled connection turned out to be dead (tests, diagnostics). */
+  retries = 0;
 
   constructor(opts: { config: KubeConfig; source?: string }) {
     this.core = opts.config.makeApiClient(CoreV1Api);
@@ -145,15 +155,33 @@ export class KubeResolver implements ReferenceResolver {
    * RequestContext. Here the context gets this lookup's AbortSignal (node-fetch destroys the socket
    * on abort) and a long-lived keep-alive agent: the library builds a fresh Agent for every request,
    * which would mean a new TCP+TLS handshake per lookup.
+   *
+   * A pooled connection can die while idle (the apiserver or a load balancer closed it, the FIN
+   * crossing our request): the GET then fails with ECONNRESET before any answer. Like Go's
+   * http.Transport for client-go, such a GET is sent once more, on a new connection, under the same
+   * signal, so within the same deadline. A reset on a new connection is a real failure, not retried.
    */
   private httpFor(signal: AbortSignal) {
     return wrapHttpLibrary({
-      send: (ctx: RequestContext) => {
+      send: async (ctx: RequestContext) => {
         ctx.setSignal(signal);
         this.reuseConnections(ctx);
-        return this.fetchLibrary.send(ctx).toPromise();
+        const first = { reusedSocket: false };
+        try {
+          return await this.attempt.run(first, () => this.fetchLibrary.send(ctx).toPromise());
+        } catch (err) {
+          if (!first.reusedSocket || signal.aborted || String(ctx.getHttpMethod()) !== "GET" || !isStaleConnection(err)) throw err;
+          this.retries++;
+          this.dropIdleConnections(); // they were idle as long as the dead one: likely dead too
+          return await this.attempt.run({ reusedSocket: false }, () => this.fetchLibrary.send(ctx).toPromise());
+        }
       },
     });
+  }
+
+  private dropIdleConnections(): void {
+    const agent = this.keepAlive?.agent;
+    for (const sockets of Object.values(agent?.freeSockets ?? {})) for (const socket of sockets ?? []) socket.destroy();
   }
 
   private reuseConnections(ctx: RequestContext): void {
@@ -168,10 +196,24 @@ export class KubeResolver implements ReferenceResolver {
       .digest("hex");
     if (this.keepAlive?.fingerprint !== fingerprint) {
       const Agent = fresh.constructor as typeof https.Agent;
-      this.keepAlive = { fingerprint, agent: new Agent({ ...options, keepAlive: true }) };
+      const agent = new Agent({ ...options, keepAlive: true, timeout: IDLE_SOCKET_MS });
+      // The agent says when it hands out a pooled socket; the attempt running now (async context) notes it.
+      const reuseSocket = agent.reuseSocket.bind(agent);
+      agent.reuseSocket = (socket, req) => {
+        const current = this.attempt.getStore();
+        if (current) current.reusedSocket = true;
+        reuseSocket(socket, req);
+      };
+      this.keepAlive = { fingerprint, agent };
     }
     ctx.setAgent(this.keepAlive.agent);
   }
+}
+
+/** node-fetch's FetchError for a connection reset or broken pipe. */
+function isStaleConnection(err: unknown): boolean {
+  const e = err as { name?: string; type?: string; code?: string } | undefined;
+  return e?.name === "FetchError" && e.type === "system" && STALE_CONNECTION_CODES.has(e.code ?? "");
 }
 
 /** Turns a failed GET into absent/unknown. Never quotes a response body: for a Secret it could hold values. */

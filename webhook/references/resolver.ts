@@ -28,6 +28,12 @@ export interface ReferenceResolver {
   backup(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Backup>>;
 }
 
+/**
+ * The gist of an `unknown` reason for a warning, which must fit in 120 characters after a long
+ * field path: "forbidden: secrets \"x\" is forbidden: User ..." → "forbidden". The whole reason is logged.
+ */
+export const briefReason = (why: string): string => (why.split(":")[0] ?? why).replace(/ after .*$/, "");
+
 export const present = <T>(object: T): Lookup<T> => ({ state: "present", object });
 export const absent: Lookup<never> = { state: "absent" };
 export const unknown = (why: string): Lookup<never> => ({ state: "unknown", why });

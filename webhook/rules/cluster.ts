@@ -14,7 +14,7 @@ import {
   credentialSelectors,
   OBJECT_STORE_PATH,
 } from "./objectstore.js";
-import { checkRecoverySource, recoveryBackupName, recoverySecretNames } from "./recovery.js";
+import { checkRecoveryBackupName, checkRecoverySource, recoveryBackupName, recoverySecretNames } from "./recovery.js";
 
 const spec = FieldPath.root("spec");
 
@@ -181,7 +181,7 @@ const recoveryRule: Rule<Cluster> = {
         ? []
         : [warn(spec.child("bootstrap"), "changes have no effect after the cluster has been created")];
     }
-    return checkRecoverySource(object, name, namespace, references);
+    return [...checkRecoveryBackupName(object), ...checkRecoverySource(object, name, namespace, references)];
   },
 };
 

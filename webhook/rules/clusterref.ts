@@ -4,7 +4,7 @@ import { GROUP } from "../../schemas/kinds.js";
 import { FieldPath, invalid, notFound } from "../admission/field.js";
 import { deny, referenceWarning, type Finding } from "../admission/rule.js";
 import { isRecord } from "../admission/values.js";
-import type { ResolvedReferences } from "../references/resolver.js";
+import { briefReason, type ResolvedReferences } from "../references/resolver.js";
 import { dns1123SubdomainProblems } from "./formats.js";
 
 export const CLUSTER_LABEL = `${GROUP}/cluster`;
@@ -46,7 +46,7 @@ export function checkBackupTarget(
   if (!name) return [];
   const found = references.cluster(name);
   if (found.state === "unknown") {
-    return [referenceWarning(CLUSTER_NAME_PATH, name, `could not verify Cluster ${JSON.stringify(name)}: ${found.why}`, "Invalid")];
+    return [referenceWarning(CLUSTER_NAME_PATH, name, `could not verify Cluster ${JSON.stringify(name)}: ${briefReason(found.why)}`, "Invalid")];
   }
   if (found.state === "absent") {
     const message = `Cluster ${JSON.stringify(name)} not found in namespace ${JSON.stringify(namespace)}`;

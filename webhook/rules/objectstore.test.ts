@@ -132,6 +132,20 @@ describe("referenced Secrets", () => {
     ]);
     assert.equal((await verdict(split, { state: { unreachable: true }, strict: true })).allowed, false);
   });
+  test("an invalid Secret name is denied once, not also looked up", async () => {
+    const v = await verdict(store("s3Credentials.accessKeyId.name", "Bad_Name"), { state: { secrets: {} }, strict: true });
+    assert.deepEqual(v.fields, [`${creds}.accessKeyId.name`]);
+  });
+  test("a could-not-verify warning keeps its reason within 120 characters", async () => {
+    const { stateResolver } = await import("../../test/support/admission.js");
+    const { admit } = await import("../admission/pipeline.js");
+    const hanging = { ...stateResolver({}), secret: () => new Promise<never>(() => {}) };
+    const out = await admit(
+      { kind: "Cluster", operation: "CREATE", object: store("s3Credentials", { accessKeyId: { name: "s3-creds" } }), namespace: "default" },
+      { defaultImage: "quay.io/enterprisedb/postgresql:13", resolver: hanging, strictReferences: false, lookupTimeoutMs: 50 },
+    );
+    assert.deepEqual(out.warnings, [`${creds}.accessKeyId.name: could not verify Secret "s3-creds": timed out`]);
+  });
   test("a Secret in another namespace does not satisfy the reference", async () => {
     const v = await verdict(validCluster(), { namespace: "team-b" });
     assertWarning(v, `${creds}.accessKeyId.name`, 'not found in namespace "team-b"');

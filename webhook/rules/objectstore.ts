@@ -2,7 +2,7 @@
 import type { BarmanObjectStoreConfiguration, S3Credentials, SecretKeySelector } from "../../generated/types/index.js";
 import { FieldPath, invalid, notFound, required } from "../admission/field.js";
 import { deny, referenceWarning, warn, type Finding } from "../admission/rule.js";
-import type { ResolvedReferences } from "../references/resolver.js";
+import { briefReason, type ResolvedReferences } from "../references/resolver.js";
 import { dns1123SubdomainProblems, looksLikePlaceholder, s3BucketProblems, secretKeyProblems } from "./formats.js";
 
 export const OBJECT_STORE_PATH = FieldPath.root("spec", "backup", "barmanObjectStore");
@@ -78,13 +78,15 @@ export function checkCredentialSelectors(store: BarmanObjectStoreConfiguration, 
   return findings;
 }
 
-/** The credential selectors that name a Secret, with their field paths. */
+/** The credential selectors that name a valid Secret name, with their field paths. */
 export function credentialSelectors(store: { s3Credentials?: S3Credentials } | undefined, base: FieldPath): { path: FieldPath; selector: SecretKeySelector }[] {
   const creds = store?.s3Credentials;
   if (!creds) return [];
   return CREDENTIALS.flatMap((which) => {
     const selector = creds[which];
-    return selector && typeof selector.name === "string" && selector.name !== "" ? [{ path: base.child(which), selector }] : [];
+    // An invalid name is denied by checkCredentialSelectors; looking it up would only add noise.
+    const valid = selector && typeof selector.name === "string" && dns1123SubdomainProblems(selector.name).length === 0;
+    return valid ? [{ path: base.child(which), selector }] : [];
   });
 }
 
@@ -106,7 +108,7 @@ export function checkCredentialSecrets(
     if (found.state === "absent") {
       findings.push(referenceWarning(path.child("name"), selector.name, `Secret ${JSON.stringify(selector.name)} not found in namespace ${JSON.stringify(namespace)}`));
     } else if (found.state === "unknown") {
-      findings.push(referenceWarning(path.child("name"), selector.name, `could not verify Secret ${JSON.stringify(selector.name)}: ${found.why}`, "Invalid"));
+      findings.push(referenceWarning(path.child("name"), selector.name, `could not verify Secret ${JSON.stringify(selector.name)}: ${briefReason(found.why)}`, "Invalid"));
     } else if (selector.key !== undefined && !found.object.keys.includes(selector.key)) {
       const has = found.object.keys.length ? `it has ${found.object.keys.map((k) => JSON.stringify(k)).join(", ")}` : "it has no keys";
       findings.push(deny(notFound(path.child("key"), selector.key, `Secret ${JSON.stringify(selector.name)} has no such key (${has})`)));

@@ -51,7 +51,7 @@ describe("bootstrap.fullRecovery", () => {
   test("archiving WAL into the restored backup's folder: denied; another serverName is fine", async () => {
     const backup = completedBackup("backup-example", "pg-old");
     const colliding = withField(restore(), "spec.backup", {
-      barmanObjectStore: { destinationPath: "s3://backups", serverName: "pg-old", s3Credentials: { accessKeyId: { name: CREDS_SECRET } } },
+      barmanObjectStore: { destinationPath: "s3://backups", serverName: "pg-old", endpointURL: "http://minio:9000/", s3Credentials: { accessKeyId: { name: CREDS_SECRET } } },
     });
     assertDenied(await check("Cluster", colliding, { state: { secrets, backups: [backup] } }), "spec.backup.barmanObjectStore.serverName", "would archive WAL into s3://backups/pg-old");
     // The server name defaults to the cluster's name: a new cluster named like the old one collides too.
@@ -60,6 +60,20 @@ describe("bootstrap.fullRecovery", () => {
     const elsewhere = withField(colliding, "spec.backup.barmanObjectStore.serverName", "cluster-restore");
     const ok = await check("Cluster", elsewhere, { state: { secrets, backups: [backup] } });
     assert.deepEqual(ok.errors, []);
+  });
+  test("the Backup's name must be a DNS-1123 subdomain", async () => {
+    const v = await check("Cluster", restore("Bad_Backup"), { state: { secrets, backups: [completedBackup()] } });
+    assertDenied(v, FIELD, 'Invalid value: "Bad_Backup": a lowercase RFC 1123 subdomain');
+    assert.deepEqual(v.warnings, [], "an invalid name is not looked up as well");
+  });
+  test("a store on another endpoint is no collision, even with the same path and server name", async () => {
+    const backup = completedBackup("backup-example", "pg-old"); // taken on MinIO (endpointURL http://minio:9000)
+    const onMinio = withField(restore(), "spec.backup", {
+      barmanObjectStore: { destinationPath: "s3://backups/", serverName: "pg-old", endpointURL: "http://minio:9000", s3Credentials: { accessKeyId: { name: CREDS_SECRET } } },
+    });
+    assertDenied(await check("Cluster", onMinio, { state: { secrets, backups: [backup] } }), "spec.backup.barmanObjectStore.serverName", "would archive WAL");
+    const onAws = withField(onMinio, "spec.backup.barmanObjectStore.endpointURL", undefined);
+    assert.deepEqual((await check("Cluster", onAws, { state: { secrets, backups: [backup] } })).errors, []);
   });
   test("UPDATE: no recovery lookups (the cluster exists already)", async () => {
     const old = restore();

@@ -2,17 +2,27 @@
 import type { Backup, Cluster } from "../../generated/types/index.js";
 import { FieldPath, forbidden, invalid } from "../admission/field.js";
 import { deny, referenceWarning, warn, type Finding } from "../admission/rule.js";
-import type { ResolvedReferences } from "../references/resolver.js";
+import { briefReason, type ResolvedReferences } from "../references/resolver.js";
+import { dns1123SubdomainProblems } from "./formats.js";
 import { credentialSelectors } from "./objectstore.js";
 
 export const RECOVERY_BACKUP_PATH = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
 
+/** The Backup to restore, when its name is one the API could hold. */
 export const recoveryBackupName = (cluster: Cluster): string | undefined => {
   const name = cluster.spec?.bootstrap?.fullRecovery?.backup?.name;
-  return typeof name === "string" && name !== "" ? name : undefined;
+  return typeof name === "string" && dns1123SubdomainProblems(name).length === 0 ? name : undefined;
 };
 
+export function checkRecoveryBackupName(cluster: Cluster): Finding[] {
+  const name = cluster.spec?.bootstrap?.fullRecovery?.backup?.name;
+  if (typeof name !== "string" || name === "") return [];
+  return dns1123SubdomainProblems(name).map((p) => deny(invalid(RECOVERY_BACKUP_PATH, name, p)));
+}
+
 const trimSlashes = (p: string): string => p.replace(/\/+$/, "");
+/** The object store a path lives in: AWS S3 unless an endpoint says otherwise. */
+const storeOf = (endpointURL: string | undefined): string => (endpointURL ? trimSlashes(endpointURL.toLowerCase()) : "aws-s3");
 
 /** The Backup to restore: present, completed, readable, and not where this cluster will archive WAL. */
 export function checkRecoverySource(cluster: Cluster, name: string, namespace: string, references: ResolvedReferences): Finding[] {
@@ -24,7 +34,7 @@ export function checkRecoverySource(cluster: Cluster, name: string, namespace: s
     return [referenceWarning(field, backupName, `Backup ${JSON.stringify(backupName)} not found in namespace ${JSON.stringify(namespace)}`)];
   }
   if (found.state === "unknown") {
-    return [referenceWarning(field, backupName, `could not verify Backup ${JSON.stringify(backupName)}: ${found.why}`, "Invalid")];
+    return [referenceWarning(field, backupName, `could not verify Backup ${JSON.stringify(backupName)}: ${briefReason(found.why)}`, "Invalid")];
   }
   const backup = found.object;
   const status = backup.status ?? {};
@@ -50,22 +60,23 @@ function checkRecordedSecrets(backupName: string, backup: Backup, namespace: str
     const found = references.secret(secret);
     const what = `Secret ${JSON.stringify(secret)} recorded in Backup ${JSON.stringify(backupName)}`;
     if (found.state === "absent") return [referenceWarning(field, backupName, `${what} not found in namespace ${JSON.stringify(namespace)}`)];
-    if (found.state === "unknown") return [referenceWarning(field, backupName, `could not verify ${what}: ${found.why}`, "Invalid")];
+    if (found.state === "unknown") return [referenceWarning(field, backupName, `could not verify ${what}: ${briefReason(found.why)}`, "Invalid")];
     return [];
   });
 }
 
 /**
  * A new cluster archiving WAL to the very folder it restores from would overwrite the backup's
- * WAL history: same destinationPath and same server name (which defaults to the cluster's name).
+ * WAL history: same object store (endpoint), destinationPath and server name (which defaults to
+ * the cluster's name).
  */
 export function checkWalCollision(cluster: Cluster, name: string, backupName: string, backup: Backup): Finding[] {
   const store = cluster.spec?.backup?.barmanObjectStore;
   const status = backup.status;
   if (!store?.destinationPath || !status?.destinationPath) return [];
-  const ours = { path: trimSlashes(store.destinationPath), server: store.serverName || name };
-  const theirs = { path: trimSlashes(status.destinationPath), server: status.serverName || backup.spec?.cluster?.name };
-  if (ours.path !== theirs.path || ours.server !== theirs.server) return [];
+  const ours = { store: storeOf(store.endpointURL), path: trimSlashes(store.destinationPath), server: store.serverName || name };
+  const theirs = { store: storeOf(status.endpointURL), path: trimSlashes(status.destinationPath), server: status.serverName || backup.spec?.cluster?.name };
+  if (ours.store !== theirs.store || ours.path !== theirs.path || ours.server !== theirs.server) return [];
   return [
     deny(
       forbidden(

@@ -1,0 +1,231 @@
+// `cnp-webhook validate --kubeconfig F`: the files are the first source of cluster state, the live
+// API the second (SPEC §7). Runs the built CLI as a child process against the local fake
+// kube-apiserver; without --kubeconfig, what the files lack is "could not verify", not absent.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { startKubeApiServer, type KubeApiServer } from "./kube-api-server.js";
+
+const API_VERSION = "postgresql.k8s.enterprisedb.io/v1alpha1";
+const CLI = fileURLToPath(new URL("../webhook/cli.js", import.meta.url));
+const NS = "app";
+
+interface Result {
+  file: string;
+  index: number;
+  kind: string;
+  namespace: string;
+  name: string;
+  allowed: boolean;
+  warnings: string[];
+  errors: { field: string; message: string }[];
+}
+
+let api: KubeApiServer;
+let tmp: string;
+let manifests: string;
+let kubeconfig: string;
+
+const creds = (name: string) => ({ accessKeyId: { name, key: "ACCESS_KEY_ID" }, secretAccessKey: { name, key: "ACCESS_SECRET_KEY" } });
+const cluster = (name: string, secret: string) => ({
+  apiVersion: API_VERSION,
+  kind: "Cluster",
+  metadata: { name, namespace: NS },
+  spec: {
+    instances: 1,
+    imageName: "quay.io/enterprisedb/postgresql:13.2",
+    storage: { size: "1Gi" },
+    backup: { barmanObjectStore: { destinationPath: `s3://backups/${name}`, s3Credentials: creds(secret) } },
+  },
+});
+const backup = (name: string, clusterName: string) => ({ apiVersion: API_VERSION, kind: "Backup", metadata: { name, namespace: NS }, spec: { cluster: { name: clusterName } } });
+const secret = (name: string, keys: string[]) => ({
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name, namespace: NS },
+  data: Object.fromEntries(keys.map((k) => [k, Buffer.from(`value-of-${k}`).toString("base64")])),
+});
+
+/** JSON is YAML: one document per file keeps the test independent of the YAML emitter. */
+const write = (dir: string, file: string, ...docs: unknown[]) => fs.writeFileSync(path.join(dir, file), docs.map((d) => `---\n${JSON.stringify(d, null, 2)}\n`).join(""));
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env["KUBECONFIG"];
+    delete env["KUBERNETES_SERVICE_HOST"];
+    // Asynchronous on purpose: the fake API server answers from this very process.
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+async function validate(args: string[]): Promise<{ code: number | null; results: Map<string, Result>; ms: number; stderr: string }> {
+  const run = await runCli(["validate", "--output", "json", ...args]);
+  let parsed: Result[];
+  try {
+    parsed = JSON.parse(run.stdout) as Result[];
+  } catch {
+    assert.fail(`validate printed no JSON (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
+  }
+  return { code: run.code, results: new Map(parsed.map((r) => [`${r.kind}/${r.name}`, r])), ms: run.ms, stderr: run.stderr };
+}
+
+function get(results: Map<string, Result>, key: string): Result {
+  const r = results.get(key);
+  assert.ok(r, `no result for ${key} in ${[...results.keys()].join(", ")}`);
+  return r;
+}
+
+before(async () => {
+  api = await startKubeApiServer();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-validate-live-"));
+  kubeconfig = api.writeKubeconfig(tmp);
+  manifests = path.join(tmp, "manifests");
+  fs.mkdirSync(manifests);
+
+  // Only in the live cluster.
+  api.put(secret("live-only-creds", ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"]));
+  api.put({ ...cluster("live-cluster", "live-only-creds") });
+  // In both; the files' copy is complete, the live one lacks a key: the files win.
+  api.put(secret("shadowed-creds", ["ACCESS_KEY_ID"]));
+
+  write(manifests, "01-cluster-live-secret.yaml", cluster("pg-live-secret", "live-only-creds"));
+  write(manifests, "02-backup-live-cluster.yaml", backup("b-live", "live-cluster"));
+  write(manifests, "03-cluster-file-secret.yaml", secret("file-creds", ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"]), cluster("pg-file-secret", "file-creds"));
+  write(manifests, "04-cluster-shadowed.yaml", secret("shadowed-creds", ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"]), cluster("pg-shadowed", "shadowed-creds"));
+  write(manifests, "05-missing.yaml", cluster("pg-missing", "nowhere-creds"), backup("b-missing", "nowhere-cluster"));
+});
+
+after(async () => {
+  await api?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("validate --kubeconfig: the live cluster after the files", () => {
+  let run: Awaited<ReturnType<typeof validate>>;
+  let paths: string[];
+
+  before(async () => {
+    const mark = api.requests.length;
+    run = await validate(["--kubeconfig", kubeconfig, manifests]);
+    paths = api.requests.slice(mark).map((r) => r.path);
+  });
+
+  it("a Cluster whose Secret is only in the live API → admitted, no 'could not verify'", () => {
+    const r = get(run.results, "Cluster/pg-live-secret");
+    assert.equal(r.allowed, true);
+    assert.deepEqual(r.warnings, []);
+  });
+
+  it("a Backup whose Cluster is only in the live API → admitted", () => {
+    const r = get(run.results, "Backup/b-live");
+    assert.equal(r.allowed, true);
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(r.errors, []);
+  });
+
+  it("absent in both: absent means absent (Backup denied, Secret warns 'not found'), exit 1", () => {
+    assert.equal(run.code, 1, run.stderr);
+    const b = get(run.results, "Backup/b-missing");
+    assert.equal(b.allowed, false);
+    assert.deepEqual(b.errors, [{ field: "spec.cluster.name", message: `Not found: "nowhere-cluster": Cluster "nowhere-cluster" not found in namespace "app"` }]);
+    const c = get(run.results, "Cluster/pg-missing");
+    assert.equal(c.allowed, true);
+    assert.deepEqual(c.warnings, [`spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name: Secret "nowhere-creds" not found in namespace "app"`]);
+  });
+
+  it("what the files hold is not asked of the live API, and the files win over it", () => {
+    assert.deepEqual(get(run.results, "Cluster/pg-file-secret").warnings, []);
+    // The live copy of shadowed-creds lacks ACCESS_SECRET_KEY; the files' copy has it.
+    const shadowed = get(run.results, "Cluster/pg-shadowed");
+    assert.equal(shadowed.allowed, true);
+    assert.deepEqual(shadowed.warnings, []);
+    assert.deepEqual([...paths].sort(), [
+      `/api/v1/namespaces/${NS}/secrets/live-only-creds`,
+      `/api/v1/namespaces/${NS}/secrets/nowhere-creds`,
+      `/apis/${API_VERSION}/namespaces/${NS}/clusters/live-cluster`,
+      `/apis/${API_VERSION}/namespaces/${NS}/clusters/nowhere-cluster`,
+    ].sort());
+  });
+
+  it("--strict-references: absent in both → denied", async () => {
+    const strict = await validate(["--kubeconfig", kubeconfig, "--strict-references", manifests]);
+    assert.equal(strict.code, 1);
+    const c = get(strict.results, "Cluster/pg-missing");
+    assert.equal(c.allowed, false);
+    assert.deepEqual(c.errors.map((e) => e.field), ["spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"]);
+    assert.equal(get(strict.results, "Cluster/pg-live-secret").allowed, true);
+    assert.equal(get(strict.results, "Backup/b-live").allowed, true);
+  });
+});
+
+describe("validate without --kubeconfig: what the files lack is unverified", () => {
+  it("'could not verify' warnings instead of verdicts on absence; nothing is asked of any API", async () => {
+    const mark = api.requests.length;
+    const run = await validate([manifests]);
+    assert.equal(api.requests.length, mark);
+    assert.equal(run.code, 0, "nothing denied: absence cannot be known from files");
+    // (The reason, "not in the given files", is cut by the 120-character limit here.)
+    const [w, ...more] = get(run.results, "Cluster/pg-live-secret").warnings;
+    assert.deepEqual(more, []);
+    assert.match(w ?? "", /^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "live-only-creds"/);
+    const b = get(run.results, "Backup/b-live");
+    assert.equal(b.allowed, true);
+    assert.equal(b.warnings.length, 1);
+    assert.match(b.warnings[0]!, /^spec\.cluster\.name: could not verify Cluster "live-cluster": not in the /);
+    const missing = get(run.results, "Backup/b-missing");
+    assert.equal(missing.allowed, true);
+    assert.equal(missing.warnings.length, 1);
+    assert.match(missing.warnings[0]!, /^spec\.cluster\.name: could not verify Cluster "nowhere-cluster": not in the /);
+    assert.match(get(run.results, "Cluster/pg-missing").warnings.join("\n"), /could not verify Secret "nowhere-creds"/);
+    // The files' own Secrets still count.
+    assert.deepEqual(get(run.results, "Cluster/pg-file-secret").warnings, []);
+  });
+});
+
+describe("validate --kubeconfig with an unreachable or hanging API", () => {
+  let small: string;
+  before(() => {
+    small = path.join(tmp, "small");
+    fs.mkdirSync(small);
+    write(small, "objects.yaml", cluster("pg-live-secret", "live-only-creds"), backup("b-live", "live-cluster"));
+  });
+
+  it("Secrets hang, Clusters 403 → 'could not verify' after --lookup-timeout, and the process exits", async (t) => {
+    api.faultFor("/api/v1/", "hang");
+    api.faultFor(`/apis/${API_VERSION}/`, "forbidden");
+    try {
+      const run = await validate(["--kubeconfig", kubeconfig, "--lookup-timeout", "500ms", small]);
+      t.diagnostic(`validate exited ${run.code} after ${run.ms.toFixed(0)} ms (process start included)`);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(get(run.results, "Cluster/pg-live-secret").warnings.join("\n"), /could not verify Secret "live-only-creds": timed out/);
+      assert.match(get(run.results, "Backup/b-live").warnings.join("\n"), /could not verify Cluster "live-cluster": forbidden/);
+      assert.ok(run.ms < 500 + 5000, `exited after ${run.ms.toFixed(0)} ms`);
+    } finally {
+      api.faultFor("/api/v1/", undefined);
+      api.faultFor(`/apis/${API_VERSION}/`, undefined);
+    }
+  });
+
+  it("an unusable kubeconfig file → exit 2 naming the file", async () => {
+    const missing = path.join(tmp, "no-such-kubeconfig");
+    const run = await runCli(["validate", "--kubeconfig", missing, small]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, new RegExp(`error: cannot load kubeconfig ${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: no such file`));
+  });
+});
