@@ -9,6 +9,7 @@ import { createAjv } from "./ajv.js";
 import { crdFor, NonStructuralSchemaError } from "./crd.js";
 import { GROUP, KINDS } from "./kinds.js";
 import { inlineRefs, loadSchemas, type JSONSchema, type SchemaSet } from "./resolve.js";
+import { manifestFiles } from "../webhook/install/manifests.js";
 
 // ajv/dist/standalone is CommonJS; under NodeNext its default import is the module object.
 const standaloneCode = standaloneModule as unknown as typeof standaloneModule.default;
@@ -97,17 +98,34 @@ function generateCrds(set: SchemaSet): Record<string, string> {
   return files;
 }
 
-/** Replaces a generated folder's content, removing files that are no longer generated. */
+/**
+ * Replaces a generated folder's content, removing files (and folders) that are no longer generated.
+ * Names may contain `/` for subfolders (manifests/base/...).
+ */
 function writeFolder(dir: string, files: Record<string, string>): void {
+  const keep = new Set(Object.keys(files));
+  const folders = new Set([...keep].flatMap((f) => f.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
+  const prune = (rel: string): void => {
+    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const name = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory() && folders.has(name)) prune(name);
+      else if (!keep.has(name) || entry.isDirectory()) rmSync(join(dir, name), { recursive: true });
+    }
+  };
   mkdirSync(dir, { recursive: true });
-  for (const old of readdirSync(dir)) if (!(old in files)) rmSync(join(dir, old), { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  prune("");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
 }
 
 export async function generate(schemasDir: string, outDir: string): Promise<string[]> {
   const set = loadSchemas(schemasDir);
+  const crds = generateCrds(set);
   const outputs: Record<string, Record<string, string>> = {
-    crds: generateCrds(set),
+    crds,
+    manifests: manifestFiles(crds),
     types: await generateTypes(set),
     validators: generateValidators(set),
   };

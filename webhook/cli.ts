@@ -101,7 +101,7 @@ async function serve(args: string[], io: CommandIO): Promise<number> {
   });
   if (values.help) return io.stdout(SERVE_HELP), 0;
   const logger = createLogger((values["log-level"] as never) ?? "info");
-  const resolver = resolverFor(values.kubeconfig, logger);
+  const resolver = await resolverFor(values.kubeconfig, logger);
   const running = await startServer(
     {
       host: values.host ?? "0.0.0.0",
@@ -160,7 +160,7 @@ async function validate(args: string[], io: CommandIO): Promise<number> {
   if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}`);
   if (positionals.length === 0) throw new UsageError("validate needs at least one file or directory");
   const cluster = values.kubeconfig
-    ? resolverFor(values.kubeconfig, createLogger("silent"))
+    ? await resolverFor(values.kubeconfig, createLogger("silent"))
     : undefined;
   return runValidate(
     {

@@ -19,13 +19,13 @@ import {
   type RequestContext,
 } from "@kubernetes/client-node";
 import type { Backup, Cluster } from "../../generated/types/index.js";
+import { SERVICE_ACCOUNT_DIR } from "./live.js";
 import { absent, present, unknown, type Lookup, type ReferenceResolver, type SecretKeys } from "./resolver.js";
 
 const GROUP = "postgresql.k8s.enterprisedb.io";
 const VERSION = "v1alpha1";
 // Names of Secrets and of custom objects are DNS-1123 subdomains.
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 // Idle API connections are closed after this long: before the apiserver (90 s) or a load balancer
 // in between drops them, which would turn the next lookup on that socket into a reset.
 const IDLE_SOCKET_MS = 30_000;

@@ -16,8 +16,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly tlsCert: string;
   readonly tlsKey: string;
-  /** 0 disables the metrics listener. */
-  readonly metricsPort: number;
+  /** 0 disables the metrics listener; "ephemeral" listens on a free port (tests). */
+  readonly metricsPort: number | "ephemeral";
   readonly metricsHost?: string;
   readonly defaultImage: string;
   readonly strictReferences: boolean;
@@ -163,7 +163,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     metricsServer = createHttpServer(m.handler);
     metricsDrain = m.drain;
     try {
-      metricsPort = await listen(metricsServer, options.metricsPort, options.metricsHost ?? options.host);
+      metricsPort = await listen(metricsServer, options.metricsPort === "ephemeral" ? 0 : options.metricsPort, options.metricsHost ?? options.host);
     } catch (err) {
       reloader.stop();
       https.close();

@@ -4,12 +4,9 @@ import { X509Certificate, createHash, createPrivateKey, webcrypto } from "node:c
 import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
-import "../../certs/reflect-shim.js"; // must precede @peculiar/x509 (see file)
-import * as x509 from "@peculiar/x509";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 
-x509.cryptoProvider.set(webcrypto);
 
 /** SPEC §5: TLS 1.2 or later, on the first context and on every reloaded one. */
 export const MIN_TLS_VERSION = "TLSv1.2" as const;
@@ -64,6 +61,10 @@ export const secureContextOptions = (pair: Pick<ServingPair, "cert" | "key">): S
  * of a failed handshake. The apiserver never trusts it, and the Service routes nothing to an unready Pod.
  */
 export async function placeholderPair(): Promise<ServingPair> {
+  // Loaded only here: the X.509 library costs start-up time that a normal start does not need.
+  await import("reflect-metadata"); // @peculiar/x509 resolves providers through tsyringe, which needs it
+  const x509 = await import("@peculiar/x509");
+  x509.cryptoProvider.set(webcrypto);
   const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({

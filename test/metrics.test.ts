@@ -1,0 +1,192 @@
+// Every metric of SPEC §8 moves when its event happens, read back from /metrics as Prometheus scrapes it.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { readCertificateInfo, ensureCertificates } from "../certs/tls.js";
+import { ADMISSIONS } from "../webhook/admission/pipeline.js";
+import type { KindAdmission } from "../webhook/admission/kind.js";
+import { absent, present, unknown, type ReferenceResolver } from "../webhook/references/resolver.js";
+import { createLogger } from "../webhook/server/log.js";
+import { startServer, type RunningServer } from "../webhook/server/serve.js";
+import { backupReview, GROUP, makeCerts, request, tempDir, validatePath, waitFor, type CertFiles } from "./serve-helpers.js";
+
+/** Cluster lookups wait at the gate while it is closed; "pg" exists with a backup configuration. */
+class GatedResolver implements ReferenceResolver {
+  readonly source = "test resolver";
+  private gate: Promise<void> = Promise.resolve();
+  private openGate: () => void = () => {};
+  close(): void {
+    this.gate = new Promise((resolve) => (this.openGate = resolve));
+  }
+  open(): void {
+    this.openGate();
+  }
+  secret = async () => unknown("not in this test");
+  backup = async () => absent;
+  cluster = async (namespace: string, name: string) => {
+    await this.gate;
+    if (name !== "pg") return absent;
+    return present({
+      apiVersion: `${GROUP}/v1alpha1`,
+      kind: "Cluster",
+      metadata: { name, namespace },
+      spec: { instances: 1, backup: { barmanObjectStore: { destinationPath: "s3://backups/pg", s3Credentials: { accessKeyId: { name: "creds" } } } } },
+    } as never);
+  };
+}
+
+let certs: CertFiles;
+let server: RunningServer;
+const resolver = new GatedResolver();
+
+before(async () => {
+  certs = await makeCerts();
+  server = await startServer(
+    {
+      host: "127.0.0.1",
+      port: 0,
+      tlsCert: certs.cert,
+      tlsKey: certs.key,
+      metricsPort: "ephemeral",
+      defaultImage: "postgres:13",
+      strictReferences: false,
+      lookupTimeoutMs: 5000,
+      certificateReload: { pollIntervalMs: 500, debounceMs: 20, settleMs: 100 },
+    },
+    { logger: createLogger("silent"), resolver },
+  );
+});
+
+after(async () => {
+  await server.close(1000);
+  fs.rmSync(certs.dir, { recursive: true, force: true });
+});
+
+function scrape(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port: server.metricsPort, path: "/metrics", agent: false }, (res) => {
+        assert.equal(res.statusCode, 200);
+        assert.match(String(res.headers["content-type"]), /^text\/plain/);
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c));
+        res.on("end", () => resolve(text));
+      })
+      .on("error", reject);
+  });
+}
+
+/** The value of one sample in Prometheus text format; 0 when absent. Label order does not matter. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const found = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) return Number(m[3]);
+  }
+  return 0;
+}
+
+const admitBackup = (cluster: string) => request(server.port, certs.caPem, { path: validatePath("backup"), body: backupReview(cluster) });
+
+describe("metrics", () => {
+  it("exposes every metric of SPEC §8, with duration buckets from 0.5 ms to 10 s", async () => {
+    const text = await scrape();
+    for (const name of [
+      "cnp_webhook_requests_total",
+      "cnp_webhook_request_duration_seconds",
+      "cnp_webhook_requests_in_flight",
+      "cnp_webhook_rule_errors_total",
+      "cnp_webhook_reference_lookups_total",
+      "cnp_webhook_certificate_reloads_total",
+      "cnp_webhook_certificate_expiry_timestamp_seconds",
+    ]) {
+      assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), name);
+    }
+    assert.equal(sample(text, "cnp_webhook_requests_in_flight"), 0);
+    await admitBackup("pg");
+    const after = await scrape();
+    assert.match(after, /^cnp_webhook_request_duration_seconds_bucket\{[^}]*le="0\.0005"[^}]*\} \d+$/m);
+    assert.equal(sample(after, "cnp_webhook_request_duration_seconds_bucket", { webhook: "validate-backup", le: "10" }), 1);
+  });
+
+  it("requests_total, request_duration_seconds and requests_in_flight move with an admission", async () => {
+    const before = await scrape();
+    resolver.close();
+    const pending = admitBackup("pg");
+    await waitFor(async () => sample(await scrape(), "cnp_webhook_requests_in_flight") === 1, "the request to be in flight");
+    resolver.open();
+    const reply = await pending;
+    assert.equal(reply.status, 200);
+    assert.equal((JSON.parse(reply.body) as { response: { allowed: boolean } }).response.allowed, true);
+    const allowed = await scrape();
+    assert.equal(sample(allowed, "cnp_webhook_requests_in_flight"), 0);
+    const labels = { webhook: "validate-backup", allowed: "true" };
+    assert.equal(sample(allowed, "cnp_webhook_requests_total", labels), sample(before, "cnp_webhook_requests_total", labels) + 1);
+    const count = { webhook: "validate-backup" };
+    assert.equal(sample(allowed, "cnp_webhook_request_duration_seconds_count", count), sample(before, "cnp_webhook_request_duration_seconds_count", count) + 1);
+    assert.ok(sample(allowed, "cnp_webhook_request_duration_seconds_sum", count) > sample(before, "cnp_webhook_request_duration_seconds_sum", count));
+
+    // A denial: the Cluster does not exist.
+    const denied = { webhook: "validate-backup", allowed: "false" };
+    assert.equal((await admitBackup("missing")).status, 200);
+    assert.equal(sample(await scrape(), "cnp_webhook_requests_total", denied), sample(before, "cnp_webhook_requests_total", denied) + 1);
+  });
+
+  it("reference_lookups_total counts by kind and outcome", async () => {
+    const before = await scrape();
+    await admitBackup("pg");
+    await admitBackup("nope");
+    const after = await scrape();
+    for (const outcome of ["present", "absent"]) {
+      const labels = { kind: "Cluster", outcome };
+      assert.equal(sample(after, "cnp_webhook_reference_lookups_total", labels), sample(before, "cnp_webhook_reference_lookups_total", labels) + 1, outcome);
+    }
+  });
+
+  it("rule_errors_total counts a rule that throws; the request is still answered and the server keeps serving", async () => {
+    const original = ADMISSIONS.Backup;
+    const boom = { name: "test/throws", check: () => { throw new Error("boom"); } };
+    ADMISSIONS.Backup = { ...original, rules: [...original.rules, boom] } as KindAdmission<never>;
+    try {
+      const reply = await admitBackup("pg");
+      assert.equal(reply.status, 200);
+      const response = (JSON.parse(reply.body) as { response: { allowed: boolean; status?: { code: number; message: string } } }).response;
+      assert.equal(response.allowed, false);
+      assert.equal(response.status?.code, 500);
+      assert.match(response.status?.message ?? "", /test\/throws/);
+    } finally {
+      ADMISSIONS.Backup = original;
+    }
+    const text = await scrape();
+    assert.equal(sample(text, "cnp_webhook_rule_errors_total", { rule: "test/throws" }), 1);
+    assert.equal((await admitBackup("pg")).status, 200);
+  });
+
+  it("certificate_reloads_total and certificate_expiry_timestamp_seconds move on a reload", async () => {
+    const before = await scrape();
+    const expiryBefore = sample(before, "cnp_webhook_certificate_expiry_timestamp_seconds");
+    assert.equal(expiryBefore, readCertificateInfo(certs.certPem).notAfter.getTime() / 1000);
+    assert.equal(sample(before, "cnp_webhook_certificate_reloads_total", { outcome: "success" }), 1); // the initial load
+
+    // A renewal with a shorter validity: the expiry the alert watches must follow it.
+    const dir = tempDir("cnp-short-");
+    for (const f of ["ca.crt", "ca.key"]) fs.copyFileSync(path.join(certs.dir, f), path.join(dir, f));
+    await ensureCertificates({ service: "cnp-webhook", namespace: "cnp-system", outDir: dir, servingValidityDays: 60 });
+    const shortPem = fs.readFileSync(path.join(dir, "tls.crt"), "utf8");
+    fs.copyFileSync(path.join(dir, "tls.key"), certs.key);
+    fs.copyFileSync(path.join(dir, "tls.crt"), certs.cert);
+    fs.rmSync(dir, { recursive: true });
+    await waitFor(async () => sample(await scrape(), "cnp_webhook_certificate_reloads_total", { outcome: "success" }) === 2, "the reload");
+    const reloaded = await scrape();
+    assert.equal(sample(reloaded, "cnp_webhook_certificate_expiry_timestamp_seconds"), readCertificateInfo(shortPem).notAfter.getTime() / 1000);
+    assert.ok(sample(reloaded, "cnp_webhook_certificate_expiry_timestamp_seconds") < expiryBefore);
+
+    // A broken one: failure counted, expiry unchanged.
+    fs.writeFileSync(certs.cert, "not a certificate\n");
+    await waitFor(async () => sample(await scrape(), "cnp_webhook_certificate_reloads_total", { outcome: "failure" }) === 1, "the refusal");
+    assert.equal(sample(await scrape(), "cnp_webhook_certificate_expiry_timestamp_seconds"), readCertificateInfo(shortPem).notAfter.getTime() / 1000);
+  });
+});

@@ -1,0 +1,111 @@
+// SIGTERM on the real CLI (SPEC §8): stop accepting, finish in-flight requests, exit 0 within 10 s.
+// The requests are made slow for real: every Backup admission looks its Cluster up in an API server
+// that never answers, so each one lasts the whole --lookup-timeout. Kept-alive idle connections must
+// not hold the exit up either.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import https from "node:https";
+import { fileURLToPath } from "node:url";
+import { after, it } from "node:test";
+import { startKubeApiServer, type KubeApiServer } from "./kube-api-server.js";
+import { backupReview, makeCerts, request, tempDir, validatePath, waitFor, type CertFiles, type Reply } from "./serve-helpers.js";
+
+const CLI = fileURLToPath(new URL("../webhook/cli.js", import.meta.url));
+const IN_FLIGHT = 50;
+const LOOKUP_TIMEOUT_MS = 1500;
+
+let api: KubeApiServer;
+let certs: CertFiles;
+let dir: string;
+let child: ChildProcess | undefined;
+
+after(async () => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+  await api?.close();
+  for (const d of [certs?.dir, dir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Starts `cnp-webhook serve` and resolves with its HTTPS port once it logs "serving". */
+function startCli(args: string[]): Promise<{ port: number; logs: string[] }> {
+  const proc = spawn(process.execPath, [CLI, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  child = proc;
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buffer = "";
+    proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      buffer += chunk;
+      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        logs.push(line);
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === "serving" && entry.port) resolve({ port: entry.port, logs });
+      }
+    });
+    proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => logs.push(`stderr: ${chunk}`));
+    proc.once("exit", (code) => reject(new Error(`cnp-webhook exited early with ${code}: ${logs.join("\n")}`)));
+  });
+}
+
+it(`SIGTERM with ${IN_FLIGHT} requests in flight: all answered 200, exit 0 within 10 s`, async (t) => {
+  api = await startKubeApiServer();
+  certs = await makeCerts();
+  dir = tempDir("cnp-shutdown-");
+  const kubeconfig = api.writeKubeconfig(dir);
+  const { port, logs } = await startCli([
+    "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
+    "--tls-cert", certs.cert, "--tls-key", certs.key,
+    "--kubeconfig", kubeconfig, "--lookup-timeout", `${LOOKUP_TIMEOUT_MS}ms`,
+  ]);
+  const proc = child!;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    proc.once("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
+
+  // Warm up kept-alive connections (they stay open and idle in the agent's pool).
+  const agent = new https.Agent({ keepAlive: true, maxSockets: Infinity });
+  for (let i = 0; i < 3; i++) assert.equal((await request(port, certs.caPem, { path: validatePath("backup"), body: backupReview(), agent })).status, 200);
+
+  // Now every lookup hangs: each admission lasts the lookup timeout.
+  api.fault = "hang";
+  const started = performance.now();
+  const replies: Promise<Reply>[] = [];
+  for (let i = 0; i < IN_FLIGHT; i++) replies.push(request(port, certs.caPem, { path: validatePath("backup"), body: backupReview(`pg-${i}`), agent }));
+  await waitFor(() => api.hanging >= IN_FLIGHT, `${IN_FLIGHT} admissions waiting on their lookups`);
+
+  const inFlight = api.hanging;
+  const sigterm = performance.now();
+  proc.kill("SIGTERM");
+  // Stop accepting: a new connection is refused while the old ones drain.
+  await waitFor(
+    () =>
+      request(port, certs.caPem, { path: "/healthz" }).then(
+        () => false,
+        (err: NodeJS.ErrnoException) => err.code === "ECONNREFUSED",
+      ),
+    "new connections to be refused",
+  );
+
+  const settled = await Promise.allSettled(replies);
+  const { code, signal, at } = await exited;
+  agent.destroy();
+  const exitMs = at - sigterm;
+  const statuses = settled.map((s) => (s.status === "fulfilled" ? s.value.status : `error: ${(s.reason as Error).message}`));
+  const ok = statuses.filter((s) => s === 200).length;
+  t.diagnostic(
+    `in flight at SIGTERM: ${inFlight}, answered 200: ${ok}/${IN_FLIGHT}, ` +
+      `SIGTERM → exit: ${exitMs.toFixed(0)} ms (requests had run ${(sigterm - started).toFixed(0)} ms; lookup timeout ${LOOKUP_TIMEOUT_MS} ms)`,
+  );
+  assert.deepEqual(statuses, Array(IN_FLIGHT).fill(200));
+  // Responses finished during shutdown tell the client not to reuse the connection.
+  for (const s of settled) if (s.status === "fulfilled") assert.equal(s.value.headers.connection, "close");
+  assert.equal(signal, null);
+  assert.equal(code, 0, logs.join("\n"));
+  assert.ok(exitMs < 10_000, `exit took ${exitMs} ms`);
+  // Idle kept-alive connections did not hold the exit until the 8 s cut-off.
+  assert.ok(exitMs < 7000, `exit took ${exitMs} ms: idle connections held it up until the 8 s cut-off`);
+  const entries = logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg: string });
+  assert.ok(entries.some((e) => e.msg === "stopped"));
+  assert.equal(entries.filter((e) => e.msg === "admission").length, 3 + IN_FLIGHT); // one log line per admission
+});
