@@ -9,7 +9,7 @@ import type { JSONSchema } from "./resolve.js";
 const DROPPED = new Set(["$schema", "$id", "title"]);
 
 /** The fields of apiextensions v1 JSONSchemaProps that we pass through. */
-const ALLOWED = new Set([
+export const JSON_SCHEMA_PROPS: ReadonlySet<string> = new Set([
   "description", "type", "format", "default", "enum", "nullable", "required", "properties", "items",
   "additionalProperties", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength",
   "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties", "minProperties", "multipleOf",
@@ -75,7 +75,7 @@ export function toStructural(schema: JSONSchema, rootPath = "openAPIV3Schema", a
         problems.push(`${path}: ${REFUSED[keyword]}`);
         continue;
       }
-      if (!ALLOWED.has(keyword)) {
+      if (!JSON_SCHEMA_PROPS.has(keyword)) {
         problems.push(`${path}: keyword ${JSON.stringify(keyword)} is not part of a Kubernetes schema`);
         continue;
       }

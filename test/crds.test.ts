@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { parseAllDocuments } from "yaml";
 import { createAjv } from "../schemas/ajv.js";
-import { toStructural } from "../schemas/crd.js";
+import { JSON_SCHEMA_PROPS, toStructural } from "../schemas/crd.js";
 import { GROUP, VERSION } from "../schemas/kinds.js";
 import type { JSONSchema } from "../schemas/resolve.js";
 
@@ -74,15 +74,6 @@ const crdOf = (e: Expected): Obj => readYaml(join(CRDS, fileOf(e)));
 const schemaOf = (crd: Obj): JSONSchema => crd.spec.versions[0].schema.openAPIV3Schema as JSONSchema;
 const isObject = (v: unknown): v is JSONSchema => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The fields of apiextensions.k8s.io/v1 JSONSchemaProps a generated schema may use. */
-const JSON_SCHEMA_PROPS = new Set([
-  "description", "type", "format", "default", "enum", "nullable", "required", "properties", "items",
-  "additionalProperties", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength",
-  "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties", "minProperties", "multipleOf",
-  "allOf", "anyOf", "oneOf", "not", "example", "externalDocs",
-  "x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string", "x-kubernetes-embedded-resource",
-  "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type", "x-kubernetes-validations",
-]);
 const FORBIDDEN_ANYWHERE = ["$ref", "$schema", "$id", "id", "definitions", "$defs", "title", "patternProperties", "dependencies", "additionalItems"];
 
 /** Visits every schema node below `node` with its path, as toStructural names them. */

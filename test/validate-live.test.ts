@@ -8,22 +8,15 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import type { ValidationResult } from "../webhook/validate/command.js";
 import { startKubeApiServer, type KubeApiServer } from "./kube-api-server.js";
 
 const API_VERSION = "postgresql.k8s.enterprisedb.io/v1alpha1";
 const CLI = fileURLToPath(new URL("../webhook/cli.js", import.meta.url));
 const NS = "app";
 
-interface Result {
-  file: string;
-  index: number;
-  kind: string;
-  namespace: string;
-  name: string;
-  allowed: boolean;
-  warnings: string[];
-  errors: { field: string; message: string }[];
-}
+/** What `validate --output json` prints per object. */
+type Result = ValidationResult;
 
 let api: KubeApiServer;
 let tmp: string;
