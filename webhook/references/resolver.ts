@@ -86,30 +86,38 @@ export type LookupObserver = (kind: ReferenceKind, namespace: string, name: stri
 export class ReferenceSession {
   private readonly results = new Map<string, Promise<Lookup<unknown>>>();
   private readonly settled = new Map<string, Lookup<unknown>>();
-  private readonly controller = new AbortController();
-  private readonly deadline: Promise<Lookup<never>>;
+  // Created with the first lookup: most admissions look nothing up, and these are not free.
+  private controller: AbortController | undefined;
+  private deadline: Promise<Lookup<never>> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly resolver: ReferenceResolver,
     readonly namespace: string,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
     private readonly observe?: LookupObserver,
-  ) {
-    this.deadline = new Promise((resolve) => {
-      this.timer = setTimeout(() => {
-        this.controller.abort(new Error(`lookups timed out after ${timeoutMs} ms`));
-        resolve(unknown(`timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-    });
+  ) {}
+
+  private start(): { signal: AbortSignal; deadline: Promise<Lookup<never>> } {
+    if (!this.controller || !this.deadline) {
+      const controller = (this.controller = new AbortController());
+      this.deadline = new Promise((resolve) => {
+        this.timer = setTimeout(() => {
+          controller.abort(new Error(`lookups timed out after ${this.timeoutMs} ms`));
+          resolve(unknown(`timed out after ${this.timeoutMs} ms`));
+        }, this.timeoutMs);
+      });
+    }
+    return { signal: this.controller.signal, deadline: this.deadline };
   }
 
-  private fetch<T>(kind: ReferenceKind, name: string, call: () => Promise<Lookup<T>>): Promise<Lookup<T>> {
+  private fetch<T>(kind: ReferenceKind, name: string, call: (signal: AbortSignal) => Promise<Lookup<T>>): Promise<Lookup<T>> {
     const key = `${kind}/${name}`;
     let pending = this.results.get(key) as Promise<Lookup<T>> | undefined;
     if (!pending) {
-      const attempt = call().catch((err: unknown) => unknown(err instanceof Error ? err.message : String(err)));
-      pending = Promise.race([attempt, this.deadline]).then((result) => {
+      const { signal, deadline } = this.start();
+      const attempt = call(signal).catch((err: unknown) => unknown(err instanceof Error ? err.message : String(err)));
+      pending = Promise.race([attempt, deadline]).then((result) => {
         this.settled.set(key, result);
         this.observe?.(kind, this.namespace, name, result.state, result.state === "unknown" ? result.why : undefined);
         return result;
@@ -120,13 +128,13 @@ export class ReferenceSession {
   }
 
   secret(name: string): Promise<Lookup<SecretKeys>> {
-    return this.fetch("Secret", name, () => this.resolver.secret(this.namespace, name, this.controller.signal));
+    return this.fetch("Secret", name, (signal) => this.resolver.secret(this.namespace, name, signal));
   }
   cluster(name: string): Promise<Lookup<Cluster>> {
-    return this.fetch("Cluster", name, () => this.resolver.cluster(this.namespace, name, this.controller.signal));
+    return this.fetch("Cluster", name, (signal) => this.resolver.cluster(this.namespace, name, signal));
   }
   backup(name: string): Promise<Lookup<Backup>> {
-    return this.fetch("Backup", name, () => this.resolver.backup(this.namespace, name, this.controller.signal));
+    return this.fetch("Backup", name, (signal) => this.resolver.backup(this.namespace, name, signal));
   }
 
   /** The settled result of a lookup made earlier in this admission. */
@@ -143,6 +151,6 @@ export class ReferenceSession {
   /** Ends the admission's lookups: cancels anything still in flight. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
-    if (!this.controller.signal.aborted) this.controller.abort(new Error("admission finished"));
+    if (this.controller && !this.controller.signal.aborted) this.controller.abort(new Error("admission finished"));
   }
 }
