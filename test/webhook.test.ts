@@ -131,6 +131,22 @@ describe("AdmissionReview over HTTPS", () => {
     assert.equal(validated.warnings, undefined);
   });
 
+  test("the apiserver's ?timeout=10s query is accepted; other methods get 405", async () => {
+    const review = admissionReview({ kind: "Backup", operation: "CREATE", object: validBackup("q", "pg") });
+    const res = await webhook.post(`${path("validate", "backup")}?timeout=10s`, review);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.response.uid, review.request.uid);
+    const { request } = await import("node:https");
+    const { testCertificates, SERVER_NAME } = await import("./support/webhook.js");
+    const { ca } = await testCertificates();
+    const status = await new Promise<number>((resolve, reject) =>
+      request({ host: "127.0.0.1", port: webhook.server.port, path: path("validate", "backup"), ca, servername: SERVER_NAME }, (r) => (r.resume(), resolve(r.statusCode ?? 0)))
+        .on("error", reject)
+        .end(),
+    );
+    assert.equal(status, 405);
+  });
+
   test("DELETE is allowed untouched", async () => {
     for (const role of ["mutate", "validate"] as const) {
       const review = admissionReview({ kind: "Cluster", operation: "DELETE", object: validCluster() });

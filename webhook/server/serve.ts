@@ -6,7 +6,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
-import { createWebhookApp } from "./app.js";
+import { createRequestListener } from "./app.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { CertificateReloader, placeholderPair, secureContextOptions, type CertificateReloaderOptions } from "./tls.js";
@@ -114,7 +114,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
   reloader.check();
   const isReady = () => reloader.current !== undefined && !closing;
 
-  const app = createWebhookApp({
+  const app = createRequestListener({
     logger,
     metrics,
     isReady,
