@@ -51,6 +51,15 @@ describe("AdmissionReview over HTTPS", () => {
     assert.deepEqual(validated, { uid: validated.uid, allowed: true }, "the patched object needs no patch and draws no warning");
   });
 
+  test("the validating webhook never answers with a patch (the apiserver would refuse it)", async () => {
+    const cluster = validCluster();
+    delete (cluster.spec as { imageName?: string }).imageName;
+    const res = await webhook.post(path("validate", "cluster"), admissionReview({ kind: "Cluster", operation: "CREATE", object: cluster }));
+    assert.equal(res.json.response.allowed, true);
+    assert.equal(res.json.response.patch, undefined);
+    assert.equal(res.json.response.patchType, undefined);
+  });
+
   test("the patched object needs no further patch: mutation is idempotent", async () => {
     const { patched } = await apply("Cluster", validCluster());
     const again = await webhook.post(path("mutate", "cluster"), admissionReview({ kind: "Cluster", operation: "CREATE", object: patched }));

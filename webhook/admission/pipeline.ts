@@ -98,6 +98,8 @@ const objectName = (object: unknown): string | undefined => {
 export interface AdmitMode {
   /** false: defaults and patch only (the mutating webhook); true: the full verdict. */
   readonly validate: boolean;
+  /** false: no patch is computed (the validating webhook may not answer with one). Default true. */
+  readonly patch?: boolean;
 }
 
 export async function admit(input: AdmissionInput, options: AdmissionOptions, mode: AdmitMode = { validate: true }): Promise<AdmissionOutcome> {
@@ -110,7 +112,7 @@ export async function admit(input: AdmissionInput, options: AdmissionOptions, mo
     return { allowed: false, errors: [error], warnings: [], patch: [], ruleFailures: [] };
   }
   const defaulted = applyDefaults(admission, input.object, options);
-  const patch = jsonpatch.compare(input.object, defaulted.object);
+  const patch = mode.patch === false ? [] : jsonpatch.compare(input.object, defaulted.object);
   if (!mode.validate) return { allowed: true, errors: [], warnings: [], patch, ruleFailures: [] };
 
   const old = input.operation === "UPDATE" && isRecord(input.oldObject) ? applyDefaults(admission, input.oldObject, options) : undefined;

@@ -151,6 +151,7 @@ export class ReferenceSession {
   /** Ends the admission's lookups: cancels anything still in flight. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
-    if (this.controller && !this.controller.signal.aborted) this.controller.abort(new Error("admission finished"));
+    // An abort costs an Error (a stack trace) and an event dispatch: only for lookups still running.
+    if (this.settled.size < this.results.size && this.controller && !this.controller.signal.aborted) this.controller.abort(new Error("admission finished"));
   }
 }

@@ -87,7 +87,8 @@ function admissionHandler(role: Role, kind: KindName, { admission, metrics, logg
     }
     const input = toAdmissionInput(request, kind);
     if (typeof input === "string") return { review: badRequest(request.uid, input), allowed: false };
-    const outcome = await admit(input, admission, { validate });
+    // The kube-apiserver refuses a validating webhook's answer that carries a patch.
+    const outcome = await admit(input, admission, { validate, patch: !validate });
     for (const failure of outcome.ruleFailures) {
       metrics.ruleErrors.inc({ rule: failure.rule });
       logger.error({ uid: request.uid, rule: failure.rule, err: failure.error }, "rule failed");
