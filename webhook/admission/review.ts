@@ -7,15 +7,16 @@ import { isRecord } from "./values.js";
 
 export const REVIEW_API_VERSION = "admission.k8s.io/v1";
 
+/** A decoded request: uid and operation are checked strings; the rest is as the client sent it. */
 export interface AdmissionRequest {
   readonly uid: string;
-  readonly kind?: { group?: string; version?: string; kind?: string };
-  readonly name?: string;
-  readonly namespace?: string;
   readonly operation: string;
+  readonly kind?: unknown;
+  readonly name?: unknown;
+  readonly namespace?: unknown;
   readonly object?: unknown;
   readonly oldObject?: unknown;
-  readonly dryRun?: boolean;
+  readonly dryRun?: unknown;
 }
 
 /** A body that is not an AdmissionReview: answered with HTTP 400 and this short message. */
@@ -35,21 +36,24 @@ export function decodeReview(body: unknown): AdmissionRequest {
 
 const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
 
+/** A string field of the request, or undefined when it is absent or of another type. */
+const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
 /** The pipeline's input, or the reason this webhook cannot judge the request (answered in-band). */
 export function toAdmissionInput(request: AdmissionRequest, kind: KindName): AdmissionInput | string {
-  const requestKind = request.kind?.kind;
-  if (requestKind !== undefined && requestKind !== kind) return `this webhook admits ${kind}, not ${String(requestKind)}`;
-  if (request.kind?.group !== undefined && request.kind.group !== GROUP) return `this webhook admits ${GROUP}, not ${String(request.kind.group)}`;
+  const requestKind: unknown = isRecord(request.kind) ? request.kind.kind : undefined;
+  const requestGroup: unknown = isRecord(request.kind) ? request.kind.group : undefined;
+  if (requestKind !== undefined && requestKind !== kind) return `this webhook admits ${kind}, not ${JSON.stringify(text(requestKind) ?? typeof requestKind)}`;
+  if (requestGroup !== undefined && requestGroup !== GROUP) return `this webhook admits ${GROUP}, not ${JSON.stringify(text(requestGroup) ?? typeof requestGroup)}`;
   if (!OPERATIONS.has(request.operation)) return `unknown operation ${JSON.stringify(request.operation)}`;
   const metadata = isRecord(request.object) && isRecord(request.object.metadata) ? request.object.metadata : {};
-  const namespace = request.namespace || (typeof metadata.namespace === "string" ? metadata.namespace : "") || "default";
   return {
     kind,
     operation: request.operation as AdmissionInput["operation"],
     object: request.object,
     oldObject: request.oldObject,
-    namespace,
-    name: request.name || (typeof metadata.name === "string" ? metadata.name : undefined),
+    namespace: text(request.namespace) ?? text(metadata.namespace) ?? "default",
+    name: text(request.name) ?? text(metadata.name),
   };
 }
 
