@@ -40,6 +40,17 @@ describe("admission pipeline", () => {
     assert.equal(notAnObject.allowed, false);
   });
 
+  test("objects nested beyond any real manifest are denied, not a stack overflow", async () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    const cluster = { ...validCluster(), spec: { ...validCluster().spec, storage: { pvcTemplate: deep as Record<string, unknown> } } };
+    const out = await admit({ kind: "Cluster", operation: "CREATE", object: cluster, namespace: "default" }, options);
+    assert.equal(out.allowed, false);
+    assert.deepEqual(out.errors, [{ type: "Forbidden", field: "<object>", detail: "nests deeper than 512 levels" }]);
+    const shallow = await admit({ kind: "Cluster", operation: "CREATE", object: validCluster(), namespace: "default" }, options);
+    assert.deepEqual(shallow.errors, []);
+  });
+
   test("lookups never outlive the lookup timeout", async () => {
     const hanging = { ...stateResolver({}), secret: () => new Promise<never>(() => {}) };
     const started = performance.now();

@@ -10,7 +10,7 @@ import { warningText, type FieldError } from "./field.js";
 import type { DefaultOptions, KindAdmission, Operation } from "./kind.js";
 import type { Finding } from "./rule.js";
 import { validateAgainstSchema } from "./schema.js";
-import { isRecord } from "./values.js";
+import { isRecord, MAX_NESTING, nestsDeeperThan } from "./values.js";
 
 export type PatchOperation = jsonpatch.Operation;
 
@@ -108,7 +108,12 @@ export async function admit(input: AdmissionInput, options: AdmissionOptions, mo
   }
   const admission = (options.admissions ?? ADMISSIONS)[input.kind];
   if (!isRecord(input.object)) {
-    const error: FieldError = { type: "Invalid", field: "<object>", value: input.object, detail: "must be a JSON object" };
+    const error: FieldError = { type: "Invalid", field: "<object>", value: typeof input.object, detail: "must be a JSON object" };
+    return { allowed: false, errors: [error], warnings: [], patch: [], ruleFailures: [] };
+  }
+  // Real manifests nest a few dozen levels; far deeper ones would exhaust the stack when copied or compared.
+  if (nestsDeeperThan(input.object, MAX_NESTING) || nestsDeeperThan(input.oldObject, MAX_NESTING)) {
+    const error: FieldError = { type: "Forbidden", field: "<object>", detail: `nests deeper than ${MAX_NESTING} levels` };
     return { allowed: false, errors: [error], warnings: [], patch: [], ruleFailures: [] };
   }
   const defaulted = applyDefaults(admission, input.object, options);

@@ -9,7 +9,6 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { KINDS, type KindName } from "../../schemas/kinds.js";
 import { admit, type AdmissionOptions } from "../admission/pipeline.js";
 import { BadReview, badRequest, decodeReview, encodeOutcome, toAdmissionInput } from "../admission/review.js";
-import { MAX_NESTING, nestsDeeperThan } from "../admission/values.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 
@@ -86,8 +85,6 @@ function admissionHandler(role: Role, kind: KindName, { admission, metrics, logg
     } catch (err) {
       throw err instanceof BadReview ? new HttpError(400, err.message) : err;
     }
-    // The apiserver allows deeper documents than the pipeline can copy or compare: refused in-band.
-    if (nestsDeeperThan(body, MAX_NESTING)) return { review: badRequest(request.uid, `the request nests deeper than ${MAX_NESTING} levels`), allowed: false };
     const input = toAdmissionInput(request, kind);
     if (typeof input === "string") return { review: badRequest(request.uid, input), allowed: false };
     // The kube-apiserver refuses a validating webhook's answer that carries a patch.

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { isRecord, MAX_NESTING, nestsDeeperThan } from "../admission/values.js";
+import { isRecord } from "../admission/values.js";
 
 export interface ManifestDocument {
   readonly file: string;
@@ -58,7 +58,6 @@ export function readDocuments(file: string): ManifestDocument[] {
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
     if (!isRecord(value)) throw new InputError(`${file}: document ${index} is not a mapping (a Kubernetes object)`);
-    if (nestsDeeperThan(value, MAX_NESTING)) throw new InputError(`${file}: document ${index} nests deeper than ${MAX_NESTING} levels`);
     if (value.kind === "List" && Array.isArray(value.items)) {
       for (const item of value.items) if (isRecord(item)) out.push({ file, index, value: item });
     } else {
