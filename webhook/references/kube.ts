@@ -19,13 +19,13 @@ import {
   type RequestContext,
 } from "@kubernetes/client-node";
 import type { Backup, Cluster } from "../../generated/types/index.js";
+import { GROUP, VERSION, kindInfo, type KindName } from "../../schemas/kinds.js";
+import { dns1123SubdomainProblems } from "../rules/formats.js";
 import { SERVICE_ACCOUNT_DIR } from "./live.js";
 import { absent, present, unknown, type Lookup, type ReferenceResolver, type SecretKeys } from "./resolver.js";
 
-const GROUP = "postgresql.k8s.enterprisedb.io";
-const VERSION = "v1alpha1";
 // Names of Secrets and of custom objects are DNS-1123 subdomains.
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const isObjectName = (name: string): boolean => dns1123SubdomainProblems(name).length === 0;
 // Idle API connections are closed after this long: before the apiserver (90 s) or a load balancer
 // in between drops them, which would turn the next lookup on that socket into a reset.
 const IDLE_SOCKET_MS = 30_000;
@@ -119,11 +119,16 @@ export class KubeResolver implements ReferenceResolver {
   }
 
   cluster(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Cluster>> {
-    return this.lookup("clusters", namespace, name, signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "clusters", name }, options) as Promise<Cluster>);
+    return this.customObject<Cluster>("Cluster", namespace, name, signal);
   }
 
   backup(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Backup>> {
-    return this.lookup("backups", namespace, name, signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "backups", name }, options) as Promise<Backup>);
+    return this.customObject<Backup>("Backup", namespace, name, signal);
+  }
+
+  private customObject<T>(kind: KindName, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<T>> {
+    const { plural } = kindInfo(kind);
+    return this.lookup(plural, namespace, name, signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, name }, options) as Promise<T>);
   }
 
   /** Closes the kept-alive connections. */
@@ -134,9 +139,9 @@ export class KubeResolver implements ReferenceResolver {
 
   /** Runs one GET; never throws; settles as soon as `signal` aborts, and the abort cancels the request itself. */
   private async lookup<T>(resource: string, namespace: string, name: string, signal: AbortSignal, call: (options: ConfigurationOptions) => Promise<T>): Promise<Lookup<T>> {
-    if (!DNS_SUBDOMAIN.test(namespace)) return unknown(`invalid namespace "${namespace}"`);
+    if (!isObjectName(namespace)) return unknown(`invalid namespace "${namespace}"`);
     // No object can have such a name; and "", "." or ".." would turn the GET into a LIST.
-    if (!DNS_SUBDOMAIN.test(name)) return absent;
+    if (!isObjectName(name)) return absent;
     if (signal.aborted) return unknown("timed out");
     // Listeners go on a dependent signal, not on the caller's: one admission shares its signal
     // across all its lookups, and a dozen listeners on it would trip Node's MaxListeners warning.

@@ -6,7 +6,7 @@
 // health, readiness, and the answers to unknown paths and methods.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { KINDS, type KindName } from "../../schemas/kinds.js";
+import { GROUP, KINDS, VERSION, type KindName } from "../../schemas/kinds.js";
 import { admit, type AdmissionOptions } from "../admission/pipeline.js";
 import { BadReview, badRequest, decodeReview, encodeOutcome, toAdmissionInput } from "../admission/review.js";
 import type { Logger } from "./log.js";
@@ -17,7 +17,8 @@ export const MAX_BODY_BYTES = 7 * 1024 * 1024;
 
 export type Role = "mutate" | "validate";
 
-export const webhookPath = (role: Role, singular: string): string => `/${role}-postgresql-k8s-enterprisedb-io-v1alpha1-${singular}`;
+/** controller-runtime's path convention: `/validate-postgresql-k8s-enterprisedb-io-v1alpha1-cluster`. */
+export const webhookPath = (role: Role, singular: string): string => `/${role}-${GROUP.replaceAll(".", "-")}-${VERSION}-${singular}`;
 
 export interface WebhookAppOptions {
   readonly admission: AdmissionOptions;

@@ -37,16 +37,11 @@ export function parseServingPair(cert: Buffer, key: Buffer, certFile = "certific
   if (!x509cert.checkPrivateKey(privateKey)) throw new Error(`${keyFile} does not match the certificate in ${certFile}`);
   try {
     // What the TLS server will do with it: catches whatever OpenSSL refuses beyond the checks above.
-    createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION });
+    createSecureContext(secureContextOptions({ cert, key }));
   } catch (err) {
     throw new Error(`${certFile}/${keyFile}: unusable for TLS (${(err as Error).message})`);
   }
   return { cert, key, notAfter: new Date(x509cert.validTo), serialNumber: x509cert.serialNumber };
-}
-
-/** Reads and checks a certificate/key pair; throws an Error saying what is wrong with which file. */
-export function loadServingPair(certFile: string, keyFile: string): ServingPair {
-  return parseServingPair(readFileSync(certFile), readFileSync(keyFile), certFile, keyFile);
 }
 
 export const secureContextOptions = (pair: Pick<ServingPair, "cert" | "key">): SecureContextOptions => ({
