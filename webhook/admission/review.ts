@@ -111,5 +111,3 @@ export const badRequest = (uid: string, message: string) =>
 
 export const internalError = (uid: string, message: string) =>
   review({ uid, allowed: false, status: { metadata: {}, status: "Failure", message, reason: "InternalError", code: 500 } });
-
-export const allowUntouched = (uid: string) => review({ uid, allowed: true });

@@ -88,8 +88,10 @@ function formatText({ result: r, fieldErrors }: Checked): string {
     const defaults = r.patch.length ? `; ${r.patch.length} default${r.patch.length === 1 ? "" : "s"} would be applied` : "";
     lines.push(`${ref} admitted (${where}${defaults})`);
   } else {
-    const kind = (KIND_NAMES.has(r.kind) ? r.kind : "Cluster") as KindName;
-    const message = KIND_NAMES.has(r.kind) && fieldErrors.length ? invalidMessage(kind, r.name, fieldErrors) : r.errors.map((e) => `${e.field}: ${e.message}`).join(", ");
+    const message =
+      KIND_NAMES.has(r.kind) && fieldErrors.length
+        ? invalidMessage(r.kind as KindName, r.name, fieldErrors)
+        : r.errors.map((e) => `${e.field}: ${e.message}`).join(", ");
     lines.push(`Error (Invalid): error when creating ${JSON.stringify(where)}: ${message}`);
   }
   return lines.join("\n");
