@@ -1,19 +1,15 @@
 // A stand-in kube-apiserver for tests: HTTPS with its own CA, bearer-token auth, the real REST paths
 // and `Status` error bodies for Secrets and the CNP kinds, plus switchable faults (hang, 403, 500,
 // slow). Tests reach it through a kubeconfig file and the real client library.
-import { randomBytes, randomUUID, webcrypto } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import "reflect-metadata"; // must precede @peculiar/x509 (tsyringe needs the Reflect metadata API)
-import * as x509 from "@peculiar/x509";
-
-x509.cryptoProvider.set(webcrypto);
-
-export const CNP_GROUP = "postgresql.k8s.enterprisedb.io";
-export const CNP_VERSION = "v1alpha1";
+import os from "node:os";
+import { ensureCertificates } from "../certs/tls.js";
+import { GROUP, VERSION } from "../schemas/kinds.js";
 
 /** none | hang (never answer) | forbidden (403) | error (500) | slow (answer after `slowMs`). */
 export type Fault = "none" | "hang" | "forbidden" | "error" | "slow";
@@ -61,9 +57,9 @@ export interface KubeApiServer {
 
 const KINDS: Record<string, { apiVersion: string; plural: string }> = {
   Secret: { apiVersion: "v1", plural: "secrets" },
-  Cluster: { apiVersion: `${CNP_GROUP}/${CNP_VERSION}`, plural: "clusters" },
-  Backup: { apiVersion: `${CNP_GROUP}/${CNP_VERSION}`, plural: "backups" },
-  ScheduledBackup: { apiVersion: `${CNP_GROUP}/${CNP_VERSION}`, plural: "scheduledbackups" },
+  Cluster: { apiVersion: `${GROUP}/${VERSION}`, plural: "clusters" },
+  Backup: { apiVersion: `${GROUP}/${VERSION}`, plural: "backups" },
+  ScheduledBackup: { apiVersion: `${GROUP}/${VERSION}`, plural: "scheduledbackups" },
 };
 
 function objectPath(apiVersion: string, plural: string, namespace: string, name: string): string {
@@ -114,7 +110,7 @@ export async function startKubeApiServer(opts: { token?: string; slowMs?: number
     const m = OBJECT_PATH.exec(url.pathname);
     const group = m?.[1] ?? "";
     // Only the core group and the CNP group are "installed"; anything else is the mux's plain 404.
-    if (!m || (group !== "" && (group !== CNP_GROUP || !api.crdsInstalled))) return send(res, 404, "404 page not found");
+    if (!m || (group !== "" && (group !== GROUP || !api.crdsInstalled))) return send(res, 404, "404 page not found");
     const [, , namespace, plural, name] = m as unknown as [string, string, string, string, string];
     const qualified = group ? `${plural}.${group}` : plural;
     const details = { name, ...(group ? { group } : {}), kind: plural };
@@ -271,41 +267,14 @@ function status(code: number, reason: string, message: string, details?: Record<
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code };
 }
 
-// ---------------------------------------------------------------------------
-// Throwaway TLS: an ECDSA P-256 CA and a serving certificate for 127.0.0.1 / localhost.
-
-const SIGNING = { name: "ECDSA", hash: "SHA-256" } as const;
-const EC = { name: "ECDSA", namedCurve: "P-256" } as const;
-
+/** A throwaway CA and serving certificate (SANs include 127.0.0.1 and localhost), from the project's own tooling. */
 async function makeTls(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
-  const now = Date.now();
-  const validity = () => ({ serialNumber: randomBytes(8).toString("hex").replace(/^./, "1"), notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000) });
-  const caKeys = await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"]);
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    ...validity(),
-    name: "CN=kube-api-server test CA",
-    keys: caKeys,
-    signingAlgorithm: SIGNING,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
-  });
-  const keys = await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"]);
-  const cert = await x509.X509CertificateGenerator.create({
-    ...validity(),
-    subject: "CN=kube-apiserver",
-    issuer: ca.subjectName,
-    publicKey: keys.publicKey,
-    signingKey: caKeys.privateKey,
-    signingAlgorithm: SIGNING,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: "ip", value: "127.0.0.1" },
-        { type: "dns", value: "localhost" },
-      ]),
-    ],
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join("\n")}\n-----END PRIVATE KEY-----\n`;
-  return { caPem: ca.toString("pem"), certPem: cert.toString("pem"), keyPem };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-api-tls-"));
+  try {
+    await ensureCertificates({ service: "kube-apiserver", namespace: "test", outDir: dir });
+    const read = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
+    return { caPem: read("ca.crt"), certPem: read("tls.crt"), keyPem: read("tls.key") };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

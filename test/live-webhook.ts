@@ -9,16 +9,18 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { ensureCertificates } from "../certs/tls.js";
-import { API_VERSION, GROUP, VERSION, type KindName } from "../schemas/kinds.js";
+import { API_VERSION, GROUP, VERSION, kindInfo, type KindName } from "../schemas/kinds.js";
 import { KubeResolver, loadKubeConfig } from "../webhook/references/kube.js";
 import type { ReferenceResolver } from "../webhook/references/resolver.js";
 import { createLogger } from "../webhook/server/log.js";
+import { webhookPath } from "../webhook/server/app.js";
 import { startServer, type RunningServer } from "../webhook/server/serve.js";
+import { SERVER_NAME } from "./support/webhook.js";
 
 export const SERVICE = "cnp-webhook";
 export const SERVICE_NAMESPACE = "cnp-system";
 /** The name the kube-apiserver verifies the webhook's certificate against (clientConfig.service). */
-export const SERVERNAME = `${SERVICE}.${SERVICE_NAMESPACE}.svc`;
+export const SERVERNAME = SERVER_NAME;
 
 export interface WebhookCerts {
   readonly dir: string;
@@ -87,15 +89,13 @@ export interface ReviewOptions {
   dryRun?: boolean;
 }
 
-const SINGULAR: Record<KindName, string> = { Cluster: "cluster", Backup: "backup", ScheduledBackup: "scheduledbackup" };
-const PLURAL: Record<KindName, string> = { Cluster: "clusters", Backup: "backups", ScheduledBackup: "scheduledbackups" };
 
 /** An admission.k8s.io/v1 AdmissionReview as the kube-apiserver sends it for a CNP object. */
 export function admissionReview(kind: KindName, object: Record<string, unknown>, opts: ReviewOptions = {}): Record<string, unknown> {
   const metadata = (object["metadata"] ?? {}) as { name?: string; namespace?: string };
   const operation = opts.operation ?? "CREATE";
   const gvk = { group: GROUP, version: VERSION, kind };
-  const gvr = { group: GROUP, version: VERSION, resource: PLURAL[kind] };
+  const gvr = { group: GROUP, version: VERSION, resource: kindInfo(kind).plural };
   const options =
     operation === "CREATE"
       ? { apiVersion: "meta.k8s.io/v1", kind: "CreateOptions" }
@@ -174,7 +174,7 @@ export async function startLiveWebhook(opts: StartOptions): Promise<LiveWebhook>
           host: "127.0.0.1",
           port: running.port,
           method: "POST",
-          path: `/${ro.role ?? "validate"}-postgresql-k8s-enterprisedb-io-v1alpha1-${SINGULAR[kind]}?timeout=10s`,
+          path: `${webhookPath(ro.role ?? "validate", kindInfo(kind).singular)}?timeout=10s`,
           agent,
           headers: { "content-type": "application/json", accept: "application/json, */*", "content-length": Buffer.byteLength(body) },
           timeout: 10_000,

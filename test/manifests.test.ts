@@ -16,7 +16,8 @@ import { Namespace, Service, ServiceAccount } from "kubernetes-models/v1";
 import { isCACertificate } from "../certs/tls.js";
 import { manifestFiles } from "../webhook/install/manifests.js";
 import { runManifestsCommand } from "../webhook/install/command.js";
-import { GROUP, makeCerts, type CertFiles } from "./serve-helpers.js";
+import { GROUP } from "../schemas/kinds.js";
+import { makeCerts, type CertFiles } from "./serve-helpers.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MANIFESTS = path.join(ROOT, "generated", "manifests");

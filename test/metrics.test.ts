@@ -10,7 +10,8 @@ import type { KindAdmission } from "../webhook/admission/kind.js";
 import { absent, present, unknown, type ReferenceResolver } from "../webhook/references/resolver.js";
 import { createLogger } from "../webhook/server/log.js";
 import { startServer, type RunningServer } from "../webhook/server/serve.js";
-import { backupReview, GROUP, makeCerts, request, tempDir, validatePath, waitFor, type CertFiles } from "./serve-helpers.js";
+import { GROUP } from "../schemas/kinds.js";
+import { backupReview, makeCerts, request, tempDir, validatePath, waitFor, type CertFiles } from "./serve-helpers.js";
 
 /** Cluster lookups wait at the gate while it is closed; "pg" exists with a backup configuration. */
 class GatedResolver implements ReferenceResolver {

@@ -6,9 +6,12 @@ import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import { ensureCertificates } from "../certs/tls.js";
+import { API_VERSION, GROUP, VERSION } from "../schemas/kinds.js";
+import { webhookPath } from "../webhook/server/app.js";
+import { SERVER_NAME } from "./support/webhook.js";
 
-export const SERVICE_NAME = "cnp-webhook.cnp-system.svc";
-export const GROUP = "postgresql.k8s.enterprisedb.io";
+export { SERVER_NAME };
+
 
 export interface CertFiles {
   readonly dir: string;
@@ -78,7 +81,7 @@ export function request(
         path: options.path,
         method: options.method ?? (payload ? "POST" : "GET"),
         ca,
-        servername: SERVICE_NAME,
+        servername: SERVER_NAME,
         agent: options.agent ?? false,
         headers: payload ? { "content-type": "application/json", "content-length": payload.length } : {},
         timeout: options.timeoutMs ?? 10_000,
@@ -98,8 +101,8 @@ export function request(
   });
 }
 
-export const mutatePath = (singular: string) => `/mutate-postgresql-k8s-enterprisedb-io-v1alpha1-${singular}`;
-export const validatePath = (singular: string) => `/validate-postgresql-k8s-enterprisedb-io-v1alpha1-${singular}`;
+export const mutatePath = (singular: string) => webhookPath("mutate", singular);
+export const validatePath = (singular: string) => webhookPath("validate", singular);
 
 let uidCounter = 0;
 
@@ -110,12 +113,12 @@ export function backupReview(cluster = "pg", uid = `uid-${++uidCounter}`) {
     kind: "AdmissionReview",
     request: {
       uid,
-      kind: { group: GROUP, version: "v1alpha1", kind: "Backup" },
-      resource: { group: GROUP, version: "v1alpha1", resource: "backups" },
+      kind: { group: GROUP, version: VERSION, kind: "Backup" },
+      resource: { group: GROUP, version: VERSION, resource: "backups" },
       namespace: "app",
       name: "nightly",
       operation: "CREATE",
-      object: { apiVersion: `${GROUP}/v1alpha1`, kind: "Backup", metadata: { name: "nightly", namespace: "app" }, spec: { cluster: { name: cluster } } },
+      object: { apiVersion: API_VERSION, kind: "Backup", metadata: { name: "nightly", namespace: "app" }, spec: { cluster: { name: cluster } } },
     },
   };
 }

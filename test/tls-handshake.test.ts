@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { startServer, type RunningServer } from "../webhook/server/serve.js";
 import { createLogger } from "../webhook/server/log.js";
 import { Metrics } from "../webhook/server/metrics.js";
-import { SERVICE_NAME, backupReview, makeCerts, request, validatePath, type CertFiles } from "./serve-helpers.js";
+import { SERVER_NAME, backupReview, makeCerts, request, validatePath, type CertFiles } from "./serve-helpers.js";
 
 let certs: CertFiles;
 let otherCA: CertFiles;
@@ -29,7 +29,7 @@ after(async () => {
 /** Resolves with the negotiated protocol, or rejects with the handshake error. */
 function handshake(options: tls.ConnectionOptions): Promise<{ protocol: string | null; authorized: boolean }> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: "127.0.0.1", port: server.port, servername: SERVICE_NAME, ...options }, () => {
+    const socket = tls.connect({ host: "127.0.0.1", port: server.port, servername: SERVER_NAME, ...options }, () => {
       const result = { protocol: socket.getProtocol(), authorized: socket.authorized };
       socket.end();
       resolve(result);

@@ -2,9 +2,10 @@
 // fuzzers mutate and the bodies that the benchmarks send.
 import { randomUUID } from "node:crypto";
 
-export const CNP_API_VERSION = "postgresql.k8s.enterprisedb.io/v1alpha1";
-export const CNP_GROUP = "postgresql.k8s.enterprisedb.io";
-export const REVIEW_API_VERSION = "admission.k8s.io/v1";
+import { API_VERSION as CNP_API_VERSION, GROUP as CNP_GROUP } from "../../schemas/kinds.js";
+import { REVIEW_API_VERSION } from "../../webhook/admission/review.js";
+
+export { CNP_API_VERSION, CNP_GROUP, REVIEW_API_VERSION };
 
 export type Kind = "Cluster" | "Backup" | "ScheduledBackup";
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

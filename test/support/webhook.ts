@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { ensureCertificates } from "../../certs/tls.js";
+import { GROUP, VERSION, kindInfo } from "../../schemas/kinds.js";
 import type { ReferenceResolver } from "../../webhook/references/resolver.js";
 import { createLogger } from "../../webhook/server/log.js";
 import { startServer, type RunningServer, type ServeOptions } from "../../webhook/server/serve.js";
@@ -98,8 +99,8 @@ export function admissionReview(opts: {
   dryRun?: boolean;
   uid?: string;
 }) {
-  const resource = { group: "postgresql.k8s.enterprisedb.io", version: "v1alpha1", resource: `${opts.kind.toLowerCase()}s` };
-  const kind = { group: "postgresql.k8s.enterprisedb.io", version: "v1alpha1", kind: opts.kind };
+  const resource = { group: GROUP, version: VERSION, resource: kindInfo(opts.kind).plural };
+  const kind = { group: GROUP, version: VERSION, kind: opts.kind };
   const object = opts.operation === "DELETE" ? null : opts.object;
   return {
     apiVersion: "admission.k8s.io/v1",

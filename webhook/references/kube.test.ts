@@ -6,10 +6,10 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CNP_GROUP, CNP_VERSION, connectionRefusedKubeconfig, startKubeApiServer, type KubeApiServer } from "../../test/kube-api-server.js";
+import { API_VERSION } from "../../schemas/kinds.js";
+import { connectionRefusedKubeconfig, startKubeApiServer, type KubeApiServer } from "../../test/kube-api-server.js";
 import { KubeResolver, loadKubeConfig } from "./kube.js";
 
-const CNP = `${CNP_GROUP}/${CNP_VERSION}`;
 const PLANTED = "s3cr3t-VALUE-4b1d9e7c"; // must never come out of the resolver
 const never = () => new AbortController().signal;
 
@@ -36,8 +36,8 @@ before(async () => {
     stringData: { ACCESS_SECRET_KEY: PLANTED },
   });
   server.put({ apiVersion: "v1", kind: "Secret", metadata: { name: "other-ns-only", namespace: "elsewhere" }, data: { k: "dg==" } });
-  server.put({ apiVersion: CNP, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, spec: { instances: 3 } });
-  server.put({ apiVersion: CNP, kind: "Backup", metadata: { name: "nightly-1", namespace: "app" }, spec: { cluster: { name: "pg" } } });
+  server.put({ apiVersion: API_VERSION, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, spec: { instances: 3 } });
+  server.put({ apiVersion: API_VERSION, kind: "Backup", metadata: { name: "nightly-1", namespace: "app" }, spec: { cluster: { name: "pg" } } });
 });
 
 after(async () => {
@@ -77,11 +77,11 @@ describe("KubeResolver lookups", () => {
     assert.equal(backup.state === "present" && backup.object.spec?.cluster?.name, "pg");
     assert.deepEqual(await resolver.backup("app", "nightly-2", never()), { state: "absent" });
     const paths = server.requests.map((r) => r.path);
-    assert.ok(paths.includes(`/apis/${CNP}/namespaces/app/clusters/pg`) && paths.includes(`/apis/${CNP}/namespaces/app/backups/nightly-1`));
+    assert.ok(paths.includes(`/apis/${API_VERSION}/namespaces/app/clusters/pg`) && paths.includes(`/apis/${API_VERSION}/namespaces/app/backups/nightly-1`));
   });
 
   it("an object removed from the server is absent again", async () => {
-    server.put({ apiVersion: CNP, kind: "Backup", metadata: { name: "short-lived", namespace: "app" }, spec: { cluster: { name: "pg" } } });
+    server.put({ apiVersion: API_VERSION, kind: "Backup", metadata: { name: "short-lived", namespace: "app" }, spec: { cluster: { name: "pg" } } });
     assert.equal((await resolver.backup("app", "short-lived", never())).state, "present");
     assert.ok(server.remove("Backup", "app", "short-lived"));
     assert.deepEqual(await resolver.backup("app", "short-lived", never()), { state: "absent" });
@@ -102,17 +102,17 @@ describe("KubeResolver lookups", () => {
   });
 
   it("500 → unknown '<code> <reason>'", async () => {
-    server.faultFor(`/apis/${CNP}/`, "error");
+    server.faultFor(`/apis/${API_VERSION}/`, "error");
     try {
       assert.deepEqual(await resolver.backup("app", "nightly-1", never()), { state: "unknown", why: "500 InternalError" });
       // The prefix fault leaves Secrets alone.
       assert.equal((await resolver.secret("app", "backup-creds", never())).state, "present");
     } finally {
-      server.faultFor(`/apis/${CNP}/`, undefined);
+      server.faultFor(`/apis/${API_VERSION}/`, undefined);
     }
   });
 
-  it("CNP group not served (CRDs missing) → unknown, not absent", async () => {
+  it("API_VERSION group not served (CRDs missing) → unknown, not absent", async () => {
     server.crdsInstalled = false;
     try {
       const result = await resolver.cluster("app", "pg", never());
@@ -215,7 +215,7 @@ describe("KubeResolver lookups", () => {
 
   it("repeated lookups reuse one kept-alive connection", async () => {
     const fresh = await startKubeApiServer();
-    fresh.put({ apiVersion: CNP, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, spec: { instances: 1 } });
+    fresh.put({ apiVersion: API_VERSION, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, spec: { instances: 1 } });
     const r = resolverFor(fresh.writeKubeconfig(dir, { file: "kubeconfig-keepalive" }));
     try {
       const time = async () => {
@@ -307,7 +307,7 @@ describe("a kept-alive connection that died while idle", () => {
     assert.equal(r.retries - retries, 1);
     assert.equal(relay.connections - connections, 1, "the retry went out on a new connection");
     // The reset request never reached the server; the retry did, once.
-    assert.deepEqual(server.requests.slice(requests), [{ method: "GET", path: `/apis/${CNP}/namespaces/app/clusters/pg` }]);
+    assert.deepEqual(server.requests.slice(requests), [{ method: "GET", path: `/apis/${API_VERSION}/namespaces/app/clusters/pg` }]);
   });
 
   it("a reset on a new connection is not retried: unknown 'cannot connect ... ECONNRESET'", async () => {
