@@ -6,12 +6,21 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { readCertificateInfo, ensureCertificates } from "../certs/tls.js";
 import { ADMISSIONS } from "../webhook/admission/pipeline.js";
-import type { KindAdmission } from "../webhook/admission/kind.js";
 import { absent, present, unknown, type ReferenceResolver } from "../webhook/references/resolver.js";
 import { createLogger } from "../webhook/server/log.js";
 import { startServer, type RunningServer } from "../webhook/server/serve.js";
 import { GROUP } from "../schemas/kinds.js";
 import { backupReview, makeCerts, request, tempDir, validatePath, waitFor, type CertFiles } from "./serve-helpers.js";
+
+/** A Backup rule that throws while `exploding` is set: a bug as the server must survive it. */
+let exploding = false;
+const explodingRule = {
+  name: "test/throws",
+  check: () => {
+    if (exploding) throw new Error("boom");
+    return [];
+  },
+};
 
 /** Cluster lookups wait at the gate while it is closed; "pg" exists with a backup configuration. */
 class GatedResolver implements ReferenceResolver {
@@ -56,7 +65,7 @@ before(async () => {
       lookupTimeoutMs: 5000,
       certificateReload: { pollIntervalMs: 500, debounceMs: 20, settleMs: 100 },
     },
-    { logger: createLogger("silent"), resolver },
+    { logger: createLogger("silent"), resolver, admissions: { ...ADMISSIONS, Backup: { ...ADMISSIONS.Backup, rules: [...ADMISSIONS.Backup.rules, explodingRule] } } },
   );
 });
 
@@ -148,9 +157,7 @@ describe("metrics", () => {
   });
 
   it("rule_errors_total counts a rule that throws; the request is still answered and the server keeps serving", async () => {
-    const original = ADMISSIONS.Backup;
-    const boom = { name: "test/throws", check: () => { throw new Error("boom"); } };
-    ADMISSIONS.Backup = { ...original, rules: [...original.rules, boom] } as KindAdmission<never>;
+    exploding = true;
     try {
       const reply = await admitBackup("pg");
       assert.equal(reply.status, 200);
@@ -159,7 +166,7 @@ describe("metrics", () => {
       assert.equal(response.status?.code, 500);
       assert.match(response.status?.message ?? "", /test\/throws/);
     } finally {
-      ADMISSIONS.Backup = original;
+      exploding = false;
     }
     const text = await scrape();
     assert.equal(sample(text, "cnp_webhook_rule_errors_total", { rule: "test/throws" }), 1);

@@ -14,11 +14,13 @@ import { isRecord, MAX_NESTING, nestsDeeperThan } from "./values.js";
 
 export type PatchOperation = jsonpatch.Operation;
 
-export const ADMISSIONS: Record<KindName, KindAdmission<never>> = {
+export type Admissions = Readonly<Record<KindName, KindAdmission<never>>>;
+
+export const ADMISSIONS: Admissions = Object.freeze({
   Cluster: clusterAdmission as KindAdmission<never>,
   Backup: backupAdmission as KindAdmission<never>,
   ScheduledBackup: scheduledBackupAdmission as KindAdmission<never>,
-};
+});
 
 export interface AdmissionInput {
   readonly kind: KindName;
@@ -36,7 +38,7 @@ export interface AdmissionOptions extends DefaultOptions {
   readonly lookupTimeoutMs: number;
   readonly observeLookup?: LookupObserver;
   /** The kinds' admissions; tests substitute one with a faulty rule. */
-  readonly admissions?: Readonly<Record<KindName, KindAdmission<never>>>;
+  readonly admissions?: Admissions;
 }
 
 export interface RuleFailure {

@@ -5,6 +5,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Admissions } from "../admission/pipeline.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createRequestListener } from "./app.js";
 import { createLogger, type Logger } from "./log.js";
@@ -30,6 +31,8 @@ export interface ServeDependencies {
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly resolver?: ReferenceResolver;
+  /** The kinds' rules; tests substitute a faulty one. */
+  readonly admissions?: Admissions;
 }
 
 export interface RunningServer {
@@ -123,6 +126,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       strictReferences: options.strictReferences,
       lookupTimeoutMs: options.lookupTimeoutMs,
       resolver,
+      admissions: deps.admissions,
       observeLookup: (kind, namespace, name, outcome, why) => {
         metrics.lookups.inc({ kind, outcome });
         // Without a cluster every lookup is unknown by design: nothing to log.
