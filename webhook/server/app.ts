@@ -144,13 +144,12 @@ function createExpressApp(options: WebhookAppOptions): express.Express {
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", false);
-  const text = (res: Response, status: number, message: string) => res.status(status).type("text/plain").send(`${message}\n`);
-  app.get("/healthz", (_req, res) => text(res, 200, "ok"));
-  app.get("/readyz", (_req, res) => (options.isReady() ? text(res, 200, "ok") : text(res, 503, "serving certificate not loaded")));
-  app.use((req, res) => (admissionPaths.has(req.path) ? text(res, 405, "method not allowed; use POST") : text(res, 404, "not found")));
+  app.get("/healthz", (_req, res) => plain(res, 200, "ok"));
+  app.get("/readyz", (_req, res) => (options.isReady() ? plain(res, 200, "ok") : plain(res, 503, "serving certificate not loaded")));
+  app.use((req, res) => (admissionPaths.has(req.path) ? plain(res, 405, "method not allowed; use POST") : plain(res, 404, "not found")));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     options.logger.error({ err }, "request failed");
-    if (!res.headersSent) text(res, 500, "internal error");
+    if (!res.headersSent) plain(res, 500, "internal error");
   });
   return app;
 }

@@ -37,7 +37,7 @@ const DRAFT_EXPLANATION =
 
 const KIND_NAMES = new Set<string>(KINDS.map((k) => k.kind));
 const isOurs = (doc: ManifestDocument): boolean =>
-  (doc.value.apiVersion === API_VERSION || doc.value.apiVersion === DRAFT_API_VERSION || String(doc.value.apiVersion).startsWith(`${GROUP}/`)) &&
+  (doc.value.apiVersion === DRAFT_API_VERSION || String(doc.value.apiVersion).startsWith(`${GROUP}/`)) &&
   typeof doc.value.kind === "string";
 
 /** One document's verdict, with the field errors kept for kubectl-style text. */
