@@ -129,7 +129,7 @@ async function serve(args: string[], io: CommandIO): Promise<number> {
       const started = Date.now();
       logger.info({ signal }, "shutting down: finishing in-flight requests");
       running.close(8000).then(() => {
-        (resolver as { close?: () => void }).close?.(); // keep-alive sockets to the API server
+        resolver.close?.();
         logger.info({ durationMs: Date.now() - started }, "stopped");
         logger.flush();
         // Exit even if a library left a handle open; the timer itself does not keep the process alive.

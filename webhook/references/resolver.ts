@@ -26,6 +26,8 @@ export interface ReferenceResolver {
   secret(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<SecretKeys>>;
   cluster(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Cluster>>;
   backup(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Backup>>;
+  /** Releases what the resolver holds (kept-alive connections to the API server). */
+  close?(): void;
 }
 
 /**
@@ -63,6 +65,7 @@ export function chainResolvers(resolvers: readonly ReferenceResolver[]): Referen
     };
   return {
     source: resolvers.map((r) => r.source).join(", then "),
+    close: () => resolvers.forEach((r) => r.close?.()),
     secret: ask((r) => r.secret),
     cluster: ask((r) => r.cluster),
     backup: ask((r) => r.backup),
