@@ -162,18 +162,22 @@ async function validate(args: string[], io: CommandIO): Promise<number> {
   const cluster = values.kubeconfig
     ? await resolverFor(values.kubeconfig, createLogger("silent"))
     : undefined;
-  return runValidate(
-    {
-      paths: positionals,
-      output,
-      strictReferences: values["strict-references"] ?? false,
-      defaultImage: values["default-image"] ?? DEFAULT_IMAGE,
-      lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? DEFAULT_LOOKUP_TIMEOUT),
-      namespace: values.namespace ?? "default",
-      cluster,
-    },
-    io,
-  );
+  try {
+    return await runValidate(
+      {
+        paths: positionals,
+        output,
+        strictReferences: values["strict-references"] ?? false,
+        defaultImage: values["default-image"] ?? DEFAULT_IMAGE,
+        lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? DEFAULT_LOOKUP_TIMEOUT),
+        namespace: values.namespace ?? "default",
+        cluster,
+      },
+      io,
+    );
+  } finally {
+    cluster?.close?.();
+  }
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
