@@ -12,10 +12,11 @@ COPY schemas/ schemas/
 COPY certs/ certs/
 COPY generated/ generated/
 COPY webhook/ webhook/
-# test/ is part of the tsconfig program (some unit tests import its helpers); it is compiled, then dropped.
+# test/ and tools/ are part of the tsconfig program (unit tests import the testkit); compiled, then dropped.
 COPY test/ test/
+COPY tools/ tools/
 RUN npx tsc -p tsconfig.json \
- && rm -rf dist/test \
+ && rm -rf dist/test dist/tools \
  && find dist -name '*.test.js' -delete -o -name '*.test.d.ts' -delete -o -name '*.test.js.map' -delete
 
 FROM node:22-bookworm-slim
@@ -29,5 +30,5 @@ COPY generated/ generated/
 # Numeric, so that the kubelet can enforce runAsNonRoot; the Deployment runs as the same uid.
 USER 65532:65532
 EXPOSE 9443 8080
-ENTRYPOINT ["node", "dist/webhook/cli.js"]
+ENTRYPOINT ["node", "dist/webhook/cli/bin.js"]
 CMD ["serve"]

@@ -1,14 +1,17 @@
 # Set-up is part of every target: a fresh clone needs only `make run` or `make test`.
 SHELL := /bin/bash
 NODE ?= node
-CLI := $(NODE) --enable-source-maps dist/webhook/cli.js
+CLI := $(NODE) --enable-source-maps dist/webhook/cli/bin.js
 INSTALLED := node_modules/.installed
-TEST_FILES = $(shell find dist -name '*.test.js' -not -path '*/fixtures/*' | sort)
 # 2 cores: a third worker keeps both busy while others wait on sockets.
 TEST_CONCURRENCY ?= 3
+# Where `make run` keeps its development CA and serving certificate (git-ignored).
 DEV_CERTS := certs/dev
+# `make run PORT=9444 METRICS_PORT=0`: unset, the server's own defaults apply (9443, 8080).
+PORT ?=
+METRICS_PORT ?=
 
-.PHONY: install build generate check-generated test run bench fuzz clean
+.PHONY: install build generate check-generated lint test run bench fuzz hostile clean
 
 install: $(INSTALLED)
 $(INSTALLED): package-lock.json package.json
@@ -18,9 +21,13 @@ $(INSTALLED): package-lock.json package.json
 build: $(INSTALLED)
 	npx tsc -p tsconfig.json
 
-generate: build
+# From schemas/ alone: the schema generator builds without generated/, then everything else builds
+# against what it wrote, then the install manifests are rendered.
+generate: $(INSTALLED)
+	npx tsc -p tsconfig.schemas.json
 	$(NODE) --enable-source-maps dist/schemas/generate.js
 	npx tsc -p tsconfig.json
+	$(NODE) --enable-source-maps dist/webhook/install/generate.js
 
 check-generated: generate
 	@drift="$$(git status --porcelain --untracked-files=all -- generated/)"; \
@@ -29,22 +36,32 @@ check-generated: generate
 	  git --no-pager diff --stat -- generated/; exit 1; \
 	fi; echo "generated/ is up to date"
 
-# A clean build, so no test compiled from a since-deleted source can run.
+# Format and lint (biome), dependency rules and cycles (dependency-cruiser), unused exports (knip).
+lint: $(INSTALLED)
+	npx biome ci --reporter=summary .
+	npx depcruise --config .dependency-cruiser.cjs schemas webhook certs tools
+	npx knip --no-progress
+
+# A clean build, so that no test compiled from a since-deleted source can run; the list of tests is
+# taken after the build, from dist/ (helper programs live in tools/, out of any test glob).
 test: $(INSTALLED)
 	rm -rf dist
 	npx tsc -p tsconfig.json
-	$(NODE) --enable-source-maps --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)
+	$(MAKE) --no-print-directory lint
+	$(NODE) --enable-source-maps --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) \
+	  $$(find dist -name '*.test.js' -not -path '*/fixtures/*' | sort)
 
 # certs is idempotent: it creates the development CA and certificate once and renews them near expiry.
 run: build
-	$(CLI) certs --service cnp-webhook --namespace cnp-system --out $(DEV_CERTS)
-	$(CLI) serve --host 127.0.0.1 --port 9443 --tls-cert $(DEV_CERTS)/tls.crt --tls-key $(DEV_CERTS)/tls.key
+	$(CLI) certs --out $(DEV_CERTS)
+	$(CLI) serve --host 127.0.0.1 --tls-cert $(DEV_CERTS)/tls.crt --tls-key $(DEV_CERTS)/tls.key \
+	  $(if $(PORT),--port $(PORT)) $(if $(METRICS_PORT),--metrics-port $(METRICS_PORT))
 
 bench: build
-	$(NODE) --enable-source-maps dist/test/bench/bench.js
+	$(NODE) --enable-source-maps dist/tools/bench/bench.js
 
 fuzz: build
-	FUZZ_RUNS=$${FUZZ_RUNS:-100000} $(NODE) --enable-source-maps dist/test/fuzz/fuzz.js
+	FUZZ_RUNS=$${FUZZ_RUNS:-100000} $(NODE) --enable-source-maps dist/tools/fuzz/fuzz.js
 
 clean:
 	rm -rf dist

@@ -7,13 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { createSecureContext } from "node:tls";
-import {
-  ensureCertificates,
-  isCACertificate,
-  keyMatchesCertificate,
-  readCertificateInfo,
-  type EnsureCertificatesOptions,
-} from "./tls.js";
+import { ensureCertificates, isCACertificate, keyMatchesCertificate, readCertificateInfo, type EnsureCertificatesOptions } from "./tls.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 const tmpDirs: string[] = [];
@@ -226,10 +220,7 @@ describe("helpers", () => {
   test("readCertificateInfo throws a clear error on garbage", () => {
     assert.throws(() => readCertificateInfo("hello"), /not a PEM certificate/);
     assert.throws(() => readCertificateInfo(""), /not a PEM certificate/);
-    assert.throws(
-      () => readCertificateInfo("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
-      /invalid PEM certificate/,
-    );
+    assert.throws(() => readCertificateInfo("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), /invalid PEM certificate/);
   });
 });
 
@@ -240,14 +231,11 @@ describe("TLS handshake", () => {
     const { port } = server.address() as AddressInfo;
     try {
       return await new Promise<string>((resolve, reject) => {
-        const req = https.get(
-          { host: "127.0.0.1", port, path: "/", ca: caPem, servername: "cnp-webhook.cnp-system.svc", agent: false },
-          (res) => {
-            let body = "";
-            res.on("data", (c: Buffer) => (body += c.toString()));
-            res.on("end", () => resolve(body));
-          },
-        );
+        const req = https.get({ host: "127.0.0.1", port, path: "/", ca: caPem, servername: "cnp-webhook.cnp-system.svc", agent: false }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve(body));
+        });
         req.on("error", reject);
       });
     } finally {

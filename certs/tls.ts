@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import "reflect-metadata"; // must precede @peculiar/x509 (tsyringe needs the Reflect metadata API)
 import * as x509 from "@peculiar/x509";
+import { FILE_NAMES } from "./files.js";
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -21,8 +22,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const EC_ALG = { name: "ECDSA", namedCurve: "P-256" } as const;
 const SIGNING_ALG = { name: "ECDSA", hash: "SHA-256" } as const;
-
-export const FILE_NAMES = { caCert: "ca.crt", caKey: "ca.key", cert: "tls.crt", key: "tls.key" } as const;
 
 export interface EnsureCertificatesOptions {
   service: string;
@@ -64,10 +63,10 @@ export interface CertificateInfo {
 }
 
 /** DNS names the kube-apiserver (and local development) may use to reach the Service. */
-export function servingDnsNames(service: string, namespace: string): string[] {
+function servingDnsNames(service: string, namespace: string): string[] {
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, "localhost"];
 }
-export const SERVING_IP_ADDRESSES = ["127.0.0.1"];
+const SERVING_IP_ADDRESSES = ["127.0.0.1"];
 
 function parsePem(pem: string): x509.X509Certificate {
   // @peculiar/x509 also accepts hex/base64, which would make typos "parse"; insist on PEM.
@@ -172,8 +171,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
   let action: CertificateAction;
   let reason: string;
   let servingPem: string;
-  const problem =
-    caAction !== "kept" ? `CA was ${caAction}` : checkServing(certPem, keyPem, ca.certPem, dnsNames, now, renewBefore, renewDays);
+  const problem = caAction !== "kept" ? `CA was ${caAction}` : checkServing(certPem, keyPem, ca.certPem, dnsNames, now, renewBefore, renewDays);
   if (problem === undefined && certPem !== undefined) {
     action = "kept";
     reason = "valid";
@@ -215,13 +213,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
 }
 
 /** Returns the usable CA, or a reason why it must be (re)created. */
-async function checkCA(
-  certPem: string | undefined,
-  keyPem: string | undefined,
-  now: Date,
-  renewBefore: Date,
-  renewDays: number,
-): Promise<LoadedCA | string> {
+async function checkCA(certPem: string | undefined, keyPem: string | undefined, now: Date, renewBefore: Date, renewDays: number): Promise<LoadedCA | string> {
   if (certPem === undefined) return "missing";
   if (keyPem === undefined) return `${FILE_NAMES.caKey} missing`;
   let cert: x509.X509Certificate;
@@ -380,7 +372,7 @@ function writeAtomic(file: string, data: string, mode: number): void {
 }
 
 function withNewline(pem: string): string {
-  return pem.endsWith("\n") ? pem : pem + "\n";
+  return pem.endsWith("\n") ? pem : `${pem}\n`;
 }
 
 function commonName(cert: x509.X509Certificate): string {

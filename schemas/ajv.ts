@@ -21,8 +21,20 @@ const kubernetesOnlyFormats: Record<string, true | RegExp> = {
  * are here, so that a schema using one compiles instead of failing ajv's strict unknown-format check.
  */
 const uncheckedKubernetesFormats = [
-  "bsonobjectid", "cidr", "mac", "uuid3", "uuid4", "uuid5", "isbn", "isbn10", "isbn13", "creditcard", "ssn",
-  "hexcolor", "rgbcolor", "datetime",
+  "bsonobjectid",
+  "cidr",
+  "mac",
+  "uuid3",
+  "uuid4",
+  "uuid5",
+  "isbn",
+  "isbn10",
+  "isbn13",
+  "creditcard",
+  "ssn",
+  "hexcolor",
+  "rgbcolor",
+  "datetime",
 ];
 
 export function createAjv(extra: Options = {}): Ajv {

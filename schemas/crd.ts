@@ -10,12 +10,42 @@ const DROPPED = new Set(["$schema", "$id", "title"]);
 
 /** The fields of apiextensions v1 JSONSchemaProps that we pass through. */
 export const JSON_SCHEMA_PROPS: ReadonlySet<string> = new Set([
-  "description", "type", "format", "default", "enum", "nullable", "required", "properties", "items",
-  "additionalProperties", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength",
-  "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties", "minProperties", "multipleOf",
-  "allOf", "anyOf", "oneOf", "not", "example", "externalDocs",
-  "x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string", "x-kubernetes-embedded-resource",
-  "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type", "x-kubernetes-validations",
+  "description",
+  "type",
+  "format",
+  "default",
+  "enum",
+  "nullable",
+  "required",
+  "properties",
+  "items",
+  "additionalProperties",
+  "maximum",
+  "minimum",
+  "exclusiveMaximum",
+  "exclusiveMinimum",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "uniqueItems",
+  "maxProperties",
+  "minProperties",
+  "multipleOf",
+  "allOf",
+  "anyOf",
+  "oneOf",
+  "not",
+  "example",
+  "externalDocs",
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-embedded-resource",
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-map-type",
+  "x-kubernetes-validations",
 ]);
 
 /** Keywords the apiserver refuses outright in a structural schema. */
@@ -30,9 +60,35 @@ const REFUSED: Record<string, string> = {
 
 /** Formats the apiserver validates (k8s.io/kube-openapi strfmt plus the OpenAPI number formats). */
 export const KUBERNETES_FORMATS = new Set([
-  "bsonobjectid", "uri", "email", "hostname", "ipv4", "ipv6", "cidr", "mac", "uuid", "uuid3", "uuid4",
-  "uuid5", "isbn", "isbn10", "isbn13", "creditcard", "ssn", "hexcolor", "rgbcolor", "byte", "password",
-  "date", "duration", "datetime", "date-time", "int32", "int64", "float", "double",
+  "bsonobjectid",
+  "uri",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "cidr",
+  "mac",
+  "uuid",
+  "uuid3",
+  "uuid4",
+  "uuid5",
+  "isbn",
+  "isbn10",
+  "isbn13",
+  "creditcard",
+  "ssn",
+  "hexcolor",
+  "rgbcolor",
+  "byte",
+  "password",
+  "date",
+  "duration",
+  "datetime",
+  "date-time",
+  "int32",
+  "int64",
+  "float",
+  "double",
 ]);
 
 const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
@@ -198,4 +254,3 @@ export function crdFor(info: KindInfo, inlined: JSONSchema): JSONSchema {
     },
   };
 }
-

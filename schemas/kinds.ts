@@ -7,28 +7,28 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const DRAFT_API_VERSION = "postgresql.k8s.2ndq.io/v1alpha1";
 
 export interface PrinterColumn {
-  name: string;
-  type: "string" | "integer" | "date" | "number" | "boolean";
-  jsonPath: string;
-  description: string;
-  priority?: number;
+  readonly name: string;
+  readonly type: "string" | "integer" | "date" | "number" | "boolean";
+  readonly jsonPath: string;
+  readonly description: string;
+  readonly priority?: number;
 }
 
 export interface KindInfo {
-  kind: "Cluster" | "Backup" | "ScheduledBackup";
-  plural: string;
-  singular: string;
-  shortNames: string[];
-  schemaFile: string;
-  columns: PrinterColumn[];
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly schemaFile: string;
+  readonly columns: readonly PrinterColumn[];
   /** The scale subresource: only Cluster scales (spec.instances). */
-  scale?: { specReplicasPath: string; statusReplicasPath: string };
+  readonly scale?: { readonly specReplicasPath: string; readonly statusReplicasPath: string };
 }
 
 const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation" };
 const clusterName: PrinterColumn = { name: "Cluster", type: "string", jsonPath: ".spec.cluster.name", description: "The Cluster backed up" };
 
-export const KINDS: readonly KindInfo[] = [
+export const KINDS = [
   {
     kind: "Cluster",
     plural: "clusters",
@@ -62,13 +62,17 @@ export const KINDS: readonly KindInfo[] = [
     singular: "scheduledbackup",
     shortNames: [],
     schemaFile: "scheduledbackup.schema.json",
-    columns: [
-      age,
-      clusterName,
-      { name: "Last Backup", type: "date", jsonPath: ".status.lastScheduleTime", description: "When the last backup was started" },
-    ],
+    columns: [age, clusterName, { name: "Last Backup", type: "date", jsonPath: ".status.lastScheduleTime", description: "When the last backup was started" }],
   },
-];
+] as const satisfies readonly KindInfo[];
 
-export type KindName = KindInfo["kind"];
-export const kindInfo = (kind: KindName): KindInfo => KINDS.find((k) => k.kind === kind)!;
+/** "Cluster" | "Backup" | "ScheduledBackup", from the table above. */
+export type KindName = (typeof KINDS)[number]["kind"];
+
+export const isKindName = (value: unknown): value is KindName => KINDS.some((k) => k.kind === value);
+
+export function kindInfo(kind: KindName): KindInfo {
+  const info = KINDS.find((k) => k.kind === kind);
+  if (!info) throw new Error(`unknown kind ${JSON.stringify(kind)}`);
+  return info;
+}

@@ -11,7 +11,9 @@ export interface SchemaSet {
 
 export function loadSchemas(dir: string): SchemaSet {
   const documents = new Map<string, JSONSchema>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".schema.json")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".schema.json"))
+    .sort()) {
     const doc = JSON.parse(readFileSync(join(dir, file), "utf8")) as JSONSchema;
     documents.set(typeof doc.$id === "string" ? doc.$id : file, doc);
   }

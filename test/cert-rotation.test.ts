@@ -1,4 +1,4 @@
-// Certificate rotation under load (SPEC §8): requests keep flowing — on kept-alive connections and on
+// Certificate rotation under load (README "Install and operate"): requests keep flowing — on kept-alive connections and on
 // new ones — while the files change; none fails, and new connections get the new certificate. Both
 // layouts: files rewritten in place, and a Secret volume's `..data` symlink swap. A broken pair is
 // refused and counted while the old one keeps serving.
@@ -7,10 +7,14 @@ import fs from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { after, describe, it, type TestContext } from "node:test";
-import { startServer, type RunningServer } from "../webhook/server/serve.js";
-import { createLogger } from "../webhook/server/log.js";
-import { Metrics } from "../webhook/server/metrics.js";
-import { backupReview, fingerprintOf, makeCerts, renewServing, request, sleep, tempDir, validatePath, waitFor, type CertFiles } from "./serve-helpers.js";
+import { fingerprintOf, makeCerts, renewServing, tempDir, type CertFiles } from "../tools/testkit/certs.js";
+import { request, sleep, waitFor } from "../tools/testkit/https.js";
+import { backupReview } from "../tools/testkit/review.js";
+import { startWebhook } from "../tools/testkit/webhook.js";
+import { route } from "../webhook/kinds.js";
+import type { RunningServer } from "../webhook/server/serve.js";
+
+const validatePath = route("validate", "Backup").path;
 
 const cleanup: string[] = [];
 const servers: RunningServer[] = [];
@@ -20,20 +24,13 @@ after(async () => {
 });
 
 async function serve(certFile: string, keyFile: string, reload: { watch?: boolean; pollIntervalMs?: number } = {}): Promise<RunningServer> {
-  const server = await startServer(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      tlsCert: certFile,
-      tlsKey: keyFile,
-      metricsPort: 0,
-      defaultImage: "postgres:13",
-      strictReferences: false,
-      lookupTimeoutMs: 500,
-      certificateReload: { pollIntervalMs: 1000, debounceMs: 50, settleMs: 200, ...reload },
-    },
-    { logger: createLogger("silent"), metrics: new Metrics({ processMetrics: false }) },
-  );
+  const { running: server } = await startWebhook({
+    tlsCert: certFile,
+    tlsKey: keyFile,
+    lookupTimeoutMs: 500,
+    logLevel: "silent",
+    certificateReload: { pollIntervalMs: 1000, debounceMs: 50, settleMs: 200, ...reload },
+  });
   servers.push(server);
   return server;
 }
@@ -65,7 +62,7 @@ class Load {
     while (this.running) {
       this.sent++;
       try {
-        const reply = await request(this.port, this.ca, { path: validatePath("backup"), body: backupReview(), agent });
+        const reply = await request(this.port, this.ca, { path: validatePath, body: backupReview(), agent });
         if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
         if (agent === false) this.lastFreshPeer = reply.peer;
       } catch (err) {
@@ -222,10 +219,12 @@ describe("start-up before the Secret volume is populated", () => {
     // The placeholder is self-signed: the probe (like kubelet's) does not verify it.
     const probe = () =>
       new Promise<number>((resolve, reject) =>
-        https.get({ host: "127.0.0.1", port: server.port, path: "/readyz", rejectUnauthorized: false, agent: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        }).on("error", reject),
+        https
+          .get({ host: "127.0.0.1", port: server.port, path: "/readyz", rejectUnauthorized: false, agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on("error", reject),
       );
     assert.equal(await probe(), 503);
     assert.equal(await reloads(server, "failure"), 0); // waiting is not failing
@@ -233,7 +232,7 @@ describe("start-up before the Secret volume is populated", () => {
     fs.copyFileSync(certs.cert, path.join(dir, "tls.crt"));
     await waitFor(() => server.isReady(), "the certificate to load");
     assert.equal(await probe(), 200);
-    const reply = await request(server.port, certs.caPem, { path: validatePath("backup"), body: backupReview() });
+    const reply = await request(server.port, certs.caPem, { path: validatePath, body: backupReview() });
     assert.equal(reply.status, 200);
     assert.equal(reply.peer, certs.fingerprint);
   });

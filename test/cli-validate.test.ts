@@ -1,20 +1,17 @@
 // `cnp-webhook validate` run as a user runs it: a child process, its output and exit code.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { runCli } from "../tools/testkit/cli.js";
 
 const FIXTURES = "test/fixtures/manifests";
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["dist/webhook/cli.js", ...args], { encoding: "utf8", timeout: 20_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe("cnp-webhook validate", () => {
-  test("a directory of valid manifests: exit 0, kubectl-like lines, Secrets used but not reported", () => {
-    const r = cli("validate", `${FIXTURES}/good`);
+  test("a directory of valid manifests: exit 0, kubectl-like lines, Secrets used but not reported", async () => {
+    const r = await cli("validate", `${FIXTURES}/good`);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stdout,
@@ -28,28 +25,34 @@ describe("cnp-webhook validate", () => {
     );
   });
 
-  test("--output json: one array in the documented shape", () => {
-    const r = cli("validate", "--output", "json", `${FIXTURES}/good/cluster.yaml`, `${FIXTURES}/bad/schedule.yaml`);
+  test("--output json: one array in the documented shape", async () => {
+    const r = await cli("validate", "--output", "json", `${FIXTURES}/good/cluster.yaml`, `${FIXTURES}/bad/schedule.yaml`);
     assert.equal(r.code, 1);
     const results = JSON.parse(r.stdout) as Record<string, unknown>[];
     assert.equal(results.length, 2);
     for (const result of results) {
-      assert.deepEqual(Object.keys(result), ["file", "index", "apiVersion", "kind", "namespace", "name", "allowed", "warnings", "errors", "patch"]);
+      assert.deepEqual(Object.keys(result), ["file", "index", "apiVersion", "kind", "namespace", "name", "status", "allowed", "warnings", "errors", "patch"]);
     }
     const [cluster, schedule] = results as any[];
     assert.equal(cluster.file, `${FIXTURES}/good/cluster.yaml`);
     assert.equal(cluster.index, 1, "the Secret is document 0");
     assert.equal(cluster.allowed, true);
-    assert.deepEqual(cluster.patch.map((op: { path: string }) => op.path), ["/spec/backup/barmanObjectStore/data", "/spec/bootstrap"]);
+    assert.deepEqual(
+      cluster.patch.map((op: { path: string }) => op.path),
+      ["/spec/backup/barmanObjectStore/data", "/spec/bootstrap"],
+    );
     assert.equal(schedule.allowed, false);
     assert.equal(schedule.namespace, "default");
-    assert.deepEqual(schedule.errors.map((e: { field: string }) => e.field), ["spec.schedule"]);
+    assert.deepEqual(
+      schedule.errors.map((e: { field: string }) => e.field),
+      ["spec.schedule"],
+    );
     assert.match(schedule.errors[0].message, /first field is seconds/);
     assert.deepEqual(schedule.warnings, ['spec.cluster.name: could not verify Cluster "pg": not in the files']);
   });
 
-  test("denials: exit 1, every error at once, did-you-mean and the SHA256 hint", () => {
-    const r = cli("validate", `${FIXTURES}/bad/cluster.yaml`);
+  test("denials: exit 1, every error at once, did-you-mean and the SHA256 hint", async () => {
+    const r = await cli("validate", `${FIXTURES}/bad/cluster.yaml`);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^Warning: spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "aws-creds"/m);
     assert.ok(
@@ -62,36 +65,42 @@ describe("cnp-webhook validate", () => {
     assert.match(r.stdout, /^1 object checked: 0 admitted, 1 denied, 1 warning$/m);
   });
 
-  test("the early draft's apiVersion is explained, with the fields that moved", () => {
-    const r = cli("validate", "-o", "json", `${FIXTURES}/bad/draft.yaml`);
+  test("the early draft's apiVersion is explained, with the fields that moved", async () => {
+    const r = await cli("validate", "-o", "json", `${FIXTURES}/bad/draft.yaml`);
     assert.equal(r.code, 1);
     const [result] = JSON.parse(r.stdout) as any[];
     assert.equal(result.errors[0].field, "apiVersion");
-    assert.match(result.errors[0].message, /early draft's API group: use postgresql\.k8s\.enterprisedb\.io\/v1alpha1; backup settings moved from spec\.backup to spec\.backup\.barmanObjectStore/);
-    assert.deepEqual(result.errors.slice(1).map((e: { field: string }) => e.field), ["spec.backup.destinationPath", "spec.backup.s3Credentials", "spec.backup.wal"]);
+    assert.match(
+      result.errors[0].message,
+      /early draft's API group: use postgresql\.k8s\.enterprisedb\.io\/v1alpha1; backup settings moved from spec\.backup to spec\.backup\.barmanObjectStore/,
+    );
+    assert.deepEqual(
+      result.errors.slice(1).map((e: { field: string }) => e.field),
+      ["spec.backup.destinationPath", "spec.backup.s3Credentials", "spec.backup.wal"],
+    );
   });
 
-  test("a YAML syntax error: exit 2 with file and line", () => {
-    const r = cli("validate", `${FIXTURES}/syntax`);
+  test("a YAML syntax error: exit 2 with file and line", async () => {
+    const r = await cli("validate", `${FIXTURES}/syntax`);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /^error: test\/fixtures\/manifests\/syntax\/broken\.yaml:\d+:\d+: YAML syntax error: /);
   });
 
-  test("usage and I/O errors: exit 2 with a clear message", () => {
-    const missing = cli("validate", "no/such/dir");
+  test("usage and I/O errors: exit 2 with a clear message", async () => {
+    const missing = await cli("validate", "no/such/dir");
     assert.equal(missing.code, 2);
     assert.equal(missing.stderr, "error: no/such/dir: no such file or directory\n");
-    assert.equal(cli("validate").code, 2);
-    const badOutput = cli("validate", "--output", "xml", FIXTURES);
+    assert.equal((await cli("validate")).code, 2);
+    const badOutput = await cli("validate", "--output", "xml", FIXTURES);
     assert.equal(badOutput.code, 2);
     assert.match(badOutput.stderr, /--output must be text or json/);
-    assert.equal(cli("validate", "--no-such-flag", FIXTURES).code, 2);
-    assert.equal(cli("frobnicate").code, 2);
-    assert.equal(cli("validate", "--help").code, 0);
+    assert.equal((await cli("validate", "--no-such-flag", FIXTURES)).code, 2);
+    assert.equal((await cli("frobnicate")).code, 2);
+    assert.equal((await cli("validate", "--help")).code, 0);
   });
 
-  test("references resolve among the files: a recovery from a Backup without status warns", () => {
+  test("references resolve among the files: a recovery from a Backup without status warns", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cnp-validate-"));
     writeFileSync(
       join(dir, "all.yaml"),
@@ -101,18 +110,24 @@ describe("cnp-webhook validate", () => {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: unrelated}\ndata: {a: b}",
       ].join("\n---\n"),
     );
-    const r = cli("validate", "-o", "json", dir);
+    const r = await cli("validate", "-o", "json", dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const results = JSON.parse(r.stdout) as any[];
-    assert.deepEqual(results.map((x) => x.kind), ["Backup", "Cluster"], "the ConfigMap is not reported");
+    assert.deepEqual(
+      results.map((x) => x.kind),
+      ["Backup", "Cluster"],
+      "the ConfigMap is not reported",
+    );
     assert.deepEqual(results[1].warnings, ['spec.bootstrap.fullRecovery.backup.name: Backup "backup-example" is without status yet, not completed']);
     assert.deepEqual(results[0].warnings, ['spec.cluster.name: could not verify Cluster "pg-backup": not in the files']);
   });
 
-  test("--strict-references turns unverifiable references into denials", () => {
-    const r = cli("validate", "--strict-references", "-o", "json", `${FIXTURES}/good/nested/backup.yaml`);
+  test("--strict-references turns unverifiable references into denials", async () => {
+    const r = await cli("validate", "--strict-references", "-o", "json", `${FIXTURES}/good/nested/backup.yaml`);
     assert.equal(r.code, 1);
     const [result] = JSON.parse(r.stdout) as any[];
-    assert.deepEqual(result.errors, [{ field: "spec.cluster.name", message: 'Invalid value: "pg-backup": could not verify Cluster "pg-backup": not in the files' }]);
+    assert.deepEqual(result.errors, [
+      { field: "spec.cluster.name", message: 'Invalid value: "pg-backup": could not verify Cluster "pg-backup": not in the files' },
+    ]);
   });
 });

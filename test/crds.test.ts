@@ -1,18 +1,18 @@
-// Issue 2, schema package: the generated CustomResourceDefinitions are what the apiserver accepts
-// (SPEC §4): valid apiextensions.k8s.io/v1 objects with structural, fully described schemas.
+// Schema package: the generated CustomResourceDefinitions are what the apiserver accepts
+// (README "The CRDs and the types"): valid apiextensions.k8s.io/v1 objects with structural, fully described schemas.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { parseAllDocuments } from "yaml";
 import { createAjv } from "../schemas/ajv.js";
 import { JSON_SCHEMA_PROPS, toStructural } from "../schemas/crd.js";
 import { GROUP, VERSION } from "../schemas/kinds.js";
 import type { JSONSchema } from "../schemas/resolve.js";
+import { REPO_ROOT } from "../tools/testkit/paths.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = REPO_ROOT;
 const CRDS = join(ROOT, "generated", "crds");
 const SEEDS = join(ROOT, "test", "fixtures", "seeds");
 
@@ -190,7 +190,7 @@ for (const e of EXPECTED) {
       }
     });
 
-    test("printer columns exactly as SPEC §4, each pointing at a typed field", () => {
+    test("printer columns exactly as the README (CRDs), each pointing at a typed field", () => {
       const columns = crd.spec.versions[0].additionalPrinterColumns as Obj[];
       assert.deepEqual(
         columns.map(({ name, type, jsonPath }) => ({ name, type, jsonPath })),
@@ -277,7 +277,7 @@ describe("defaults in the CRDs", () => {
     }
   });
 
-  test("required fields and enums as SPEC §3", () => {
+  test("required fields and enums as the README (Schemas)", () => {
     assert.deepEqual(nodeAt(cluster, "spec").required, ["instances"]);
     assert.deepEqual(nodeAt(cluster, store).required, ["destinationPath", "s3Credentials"]);
     assert.deepEqual(nodeAt(cluster, `${store}.wal.compression`).enum, ["gzip", "bzip2"]);

@@ -1,4 +1,4 @@
-// Fault injection (SPEC §7): the webhook (`cnp-webhook serve --kubeconfig`, so KubeResolver and
+// Fault injection (README "References"): the webhook (`cnp-webhook serve --kubeconfig`, so KubeResolver and
 // @kubernetes/client-node) against the stand-in kube-apiserver of test/kube-api-server.ts while that
 // API is slow, hanging, answering 403 or 500, or not listening at all. Webhooks and API each run in a
 // process of their own, as in a cluster: the 100 responses the test reads do not queue behind the
@@ -18,22 +18,23 @@ import readline from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ensureCertificates } from "../certs/tls.js";
-import { webhookPath } from "../webhook/server/app.js";
-import { freePort, startNode, stop, waitReady, type Child } from "./bench/harness.js";
-import { admissionReview, validBackup, validCluster } from "./fuzz/objects.js";
-import { connectionRefusedKubeconfig, type Fault } from "./kube-api-server.js";
+import { NAME, NAMESPACE } from "../webhook/deployment.js";
+import { route } from "../webhook/kinds.js";
+import { CLI } from "../tools/testkit/paths.js";
+import { freePort, startNode, stop, waitReady, type Child } from "../tools/bench/harness.js";
+import { admissionReview, validBackup, validCluster } from "../tools/fuzz/objects.js";
+import { connectionRefusedKubeconfig, type Fault } from "../tools/testkit/kube-api-server.js";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(HERE, "../webhook/cli.js");
 const LOOKUP_TIMEOUT_MS = 500;
-/** Each admission, as the webhook measures it (cnp_webhook_request_duration_seconds): lookup timeout + 0.5 s. */
-const BOUND_MS = LOOKUP_TIMEOUT_MS + 500;
 /**
- * As the client sees it, queueing included: on a loaded 2-core machine (make test runs three files at
- * once) 100 requests can wait a few hundred ms before the webhook even reads them. Still far below
- * the slow fault's 5 s, so an admission that waited for the API fails either bound.
+ * Each admission, as the webhook measures it (cnp_webhook_request_duration_seconds, bucket le=2.5):
+ * lookup timeout + 2 s. The margin is for a loaded 2-core machine, where the webhook's event loop
+ * queues a burst of 100 behind other test processes (1 s was missed there: 45 of 50 on time); it
+ * still tells "bounded by the lookup timeout" from waiting for the slow fault's 5 s, or a hang.
  */
-const CLIENT_BOUND_MS = LOOKUP_TIMEOUT_MS + 1500;
+const BOUND_MS = LOOKUP_TIMEOUT_MS + 2000;
+/** As the client sees it, queueing included; still below the slow fault's 5 s. */
+const CLIENT_BOUND_MS = LOOKUP_TIMEOUT_MS + 3000;
 const SLOW_FAULT_MS = 5000;
 const BURST = 100;
 // The healthy-API checks run on a webhook with the default timeout: 100 concurrent lookups through
@@ -55,7 +56,7 @@ interface RemoteApi {
 }
 
 async function startRemoteApi(workDir: string): Promise<{ api: RemoteApi; kubeconfig: string }> {
-  const script = path.join(HERE, "bench", "kube-api-child.js");
+  const script = fileURLToPath(new URL("../tools/bench/kube-api-child.js", import.meta.url));
   const child = spawn(process.execPath, [script, workDir], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
   const hello = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).once("line", resolve);
@@ -141,7 +142,15 @@ function send(hook: Webhook, method: string, urlPath: string, body?: object): Pr
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = https.request(
-      { host: "127.0.0.1", port: hook.port, method, path: urlPath, agent: hook.agent, servername: "localhost", headers: text ? { "content-type": "application/json" } : {} },
+      {
+        host: "127.0.0.1",
+        port: hook.port,
+        method,
+        path: urlPath,
+        agent: hook.agent,
+        servername: "localhost",
+        headers: text ? { "content-type": "application/json" } : {},
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -173,8 +182,8 @@ async function burst(hook: Webhook, size = BURST): Promise<{ clusters: Answer[];
   const started = performance.now();
   const requests = Array.from({ length: size }, (_, i) =>
     i % 2 === 0
-      ? send(hook, "POST", webhookPath("validate", "cluster"), admissionReview(validCluster(`pg-${i}`, "app", { secret: "aws-creds" })))
-      : send(hook, "POST", webhookPath("validate", "backup"), admissionReview(validBackup(`pg-backup-${i}`, "app", "pg"))),
+      ? send(hook, "POST", route("validate", "Cluster").path, admissionReview(validCluster(`pg-${i}`, "app", { secret: "aws-creds" })))
+      : send(hook, "POST", route("validate", "Backup").path, admissionReview(validBackup(`pg-backup-${i}`, "app", "pg"))),
   );
   const answers = await Promise.all(requests);
   return { clusters: answers.filter((_, i) => i % 2 === 0), backups: answers.filter((_, i) => i % 2 === 1), wallMs: performance.now() - started };
@@ -259,7 +268,7 @@ const burstUnder = async (hook: Webhook, fault: Fault, slowMs?: number, label: s
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-faults-"));
-  await ensureCertificates({ service: "cnp-webhook", namespace: "cnp-system", outDir: dir });
+  await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
   ca = fs.readFileSync(path.join(dir, "ca.crt"));
   const remote = await startRemoteApi(dir);
   api = remote.api;

@@ -7,12 +7,22 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it, type TestContext } from "node:test";
 import fc from "fast-check";
-import { webhookPath } from "../webhook/server/app.js";
-import { reviewCase, type MutationOptions, type World } from "./fuzz/arbitraries.js";
-import { admissionOptions, ANSWER_BOUND_MS, checkDirect, checkWire, describeFailure, post, wireCase, worldResolver, type Failure } from "./fuzz/check.js";
-import { edgeCases, type EdgeCase } from "./fuzz/edge.js";
-import { knownIssueOf } from "./fuzz/known-issues.js";
-import { startFuzzServer, type FuzzServer } from "./fuzz/server.js";
+import { route } from "../webhook/kinds.js";
+import { reviewCase, type MutationOptions, type World } from "../tools/fuzz/arbitraries.js";
+import {
+  admissionOptions,
+  ANSWER_BOUND_MS,
+  checkDirect,
+  checkWire,
+  describeFailure,
+  post,
+  wireCase,
+  worldResolver,
+  type Failure,
+} from "../tools/fuzz/check.js";
+import { edgeCases, type EdgeCase } from "../tools/fuzz/edge.js";
+import { knownIssueOf } from "../tools/fuzz/known-issues.js";
+import { startFuzzServer, type FuzzServer } from "../tools/fuzz/server.js";
 
 const DIRECT_RUNS = 1600;
 const WIRE_RUNS = 500;
@@ -84,7 +94,7 @@ describe("fuzzing the admission webhook", () => {
 
   /** Each edge case's problems; a 5xx is explained by the exception the pipeline throws for that body. */
   const edgeProblems = async (edge: EdgeCase): Promise<Failure[]> => {
-    const answer = await post(srv.port, srv.agent, webhookPath(edge.role, edge.kind.toLowerCase()), "application/json", Buffer.from(edge.body));
+    const answer = await post(srv.port, srv.agent, route(edge.role, edge.kind).path, "application/json", Buffer.from(edge.body));
     const where = `${edge.name} (${edge.role} ${edge.kind}, ${edge.body.length} bytes)`;
     const problems: string[] = [];
     if (!edge.statuses.includes(answer.status)) problems.push(`HTTP ${answer.status}, expected ${edge.statuses.join("/")}: ${answer.body.slice(0, 300)}`);
@@ -95,9 +105,29 @@ describe("fuzzing the admission webhook", () => {
       if (review.response?.status?.code === 500) problems.push(`InternalError: ${review.response.status.message}`);
     }
     if (problems.length === 0) return [];
-    const cause = answer.status >= 500 ? (await checkDirect({ kind: edge.kind, role: edge.role, body: edge.body, world: EMPTY_WORLD }, admissionOptions(worldResolver(() => EMPTY_WORLD), 50))).find((f) => f.stack) : undefined;
+    const cause =
+      answer.status >= 500
+        ? (
+            await checkDirect(
+              { kind: edge.kind, role: edge.role, body: edge.body, world: EMPTY_WORLD },
+              admissionOptions(
+                worldResolver(() => EMPTY_WORLD),
+                50,
+              ),
+            )
+          ).find((f) => f.stack)
+        : undefined;
     const message = `${where}: ${problems.join("; ")}`;
-    return [{ class: answer.status >= 500 ? "http-5xx" : "malformed", signature: `${message}${cause ? ` — ${cause.signature}` : ""}`, message, kind: edge.kind, role: edge.role, body: edge.body.slice(0, 300) }];
+    return [
+      {
+        class: answer.status >= 500 ? "http-5xx" : "malformed",
+        signature: `${message}${cause ? ` — ${cause.signature}` : ""}`,
+        message,
+        kind: edge.kind,
+        role: edge.role,
+        body: edge.body.slice(0, 300),
+      },
+    ];
   };
 
   it("over HTTPS: bodies at the size limit, nesting 1,000 to 1,000,000 levels deep, __proto__ keys, extreme numbers and strings", async (t) => {

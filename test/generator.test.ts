@@ -1,17 +1,17 @@
-// Issue 2, schema package: the generator is deterministic (same input, same bytes as committed) and
-// refuses, naming the node, every schema the apiserver would refuse (SPEC §4).
+// Schema package: the generator is deterministic (same input, same bytes as committed) and
+// refuses, naming the node, every schema the apiserver would refuse (README "The CRDs and the types").
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { createAjv } from "../schemas/ajv.js";
 import { KUBERNETES_FORMATS, NonStructuralSchemaError, toStructural } from "../schemas/crd.js";
 import { generate } from "../schemas/generate.js";
 import type { JSONSchema } from "../schemas/resolve.js";
+import { REPO_ROOT } from "../tools/testkit/paths.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = REPO_ROOT;
 const SCHEMAS = join(ROOT, "schemas");
 const GENERATED = join(ROOT, "generated");
 const NONSTRUCTURAL = join(ROOT, "test", "fixtures", "nonstructural");
@@ -55,7 +55,7 @@ function schemasCopy(): string {
   return dir;
 }
 const readJson = (path: string): Obj => JSON.parse(readFileSync(path, "utf8")) as Obj;
-const writeJson = (path: string, value: unknown): void => writeFileSync(path, JSON.stringify(value, null, 2) + "\n");
+const writeJson = (path: string, value: unknown): void => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 
 describe("regenerating gives the committed bytes", () => {
   let out = "";
@@ -77,8 +77,9 @@ describe("regenerating gives the committed bytes", () => {
   test("the same folders as generated/ (crds, types, validators, and whatever else generate() writes)", () => {
     const folders = readdirSync(out).sort();
     for (const f of ["crds", "types", "validators"]) assert.ok(folders.includes(f), `generate() wrote no ${f}/`);
+    // manifests/ is the second step of `make generate` (webhook/install/generate.ts; checked in test/manifests.test.ts).
     const committed = readdirSync(GENERATED, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
+      .filter((e) => e.isDirectory() && e.name !== "manifests")
       .map((e) => e.name)
       .sort();
     assert.deepEqual(folders, committed, "folders written by generate() vs folders in generated/");
@@ -119,36 +120,40 @@ interface Refusal {
   reason: RegExp;
 }
 
-const SPEC = "openAPIV3Schema.properties.spec.properties";
+const SPEC_PROPERTIES = "openAPIV3Schema.properties.spec.properties";
 
-/** One fixture per refusal reason of SPEC §4, with the problems toStructural() must report. */
+/** One fixture per refusal reason of README "The CRDs and the types", with the problems toStructural() must report. */
 const REFUSALS: Record<string, Refusal[]> = {
-  "no-type.json": [{ node: `${SPEC}.storage.properties.size`, reason: /type is required/ }],
-  "ref.json": [{ node: `${SPEC}.superuserSecret`, reason: /\$ref is not allowed/ }],
+  "no-type.json": [{ node: `${SPEC_PROPERTIES}.storage.properties.size`, reason: /type is required/ }],
+  "ref.json": [{ node: `${SPEC_PROPERTIES}.superuserSecret`, reason: /\$ref is not allowed/ }],
   "definitions.json": [{ node: "openAPIV3Schema", reason: /definitions are not allowed/ }],
-  "pattern-properties.json": [{ node: `${SPEC}.postgresql.properties.parameters`, reason: /patternProperties/ }],
-  "dependencies.json": [{ node: `${SPEC}.bootstrap.properties.initdb`, reason: /dependencies/ }],
-  "additional-items.json": [{ node: `${SPEC}.postgresql.properties.pg_hba`, reason: /additionalItems/ }],
-  "unique-items.json": [{ node: `${SPEC}.postgresql.properties.pg_hba`, reason: /uniqueItems: true/ }],
-  "array-form-items.json": [{ node: `${SPEC}.imagePullSecrets.items`, reason: /single schema, not an array/ }],
-  "array-without-items.json": [{ node: `${SPEC}.imagePullSecrets.items`, reason: /must be specified/ }],
-  "properties-and-additional-properties.json": [{ node: `${SPEC}.postgresql`, reason: /properties and additionalProperties/ }],
-  "description-in-anyof.json": [{ node: `${SPEC}.storage.properties.size.anyOf[0]`, reason: /description must not be set inside/ }],
+  "pattern-properties.json": [{ node: `${SPEC_PROPERTIES}.postgresql.properties.parameters`, reason: /patternProperties/ }],
+  "dependencies.json": [{ node: `${SPEC_PROPERTIES}.bootstrap.properties.initdb`, reason: /dependencies/ }],
+  "additional-items.json": [{ node: `${SPEC_PROPERTIES}.postgresql.properties.pg_hba`, reason: /additionalItems/ }],
+  "unique-items.json": [{ node: `${SPEC_PROPERTIES}.postgresql.properties.pg_hba`, reason: /uniqueItems: true/ }],
+  "array-form-items.json": [{ node: `${SPEC_PROPERTIES}.imagePullSecrets.items`, reason: /single schema, not an array/ }],
+  "array-without-items.json": [{ node: `${SPEC_PROPERTIES}.imagePullSecrets.items`, reason: /must be specified/ }],
+  "properties-and-additional-properties.json": [{ node: `${SPEC_PROPERTIES}.postgresql`, reason: /properties and additionalProperties/ }],
+  "description-in-anyof.json": [{ node: `${SPEC_PROPERTIES}.storage.properties.size.anyOf[0]`, reason: /description must not be set inside/ }],
   "type-default-in-junctors.json": [
-    { node: `${SPEC}.startDelay.allOf[0]`, reason: /type must not be set inside/ },
-    { node: `${SPEC}.startDelay.oneOf[0]`, reason: /default must not be set inside/ },
-    { node: `${SPEC}.startDelay.not`, reason: /nullable must not be set inside/ },
+    { node: `${SPEC_PROPERTIES}.startDelay.allOf[0]`, reason: /type must not be set inside/ },
+    { node: `${SPEC_PROPERTIES}.startDelay.oneOf[0]`, reason: /default must not be set inside/ },
+    { node: `${SPEC_PROPERTIES}.startDelay.not`, reason: /nullable must not be set inside/ },
   ],
-  "unknown-format.json": [{ node: `${SPEC}.backup.properties.barmanObjectStore.properties.endpointURL`, reason: /format "ipv4-or-cidr" is not known/ }],
+  "unknown-format.json": [
+    { node: `${SPEC_PROPERTIES}.backup.properties.barmanObjectStore.properties.endpointURL`, reason: /format "ipv4-or-cidr" is not known/ },
+  ],
   "invalid-default.json": [
-    { node: `${SPEC}.backup.properties.barmanObjectStore.properties.data.properties.jobs`, reason: /default 0 does not validate: .*>= 1/ },
+    { node: `${SPEC_PROPERTIES}.backup.properties.barmanObjectStore.properties.data.properties.jobs`, reason: /default 0 does not validate: .*>= 1/ },
   ],
 };
 
 describe("non-structural schemas are refused, naming the node", () => {
   test("one fixture per refusal reason, no fixture without expectations", () => {
     assert.deepEqual(
-      readdirSync(NONSTRUCTURAL).filter((f) => f.endsWith(".json")).sort(),
+      readdirSync(NONSTRUCTURAL)
+        .filter((f) => f.endsWith(".json"))
+        .sort(),
       Object.keys(REFUSALS).sort(),
     );
   });
@@ -171,7 +176,7 @@ describe("non-structural schemas are refused, naming the node", () => {
     merged.definitions = {};
     assert.deepEqual(
       problemsOf(merged).map((p) => p.slice(0, p.indexOf(": "))),
-      ["openAPIV3Schema", `${SPEC}.storage.properties.size`, `${SPEC}.postgresql.properties.pg_hba`],
+      ["openAPIV3Schema", `${SPEC_PROPERTIES}.storage.properties.size`, `${SPEC_PROPERTIES}.postgresql.properties.pg_hba`],
     );
   });
 
@@ -198,7 +203,7 @@ describe("non-structural schemas are refused, naming the node", () => {
       generate(schemas, join(tempDir("out"), "generated")),
       (err: unknown) =>
         err instanceof NonStructuralSchemaError &&
-        err.problems.some((p) => p.startsWith(`${SPEC}.backup.properties.barmanObjectStore.properties.endpointURL: format "ipv4-or-cidr"`)),
+        err.problems.some((p) => p.startsWith(`${SPEC_PROPERTIES}.backup.properties.barmanObjectStore.properties.endpointURL: format "ipv4-or-cidr"`)),
     );
   });
 });
@@ -215,7 +220,11 @@ describe("what the apiserver accepts is accepted", () => {
   test("x-kubernetes-int-or-string: true with its anyOf of integer and string, and a default", () => {
     const schema = spec({
       port: { description: "A port.", "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }], default: 5432 },
-      target: { description: "A target.", "x-kubernetes-int-or-string": true, allOf: [{ anyOf: [{ type: "integer" }, { type: "string" }] }, { pattern: "^[a-z0-9]+$" }] },
+      target: {
+        description: "A target.",
+        "x-kubernetes-int-or-string": true,
+        allOf: [{ anyOf: [{ type: "integer" }, { type: "string" }] }, { pattern: "^[a-z0-9]+$" }],
+      },
     });
     assert.deepEqual(problemsOf(schema), []);
   });

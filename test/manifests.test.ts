@@ -1,10 +1,9 @@
-// The install manifests (SPEC §8): what `kubectl kustomize generated/manifests` renders, checked field by
+// The install manifests (README "Install and operate"): what `kubectl kustomize generated/manifests` renders, checked field by
 // field and against the Kubernetes OpenAPI models; the cert-manager variant; and `cnp-webhook manifests`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from "kubernetes-models/admissionregistration.k8s.io/v1";
@@ -14,14 +13,14 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ClusterRole, ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { Namespace, Service, ServiceAccount } from "kubernetes-models/v1";
 import { isCACertificate } from "../certs/tls.js";
-import { manifestFiles } from "../webhook/install/manifests.js";
-import { runManifestsCommand } from "../webhook/install/command.js";
 import { GROUP } from "../schemas/kinds.js";
-import { makeCerts, type CertFiles } from "./serve-helpers.js";
+import { makeCerts, type CertFiles } from "../tools/testkit/certs.js";
+import { runMain } from "../tools/testkit/cli.js";
+import { kustomizeUnavailable } from "../tools/testkit/kubectl.js";
+import { CLI, REPO_ROOT } from "../tools/testkit/paths.js";
+import { manifestFiles } from "../webhook/install/manifests.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MANIFESTS = path.join(ROOT, "generated", "manifests");
-const CLI = path.join(ROOT, "dist", "webhook", "cli.js");
+const MANIFESTS = path.join(REPO_ROOT, "generated", "manifests");
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: unknown };
 type Webhook = {
@@ -41,8 +40,7 @@ const parseYaml = (text: string): Obj[] =>
     .map((d) => d.toJS() as Obj | null)
     .filter((o): o is Obj => o !== null);
 
-const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
-const noKubectl = kubectl.error ? `kubectl not found (${kubectl.error.message}); kustomize rendering not checked` : false;
+const noKubectl = kustomizeUnavailable;
 
 function kustomize(dir: string): Obj[] {
   const out = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 16 << 20 });
@@ -50,12 +48,7 @@ function kustomize(dir: string): Obj[] {
   return parseYaml(out.stdout);
 }
 
-async function manifestsCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runManifestsCommand(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
+const manifestsCli = (args: string[]) => runMain(["manifests", ...args]);
 
 const find = (objects: Obj[], kind: string): Obj => {
   const found = objects.filter((o) => o.kind === kind);
@@ -111,13 +104,17 @@ function assertWebhooks(objects: Obj[], namespace: string, caBundle?: string): v
 }
 
 function assertInstall(objects: Obj[], namespace = "cnp-system"): void {
-  for (const kind of INSTALL_KINDS) assert.ok(objects.some((o) => o.kind === kind), `renders a ${kind}`);
+  for (const kind of INSTALL_KINDS)
+    assert.ok(
+      objects.some((o) => o.kind === kind),
+      `renders a ${kind}`,
+    );
   assert.equal(objects.filter((o) => o.kind === "CustomResourceDefinition").length, 3);
   for (const o of objects) {
     const Model = MODELS[o.kind];
     if (Model) assert.doesNotThrow(() => new Model(o as never).validate(), `${o.kind}/${o.metadata.name} is valid`);
   }
-  // RBAC: exactly what the reference checks need (SPEC §7), nothing more.
+  // RBAC: exactly what the reference checks need (README "References"), nothing more.
   assert.deepEqual(find(objects, "ClusterRole")["rules"], [
     { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
     { apiGroups: [GROUP], resources: ["clusters", "backups"], verbs: ["get", "list", "watch"] },
@@ -210,7 +207,7 @@ describe("generated/manifests", { skip: noKubectl }, () => {
 
 describe("generated/manifests on disk", () => {
   it("is what the generator writes now (make generate is up to date)", () => {
-    const crdDir = path.join(ROOT, "generated", "crds");
+    const crdDir = path.join(REPO_ROOT, "generated", "crds");
     const crds = Object.fromEntries(fs.readdirSync(crdDir).map((f) => [f, fs.readFileSync(path.join(crdDir, f), "utf8")]));
     for (const [name, text] of Object.entries(manifestFiles(crds))) {
       assert.equal(fs.readFileSync(path.join(MANIFESTS, name), "utf8"), text, name);
@@ -250,10 +247,10 @@ describe("cnp-webhook manifests", () => {
       [["--ca-bundle", certs.key], /private key/],
       [["--ca-bundle", path.join(certs.dir, "nope.crt")], /cannot read/],
       [["--ca-bundle", path.join(certs.dir, "ca.crt"), "--cert-manager"], /exclusive/],
-      [["--namespace", "Not_A_Namespace"], /not a valid namespace/],
+      [["--namespace", "Not_A_Namespace"], /not a valid DNS label/],
       [["--image", ""], /not an image/],
       [["--bogus"], /Unknown option/],
-      [["stray"], /positional/i],
+      [["stray"], /unexpected argument "stray"/],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await manifestsCli(args);

@@ -1,21 +1,30 @@
-// Every metric of SPEC §8 moves when its event happens, read back from /metrics as Prometheus scrapes it.
+// Every metric of README "Install and operate" moves when its event happens, read back from /metrics as Prometheus scrapes it.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { readCertificateInfo, ensureCertificates } from "../certs/tls.js";
-import { ADMISSIONS } from "../webhook/admission/pipeline.js";
-import { absent, present, unknown, type ReferenceResolver } from "../webhook/references/resolver.js";
-import { createLogger } from "../webhook/server/log.js";
-import { startServer, type RunningServer } from "../webhook/server/serve.js";
+import type { Backup } from "../generated/types/index.js";
 import { GROUP } from "../schemas/kinds.js";
-import { backupReview, makeCerts, request, tempDir, validatePath, waitFor, type CertFiles } from "./serve-helpers.js";
+import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
+import { request, waitFor } from "../tools/testkit/https.js";
+import { backupReview } from "../tools/testkit/review.js";
+import { startWebhook } from "../tools/testkit/webhook.js";
+import type { Rule } from "../webhook/admission/rule.js";
+import { NAME, NAMESPACE } from "../webhook/deployment.js";
+import { route } from "../webhook/kinds.js";
+import type { ReferenceKind, ReferenceObjects } from "../webhook/references/kinds.js";
+import { absent, present, unknown, type Lookup, type ReferenceResolver } from "../webhook/references/resolver.js";
+import { RULES } from "../webhook/rules/registry.js";
+import type { RunningServer } from "../webhook/server/serve.js";
+
+const validatePath = route("validate", "Backup").path;
 
 /** A Backup rule that throws while `exploding` is set: a bug as the server must survive it. */
 let exploding = false;
-const explodingRule = {
-  name: "test/throws",
+const explodingRule: Rule<Backup> = {
+  id: "test/throws",
   check: () => {
     if (exploding) throw new Error("boom");
     return [];
@@ -27,24 +36,31 @@ class GatedResolver implements ReferenceResolver {
   readonly source = "test resolver";
   private gate: Promise<void> = Promise.resolve();
   private openGate: () => void = () => {};
-  close(): void {
+  /** Holds Cluster lookups until `open` (the resolver interface's close releases nothing here). */
+  shut(): void {
     this.gate = new Promise((resolve) => (this.openGate = resolve));
   }
+  close(): void {}
   open(): void {
     this.openGate();
   }
-  secret = async () => unknown("not in this test");
-  backup = async () => absent;
-  cluster = async (namespace: string, name: string) => {
-    await this.gate;
-    if (name !== "pg") return absent;
-    return present({
-      apiVersion: `${GROUP}/v1alpha1`,
-      kind: "Cluster",
-      metadata: { name, namespace },
-      spec: { instances: 1, backup: { barmanObjectStore: { destinationPath: "s3://backups/pg", s3Credentials: { accessKeyId: { name: "creds" } } } } },
-    } as never);
+  private readonly find: { [K in ReferenceKind]: (namespace: string, name: string) => Promise<Lookup<ReferenceObjects[K]>> } = {
+    Secret: async () => unknown("not in this test"),
+    Backup: async () => absent,
+    Cluster: async (namespace, name) => {
+      await this.gate;
+      if (name !== "pg") return absent;
+      return present({
+        apiVersion: `${GROUP}/v1alpha1`,
+        kind: "Cluster",
+        metadata: { name, namespace },
+        spec: { instances: 1, backup: { barmanObjectStore: { destinationPath: "s3://backups/pg", s3Credentials: { accessKeyId: { name: "creds" } } } } },
+      });
+    },
   };
+  lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string): Promise<Lookup<ReferenceObjects[K]>> {
+    return this.find[kind](namespace, name);
+  }
 }
 
 let certs: CertFiles;
@@ -53,20 +69,17 @@ const resolver = new GatedResolver();
 
 before(async () => {
   certs = await makeCerts();
-  server = await startServer(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      tlsCert: certs.cert,
-      tlsKey: certs.key,
-      metricsPort: "ephemeral",
-      defaultImage: "postgres:13",
-      strictReferences: false,
-      lookupTimeoutMs: 5000,
-      certificateReload: { pollIntervalMs: 500, debounceMs: 20, settleMs: 100 },
-    },
-    { logger: createLogger("silent"), resolver, admissions: { ...ADMISSIONS, Backup: { ...ADMISSIONS.Backup, rules: [...ADMISSIONS.Backup.rules, explodingRule] } } },
-  );
+  ({ running: server } = await startWebhook({
+    certs,
+    tlsCert: certs.cert,
+    tlsKey: certs.key,
+    metricsPort: "ephemeral",
+    lookupTimeoutMs: 5000,
+    logLevel: "silent",
+    certificateReload: { pollIntervalMs: 500, debounceMs: 20, settleMs: 100 },
+    resolver,
+    registry: { ...RULES, Backup: { ...RULES.Backup, rules: [...RULES.Backup.rules, explodingRule] } },
+  }));
 });
 
 after(async () => {
@@ -99,10 +112,10 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return 0;
 }
 
-const admitBackup = (cluster: string) => request(server.port, certs.caPem, { path: validatePath("backup"), body: backupReview(cluster) });
+const admitBackup = (cluster: string) => request(server.port, certs.caPem, { path: validatePath, body: backupReview(cluster) });
 
 describe("metrics", () => {
-  it("exposes every metric of SPEC §8, with duration buckets from 0.5 ms to 10 s", async () => {
+  it("exposes every metric of the README (Install and operate), with duration buckets from 0.5 ms to 10 s", async () => {
     const text = await scrape();
     for (const name of [
       "cnp_webhook_requests_total",
@@ -124,7 +137,7 @@ describe("metrics", () => {
 
   it("requests_total, request_duration_seconds and requests_in_flight move with an admission", async () => {
     const before = await scrape();
-    resolver.close();
+    resolver.shut();
     const pending = admitBackup("pg");
     await waitFor(async () => sample(await scrape(), "cnp_webhook_requests_in_flight") === 1, "the request to be in flight");
     resolver.open();
@@ -182,7 +195,7 @@ describe("metrics", () => {
     // A renewal with a shorter validity: the expiry the alert watches must follow it.
     const dir = tempDir("cnp-short-");
     for (const f of ["ca.crt", "ca.key"]) fs.copyFileSync(path.join(certs.dir, f), path.join(dir, f));
-    await ensureCertificates({ service: "cnp-webhook", namespace: "cnp-system", outDir: dir, servingValidityDays: 60 });
+    await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir, servingValidityDays: 60 });
     const shortPem = fs.readFileSync(path.join(dir, "tls.crt"), "utf8");
     fs.copyFileSync(path.join(dir, "tls.key"), certs.key);
     fs.copyFileSync(path.join(dir, "tls.crt"), certs.cert);

@@ -1,6 +1,6 @@
-// Issue 4, "Live reference checks", end to end: the real HTTPS webhook (startServer) with a real
+// end to end: the real HTTPS webhook (startServer) with a real
 // KubeResolver reaching a local fake kube-apiserver through a kubeconfig, fed AdmissionReviews shaped
-// like the kube-apiserver's. Every reference rule of SPEC §6 is exercised against live objects, and
+// like the kube-apiserver's. Every reference rule of README "Rules" is exercised against live objects, and
 // the §7 guarantees (namespace, deadline, strict mode, secrecy, metrics, logs, request count) are
 // checked from the outside.
 import assert from "node:assert/strict";
@@ -9,8 +9,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { connectionRefusedKubeconfig, startKubeApiServer, type Fault, type KubeApiServer, type KubeObject } from "./kube-api-server.js";
-import { API_VERSION, makeCerts, startLiveWebhook, type LiveWebhook, type ReviewAnswer, type WebhookCerts } from "./live-webhook.js";
+import { API_VERSION } from "../schemas/kinds.js";
+import { makeCerts, type CertFiles } from "../tools/testkit/certs.js";
+import { connectionRefusedKubeconfig, startKubeApiServer, type Fault, type KubeApiServer, type KubeObject } from "../tools/testkit/kube-api-server.js";
+import { startWebhook, type AdmissionResponse, type ReviewAnswer, type TestWebhook } from "../tools/testkit/webhook.js";
 
 const NS = "app";
 const LOOKUP_TIMEOUT_MS = 1000;
@@ -25,11 +27,11 @@ const PLANTED_B64 = Buffer.from(PLANTED).toString("base64");
 
 let api: KubeApiServer;
 let tmp: string;
-let certs: WebhookCerts;
-let hook: LiveWebhook; // lenient: absent and unverifiable references warn
-let strict: LiveWebhook; // --strict-references
-let refused: LiveWebhook; // kubeconfig pointing at a port where nothing listens
-let refusedStrict: LiveWebhook;
+let certs: CertFiles;
+let hook: TestWebhook; // lenient: absent and unverifiable references warn
+let strict: TestWebhook; // --strict-references
+let refused: TestWebhook; // kubeconfig pointing at a port where nothing listens
+let refusedStrict: TestWebhook;
 /** Every admission response body of this file, for the secrecy check at the end. */
 const bodies: string[] = [];
 
@@ -105,23 +107,27 @@ function backupWithStatus(name: string, status: Record<string, unknown>): KubeOb
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-async function admit(webhook: LiveWebhook, object: KubeObject, opts: Parameters<LiveWebhook["review"]>[2] = {}): Promise<ReviewAnswer> {
-  const answer = await webhook.review(object.kind as "Cluster" | "Backup" | "ScheduledBackup", object as unknown as Record<string, unknown>, opts);
+type Answered = ReviewAnswer & { response: AdmissionResponse };
+
+async function admit(webhook: TestWebhook, object: KubeObject, opts: Parameters<TestWebhook["review"]>[2] = {}): Promise<Answered> {
+  const answer = await webhook.review(object.kind as "Cluster" | "Backup" | "ScheduledBackup", object, opts);
   bodies.push(answer.text);
   assert.equal(answer.status, 200, answer.text);
-  return answer;
+  const { response } = answer;
+  assert.ok(response, `not an AdmissionReview: ${answer.text}`);
+  return { ...answer, response };
 }
 
-const warnings = (a: ReviewAnswer): string[] => a.response.warnings ?? [];
-const causes = (a: ReviewAnswer) => a.response.status?.details?.causes ?? [];
+const warnings = (a: Answered): string[] => a.response.warnings ?? [];
+const causes = (a: Answered) => a.response.status?.details?.causes ?? [];
 
-function assertAllowedClean(a: ReviewAnswer): void {
+function assertAllowedClean(a: Answered): void {
   assert.equal(a.response.allowed, true, a.text);
   assert.deepEqual(warnings(a), []);
 }
 
 /** Allowed with exactly these warnings (each a regexp matched against the whole warning line). */
-function assertWarned(a: ReviewAnswer, expected: RegExp[]): void {
+function assertWarned(a: Answered, expected: RegExp[]): void {
   assert.equal(a.response.allowed, true, a.text);
   const got = warnings(a);
   assert.equal(got.length, expected.length, `warnings: ${JSON.stringify(got)}`);
@@ -130,7 +136,7 @@ function assertWarned(a: ReviewAnswer, expected: RegExp[]): void {
 }
 
 /** Denied (422 Invalid) with exactly these causes: [field, reason, message regexp]. */
-function assertDenied(a: ReviewAnswer, expected: [string, string, RegExp][]): void {
+function assertDenied(a: Answered, expected: [string, string, RegExp][]): void {
   assert.equal(a.response.allowed, false, a.text);
   assert.equal(a.response.status?.code, 422);
   assert.equal(a.response.status?.reason, "Invalid");
@@ -154,14 +160,14 @@ async function apiRequests<T>(run: () => Promise<T>): Promise<{ result: T; paths
 const secretPath = (name: string, namespace = NS) => `GET /api/v1/namespaces/${namespace}/secrets/${name}`;
 const cnpPath = (plural: string, name: string, namespace = NS) => `GET /apis/${API_VERSION}/namespaces/${namespace}/${plural}/${name}`;
 
-async function lookupCount(webhook: LiveWebhook, kind: string, outcome: string): Promise<number> {
+async function lookupCount(webhook: TestWebhook, kind: string, outcome: string): Promise<number> {
   const metric = webhook.running.metrics.registry.getSingleMetric("cnp_webhook_reference_lookups_total");
   assert.ok(metric, "cnp_webhook_reference_lookups_total is registered");
   const { values } = await metric.get();
   return values.find((v) => v.labels["kind"] === kind && v.labels["outcome"] === outcome)?.value ?? 0;
 }
 
-const failedLookupLines = (webhook: LiveWebhook) => webhook.logs().filter((l) => l.msg === "reference lookup failed");
+const failedLookupLines = (webhook: TestWebhook) => webhook.logs().filter((l) => l.msg === "reference lookup failed");
 
 async function withFault<T>(fault: Fault, run: () => Promise<T>): Promise<T> {
   api.fault = fault;
@@ -181,10 +187,10 @@ before(async () => {
   const refusedConfig = await connectionRefusedKubeconfig(tmp);
   [hook, strict, refused, refusedStrict] = await Promise.all([
     // trace: the secrecy check at the end covers every log line the server can write.
-    startLiveWebhook({ certs, kubeconfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, logLevel: "trace" }),
-    startLiveWebhook({ certs, kubeconfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, strictReferences: true }),
-    startLiveWebhook({ certs, kubeconfig: refusedConfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS }),
-    startLiveWebhook({ certs, kubeconfig: refusedConfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, strictReferences: true }),
+    startWebhook({ certs, kubeconfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, logLevel: "trace" }),
+    startWebhook({ certs, kubeconfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, strictReferences: true }),
+    startWebhook({ certs, kubeconfig: refusedConfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS }),
+    startWebhook({ certs, kubeconfig: refusedConfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, strictReferences: true }),
   ]);
 
   api.put(secret("s3-creds", BOTH_KEYS));
@@ -202,9 +208,17 @@ before(async () => {
   api.put({ ...backupObject("bk-new", "pg-old") }); // no status yet
   api.put(backupWithStatus("bk-no-path", { destinationPath: undefined }));
   api.put(backupWithStatus("bk-no-creds", { s3Credentials: undefined }));
-  api.put(backupWithStatus("bk-lost-secret", { s3Credentials: { accessKeyId: { name: "gone", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "gone", key: "ACCESS_SECRET_KEY" } } }));
+  api.put(
+    backupWithStatus("bk-lost-secret", {
+      s3Credentials: { accessKeyId: { name: "gone", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "gone", key: "ACCESS_SECRET_KEY" } },
+    }),
+  );
   api.put(backupWithStatus("bk-no-server", { serverName: undefined })); // serverName falls back to spec.cluster.name (pg-old)
-  api.put(backupWithStatus("bk-same-secret", { s3Credentials: { accessKeyId: { name: "s3-creds", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "s3-creds", key: "ACCESS_SECRET_KEY" } } }));
+  api.put(
+    backupWithStatus("bk-same-secret", {
+      s3Credentials: { accessKeyId: { name: "s3-creds", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "s3-creds", key: "ACCESS_SECRET_KEY" } },
+    }),
+  );
 });
 
 after(async () => {
@@ -228,7 +242,13 @@ describe("Cluster barmanObjectStore credentials against the live API", () => {
 
   it("Secret present without the secretAccessKey key → denied on secretAccessKey.key", async () => {
     const a = await admit(hook, cluster("pg", { store: { secret: "half-creds" } }));
-    assertDenied(a, [[`${CREDS}.secretAccessKey.key`, "FieldValueNotFound", /^Not found: "ACCESS_SECRET_KEY": Secret "half-creds" has no such key \(it has "ACCESS_KEY_ID"\)$/]]);
+    assertDenied(a, [
+      [
+        `${CREDS}.secretAccessKey.key`,
+        "FieldValueNotFound",
+        /^Not found: "ACCESS_SECRET_KEY": Secret "half-creds" has no such key \(it has "ACCESS_KEY_ID"\)$/,
+      ],
+    ]);
     assert.deepEqual(warnings(a), []);
   });
 
@@ -268,11 +288,15 @@ describe("Cluster bootstrap.fullRecovery against the live API", () => {
   });
 
   it("Backup phase running → warn", async () => {
-    assertWarned(await admit(hook, cluster("pg", { recoverFrom: "bk-running" })), [/^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-running" is in phase running, not completed$/]);
+    assertWarned(await admit(hook, cluster("pg", { recoverFrom: "bk-running" })), [
+      /^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-running" is in phase running, not completed$/,
+    ]);
   });
 
   it("Backup without status yet → warn", async () => {
-    assertWarned(await admit(hook, cluster("pg", { recoverFrom: "bk-new" })), [/^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-new" is without status yet, not completed$/]);
+    assertWarned(await admit(hook, cluster("pg", { recoverFrom: "bk-new" })), [
+      /^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-new" is without status yet, not completed$/,
+    ]);
   });
 
   it("completed without status.destinationPath → deny", async () => {
@@ -297,7 +321,9 @@ describe("Cluster bootstrap.fullRecovery against the live API", () => {
 
   it("WAL archive collision (same destinationPath, cluster name = Backup's serverName) → deny", async () => {
     const a = await admit(hook, cluster("pg-old", { recoverFrom: "bk-good", store: { destinationPath: "s3://backups" } }));
-    assertDenied(a, [[`${STORE}.serverName`, "FieldValueForbidden", /would archive WAL into s3:\/\/backups\/pg-old, the folder of Backup "bk-good" it restores from/]]);
+    assertDenied(a, [
+      [`${STORE}.serverName`, "FieldValueForbidden", /would archive WAL into s3:\/\/backups\/pg-old, the folder of Backup "bk-good" it restores from/],
+    ]);
   });
 
   it("WAL archive collision through an explicit serverName → deny", async () => {
@@ -332,7 +358,13 @@ describe("Backup and ScheduledBackup → Cluster against the live API", () => {
 
   it("Backup → Cluster without backup configuration → deny, saying how to fix it", async () => {
     const a = await admit(hook, backupObject("b1", "pg-plain"));
-    assertDenied(a, [[CLUSTER_REF, "FieldValueInvalid", /Cluster "pg-plain" has no backup configuration: add spec\.backup\.barmanObjectStore \(destinationPath and s3Credentials\) to it first/]]);
+    assertDenied(a, [
+      [
+        CLUSTER_REF,
+        "FieldValueInvalid",
+        /Cluster "pg-plain" has no backup configuration: add spec\.backup\.barmanObjectStore \(destinationPath and s3Credentials\) to it first/,
+      ],
+    ]);
   });
 
   it("Backup → Cluster with barmanObjectStore → allowed", async () => {
@@ -342,7 +374,9 @@ describe("Backup and ScheduledBackup → Cluster against the live API", () => {
   });
 
   it("ScheduledBackup → Cluster absent → warn (it may come in the same batch)", async () => {
-    assertWarned(await admit(hook, scheduledBackup("nightly", "no-such-cluster")), [/^spec\.cluster\.name: Cluster "no-such-cluster" not found in namespace "app"$/]);
+    assertWarned(await admit(hook, scheduledBackup("nightly", "no-such-cluster")), [
+      /^spec\.cluster\.name: Cluster "no-such-cluster" not found in namespace "app"$/,
+    ]);
   });
 
   it("ScheduledBackup → Cluster without backup configuration → deny", async () => {
@@ -366,11 +400,20 @@ describe("what the webhook asks the API server", () => {
       await admit(hook, scheduledBackup("nightly", "pg-backed", ns)),
     ]);
     const [c, b, s] = result;
-    assertWarned(c!, [/^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: Secret "s3-creds" not found in namespace "team-a"$/, /^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-good" not found in namespace "team-a"$/]);
+    assertWarned(c!, [
+      /^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: Secret "s3-creds" not found in namespace "team-a"$/,
+      /^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-good" not found in namespace "team-a"$/,
+    ]);
     assertDenied(b!, [[CLUSTER_REF, "FieldValueNotFound", /not found in namespace "team-a"/]]);
     assertWarned(s!, [/not found in namespace "team-a"/]);
-    assert.deepEqual([...paths].sort(), [cnpPath("backups", "bk-good", ns), cnpPath("clusters", "pg-backed", ns), cnpPath("clusters", "pg-backed", ns), secretPath("s3-creds", ns)].sort());
-    assert.ok(paths.every((p) => p.includes(`/namespaces/${ns}/`)), paths.join("\n"));
+    assert.deepEqual(
+      [...paths].sort(),
+      [cnpPath("backups", "bk-good", ns), cnpPath("clusters", "pg-backed", ns), cnpPath("clusters", "pg-backed", ns), secretPath("s3-creds", ns)].sort(),
+    );
+    assert.ok(
+      paths.every((p) => p.includes(`/namespaces/${ns}/`)),
+      paths.join("\n"),
+    );
   });
 
   it("one Cluster admission: 1 GET per distinct object, nothing fetched twice, no list or watch", async (t) => {
@@ -409,12 +452,18 @@ describe("what the webhook asks the API server", () => {
 describe("--strict-references against the live API", () => {
   it("absent Secret → denied (NotFound on accessKeyId.name)", async () => {
     const a = await admit(strict, cluster("pg", { store: { secret: "no-such-secret" } }));
-    assertDenied(a, [[`${CREDS}.accessKeyId.name`, "FieldValueNotFound", /^Not found: "no-such-secret": Secret "no-such-secret" not found in namespace "app"$/]]);
+    assertDenied(a, [
+      [`${CREDS}.accessKeyId.name`, "FieldValueNotFound", /^Not found: "no-such-secret": Secret "no-such-secret" not found in namespace "app"$/],
+    ]);
   });
 
   it("absent Backup to recover from → denied; absent Cluster of a ScheduledBackup → denied", async () => {
-    assertDenied(await admit(strict, cluster("pg", { recoverFrom: "no-such-backup" })), [[RECOVERY, "FieldValueNotFound", /Backup "no-such-backup" not found/]]);
-    assertDenied(await admit(strict, scheduledBackup("nightly", "no-such-cluster")), [[CLUSTER_REF, "FieldValueNotFound", /Cluster "no-such-cluster" not found/]]);
+    assertDenied(await admit(strict, cluster("pg", { recoverFrom: "no-such-backup" })), [
+      [RECOVERY, "FieldValueNotFound", /Backup "no-such-backup" not found/],
+    ]);
+    assertDenied(await admit(strict, scheduledBackup("nightly", "no-such-cluster")), [
+      [CLUSTER_REF, "FieldValueNotFound", /Cluster "no-such-cluster" not found/],
+    ]);
   });
 
   it("present references are still admitted without warnings", async () => {
@@ -448,10 +497,16 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
       t.diagnostic(`${c.name}: answered after ${a.ms.toFixed(0)} ms (lookup timeout ${LOOKUP_TIMEOUT_MS} ms): ${JSON.stringify(warnings(a))}`);
       assert.ok(a.ms < LOOKUP_TIMEOUT_MS + 500, `answered after ${a.ms.toFixed(0)} ms`);
       if (c.fault === "hang") assert.ok(a.ms >= LOOKUP_TIMEOUT_MS - 50, `a hang is only given up at the deadline (${a.ms.toFixed(0)} ms)`);
-      assertWarned(a, [/^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "s3-creds": /, /^spec\.bootstrap\.fullRecovery\.backup\.name: could not verify Backup "bk-good": /]);
+      assertWarned(a, [
+        /^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "s3-creds": /,
+        /^spec\.bootstrap\.fullRecovery\.backup\.name: could not verify Backup "bk-good": /,
+      ]);
       // The reason survives in full in the log line (warnings are cut at 120 characters).
       const lines = failedLookupLines(webhook).slice(logsBefore);
-      assert.deepEqual(lines.map((l) => [l.level, l["kind"], l["namespace"], l["name"]]).sort(), [["warn", "Backup", NS, "bk-good"], ["warn", "Secret", NS, "s3-creds"]]);
+      assert.deepEqual(lines.map((l) => [l.level, l["kind"], l["namespace"], l["name"]]).sort(), [
+        ["warn", "Backup", NS, "bk-good"],
+        ["warn", "Secret", NS, "s3-creds"],
+      ]);
       for (const l of lines) assert.match(String(l["why"]), c.why);
       assert.equal((await lookupCount(webhook, "Secret", "unknown")) - secretsBefore, 1);
       assert.equal((await lookupCount(webhook, "Backup", "unknown")) - backupsBefore, 1);
@@ -475,8 +530,14 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
       const a = await admit(hook, cluster("pg", { store: { secret: "half-creds" }, recoverFrom: "bk-good" }));
       // The Secret lookup succeeded, so its missing key is still a denial; the Backup is unverified.
       assert.equal(a.response.allowed, false);
-      assert.deepEqual(causes(a).map((x) => x.field), [`${CREDS}.secretAccessKey.key`]);
-      assert.deepEqual(warnings(a).map((w) => w.split(":")[0]), [RECOVERY]);
+      assert.deepEqual(
+        causes(a).map((x) => x.field),
+        [`${CREDS}.secretAccessKey.key`],
+      );
+      assert.deepEqual(
+        warnings(a).map((w) => w.split(":")[0]),
+        [RECOVERY],
+      );
     } finally {
       api.faultFor(`/apis/${API_VERSION}/`, undefined);
     }
@@ -536,7 +597,11 @@ describe("Secret values never leave the API server", () => {
     const logs = [hook, strict, refused, refusedStrict].flatMap((w) => w.logText);
     assert.ok(logs.length > bodies.length, "there are log lines (one per admission at least)");
     const metrics = await Promise.all([hook, strict, refused, refusedStrict].map((w) => w.running.metrics.registry.metrics()));
-    for (const [what, texts] of [["response", bodies], ["log line", logs], ["metrics", metrics]] as const) {
+    for (const [what, texts] of [
+      ["response", bodies],
+      ["log line", logs],
+      ["metrics", metrics],
+    ] as const) {
       for (const text of texts) {
         assert.ok(!text.includes(PLANTED), `planted value in a ${what}: ${text.slice(0, 200)}`);
         assert.ok(!text.includes(PLANTED_B64), `planted base64 in a ${what}: ${text.slice(0, 200)}`);

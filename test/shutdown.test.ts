@@ -1,4 +1,4 @@
-// SIGTERM on the real CLI (SPEC §8): stop accepting, finish in-flight requests, exit 0 within 10 s.
+// SIGTERM on the real CLI (README "Install and operate"): stop accepting, finish in-flight requests, exit 0 within 10 s.
 // The requests are made slow for real: every Backup admission looks its Cluster up in an API server
 // that never answers, so each one lasts the whole --lookup-timeout. Kept-alive idle connections must
 // not hold the exit up either.
@@ -6,12 +6,15 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
-import { fileURLToPath } from "node:url";
 import { after, it } from "node:test";
-import { startKubeApiServer, type KubeApiServer } from "./kube-api-server.js";
-import { backupReview, makeCerts, request, tempDir, validatePath, waitFor, type CertFiles, type Reply } from "./serve-helpers.js";
+import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
+import { request, waitFor, type Reply } from "../tools/testkit/https.js";
+import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
+import { CLI } from "../tools/testkit/paths.js";
+import { backupReview } from "../tools/testkit/review.js";
+import { route } from "../webhook/kinds.js";
 
-const CLI = fileURLToPath(new URL("../webhook/cli.js", import.meta.url));
+const validatePath = route("validate", "Backup").path;
 const IN_FLIGHT = 50;
 const LOOKUP_TIMEOUT_MS = 1500;
 
@@ -54,9 +57,20 @@ it(`SIGTERM with ${IN_FLIGHT} requests in flight: all answered 200, exit 0 withi
   dir = tempDir("cnp-shutdown-");
   const kubeconfig = api.writeKubeconfig(dir);
   const { port, logs } = await startCli([
-    "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-    "--tls-cert", certs.cert, "--tls-key", certs.key,
-    "--kubeconfig", kubeconfig, "--lookup-timeout", `${LOOKUP_TIMEOUT_MS}ms`,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--metrics-port",
+    "0",
+    "--tls-cert",
+    certs.cert,
+    "--tls-key",
+    certs.key,
+    "--kubeconfig",
+    kubeconfig,
+    "--lookup-timeout",
+    `${LOOKUP_TIMEOUT_MS}ms`,
   ]);
   const proc = child!;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
@@ -65,13 +79,13 @@ it(`SIGTERM with ${IN_FLIGHT} requests in flight: all answered 200, exit 0 withi
 
   // Warm up kept-alive connections (they stay open and idle in the agent's pool).
   const agent = new https.Agent({ keepAlive: true, maxSockets: Infinity });
-  for (let i = 0; i < 3; i++) assert.equal((await request(port, certs.caPem, { path: validatePath("backup"), body: backupReview(), agent })).status, 200);
+  for (let i = 0; i < 3; i++) assert.equal((await request(port, certs.caPem, { path: validatePath, body: backupReview(), agent })).status, 200);
 
   // Now every lookup hangs: each admission lasts the lookup timeout.
   api.fault = "hang";
   const started = performance.now();
   const replies: Promise<Reply>[] = [];
-  for (let i = 0; i < IN_FLIGHT; i++) replies.push(request(port, certs.caPem, { path: validatePath("backup"), body: backupReview(`pg-${i}`), agent }));
+  for (let i = 0; i < IN_FLIGHT; i++) replies.push(request(port, certs.caPem, { path: validatePath, body: backupReview(`pg-${i}`), agent }));
   await waitFor(() => api.hanging >= IN_FLIGHT, `${IN_FLIGHT} admissions waiting on their lookups`);
 
   const inFlight = api.hanging;

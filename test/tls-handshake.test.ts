@@ -1,13 +1,17 @@
 // The TLS handshake as the kube-apiserver makes it: it trusts only the caBundle (our generated CA) and
-// dials the Service name `cnp-webhook.cnp-system.svc`. TLS below 1.2 is refused (SPEC §5).
+// dials the Service name `cnp-webhook.cnp-system.svc`. TLS below 1.2 is refused (README "HTTP API").
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import tls from "node:tls";
 import { after, before, describe, it } from "node:test";
-import { startServer, type RunningServer } from "../webhook/server/serve.js";
-import { createLogger } from "../webhook/server/log.js";
-import { Metrics } from "../webhook/server/metrics.js";
-import { SERVER_NAME, backupReview, makeCerts, request, validatePath, type CertFiles } from "./serve-helpers.js";
+import { SERVER_NAME, makeCerts, type CertFiles } from "../tools/testkit/certs.js";
+import { request } from "../tools/testkit/https.js";
+import { backupReview } from "../tools/testkit/review.js";
+import { startWebhook } from "../tools/testkit/webhook.js";
+import { route } from "../webhook/kinds.js";
+import type { RunningServer } from "../webhook/server/serve.js";
+
+const validatePath = route("validate", "Backup").path;
 
 let certs: CertFiles;
 let otherCA: CertFiles;
@@ -15,10 +19,7 @@ let server: RunningServer;
 
 before(async () => {
   [certs, otherCA] = await Promise.all([makeCerts(), makeCerts("cnp-other-ca-")]);
-  server = await startServer(
-    { host: "127.0.0.1", port: 0, tlsCert: certs.cert, tlsKey: certs.key, metricsPort: 0, defaultImage: "postgres:13", strictReferences: false, lookupTimeoutMs: 500 },
-    { logger: createLogger("silent"), metrics: new Metrics({ processMetrics: false }) },
-  );
+  ({ running: server } = await startWebhook({ certs, tlsCert: certs.cert, tlsKey: certs.key, lookupTimeoutMs: 500, logLevel: "silent" }));
 });
 
 after(async () => {
@@ -51,7 +52,7 @@ describe("TLS handshake", () => {
   });
 
   it("an AdmissionReview round trip over it answers 200", async () => {
-    const reply = await request(server.port, certs.caPem, { path: validatePath("backup"), body: backupReview() });
+    const reply = await request(server.port, certs.caPem, { path: validatePath, body: backupReview() });
     assert.equal(reply.status, 200);
     assert.equal(reply.peer, certs.fingerprint);
     assert.equal((JSON.parse(reply.body) as { response: { uid: string } }).response.uid.startsWith("uid-"), true);
@@ -84,7 +85,7 @@ describe("TLS handshake", () => {
   });
 
   it("still refuses TLS 1.1 after a certificate reload", async () => {
-    fs.writeFileSync(certs.cert, fs.readFileSync(certs.cert, "utf8") + "\n"); // same pair, new bytes: a reload
+    fs.writeFileSync(certs.cert, `${fs.readFileSync(certs.cert, "utf8")}\n`); // same pair, new bytes: a reload
     assert.equal(server.reloader.check(), "loaded");
     await assert.rejects(handshake({ ca: certs.caPem, minVersion: "TLSv1.1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" }));
     assert.equal((await handshake({ ca: certs.caPem })).authorized, true);

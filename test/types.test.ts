@@ -1,15 +1,15 @@
-// Issue 2, schema package: downstream TypeScript can `import type { Cluster } from "cnp-webhook"`,
-// and the generated types accept the valid objects and refuse the wrong ones (SPEC §4).
+// Schema package: downstream TypeScript can `import type { Cluster } from "cnp-webhook"`,
+// and the generated types accept the valid objects and refuse the wrong ones (README "The CRDs and the types").
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
+import { REPO_ROOT } from "../tools/testkit/paths.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = REPO_ROOT;
 const FIXTURE = join(ROOT, "test", "fixtures", "types");
 
 interface Run {
@@ -86,7 +86,9 @@ describe("the generated types, imported by the package's name", () => {
     const host = ts.createCompilerHost(parsed.options);
     const getSourceFile = host.getSourceFile.bind(host);
     host.getSourceFile = (fileName, languageVersion, ...rest) =>
-      fileName === consumer.replace(/\\/g, "/") || fileName === consumer ? ts.createSourceFile(fileName, blanked, languageVersion) : getSourceFile(fileName, languageVersion, ...rest);
+      fileName === consumer.replace(/\\/g, "/") || fileName === consumer
+        ? ts.createSourceFile(fileName, blanked, languageVersion)
+        : getSourceFile(fileName, languageVersion, ...rest);
     const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, host });
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ({
       line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1,

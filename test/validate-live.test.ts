@@ -1,22 +1,20 @@
 // `cnp-webhook validate --kubeconfig F`: the files are the first source of cluster state, the live
-// API the second (SPEC §7). Runs the built CLI as a child process against the local fake
+// API the second (README "References"). Runs the built CLI as a child process against the local fake
 // kube-apiserver; without --kubeconfig, what the files lack is "could not verify", not absent.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import type { ValidationResult } from "../webhook/validate/command.js";
-import { startKubeApiServer, type KubeApiServer } from "./kube-api-server.js";
-
-const API_VERSION = "postgresql.k8s.enterprisedb.io/v1alpha1";
-const CLI = fileURLToPath(new URL("../webhook/cli.js", import.meta.url));
+import { API_VERSION } from "../schemas/kinds.js";
+import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
+import { CLI } from "../tools/testkit/paths.js";
+import type { JsonResult } from "../webhook/validate/output/json.js";
 const NS = "app";
 
 /** What `validate --output json` prints per object. */
-type Result = ValidationResult;
+type Result = JsonResult;
 
 let api: KubeApiServer;
 let tmp: string;
@@ -35,7 +33,12 @@ const cluster = (name: string, secret: string) => ({
     backup: { barmanObjectStore: { destinationPath: `s3://backups/${name}`, s3Credentials: creds(secret) } },
   },
 });
-const backup = (name: string, clusterName: string) => ({ apiVersion: API_VERSION, kind: "Backup", metadata: { name, namespace: NS }, spec: { cluster: { name: clusterName } } });
+const backup = (name: string, clusterName: string) => ({
+  apiVersion: API_VERSION,
+  kind: "Backup",
+  metadata: { name, namespace: NS },
+  spec: { cluster: { name: clusterName } },
+});
 const secret = (name: string, keys: string[]) => ({
   apiVersion: "v1",
   kind: "Secret",
@@ -44,7 +47,8 @@ const secret = (name: string, keys: string[]) => ({
 });
 
 /** JSON is YAML: one document per file keeps the test independent of the YAML emitter. */
-const write = (dir: string, file: string, ...docs: unknown[]) => fs.writeFileSync(path.join(dir, file), docs.map((d) => `---\n${JSON.stringify(d, null, 2)}\n`).join(""));
+const write = (dir: string, file: string, ...docs: unknown[]) =>
+  fs.writeFileSync(path.join(dir, file), docs.map((d) => `---\n${JSON.stringify(d, null, 2)}\n`).join(""));
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = performance.now();
@@ -136,7 +140,9 @@ describe("validate --kubeconfig: the live cluster after the files", () => {
     assert.equal(run.code, 1, run.stderr);
     const b = get(run.results, "Backup/b-missing");
     assert.equal(b.allowed, false);
-    assert.deepEqual(b.errors, [{ field: "spec.cluster.name", message: `Not found: "nowhere-cluster": Cluster "nowhere-cluster" not found in namespace "app"` }]);
+    assert.deepEqual(b.errors, [
+      { field: "spec.cluster.name", message: `Not found: "nowhere-cluster": Cluster "nowhere-cluster" not found in namespace "app"` },
+    ]);
     const c = get(run.results, "Cluster/pg-missing");
     assert.equal(c.allowed, true);
     assert.deepEqual(c.warnings, [`spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name: Secret "nowhere-creds" not found in namespace "app"`]);
@@ -148,12 +154,15 @@ describe("validate --kubeconfig: the live cluster after the files", () => {
     const shadowed = get(run.results, "Cluster/pg-shadowed");
     assert.equal(shadowed.allowed, true);
     assert.deepEqual(shadowed.warnings, []);
-    assert.deepEqual([...paths].sort(), [
-      `/api/v1/namespaces/${NS}/secrets/live-only-creds`,
-      `/api/v1/namespaces/${NS}/secrets/nowhere-creds`,
-      `/apis/${API_VERSION}/namespaces/${NS}/clusters/live-cluster`,
-      `/apis/${API_VERSION}/namespaces/${NS}/clusters/nowhere-cluster`,
-    ].sort());
+    assert.deepEqual(
+      [...paths].sort(),
+      [
+        `/api/v1/namespaces/${NS}/secrets/live-only-creds`,
+        `/api/v1/namespaces/${NS}/secrets/nowhere-creds`,
+        `/apis/${API_VERSION}/namespaces/${NS}/clusters/live-cluster`,
+        `/apis/${API_VERSION}/namespaces/${NS}/clusters/nowhere-cluster`,
+      ].sort(),
+    );
   });
 
   it("--strict-references: absent in both → denied", async () => {
@@ -161,7 +170,10 @@ describe("validate --kubeconfig: the live cluster after the files", () => {
     assert.equal(strict.code, 1);
     const c = get(strict.results, "Cluster/pg-missing");
     assert.equal(c.allowed, false);
-    assert.deepEqual(c.errors.map((e) => e.field), ["spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"]);
+    assert.deepEqual(
+      c.errors.map((e) => e.field),
+      ["spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"],
+    );
     assert.equal(get(strict.results, "Cluster/pg-live-secret").allowed, true);
     assert.equal(get(strict.results, "Backup/b-live").allowed, true);
   });

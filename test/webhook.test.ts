@@ -2,14 +2,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import jsonpatch from "fast-json-patch";
-import { completedBackup, CREDS_KEYS, stateResolver, validBackup, validCluster, validScheduledBackup, withField } from "./support/admission.js";
-import { admissionReview, startTestWebhook, type TestWebhook } from "./support/webhook.js";
+import type { KindName } from "../schemas/kinds.js";
+import { completedBackup, CREDS_KEYS, stateResolver, validBackup, validCluster, validScheduledBackup, withField } from "../tools/testkit/admission.js";
+import { admissionReview } from "../tools/testkit/review.js";
+import { startWebhook, type TestWebhook } from "../tools/testkit/webhook.js";
+import { DEFAULT_POSTGRES_IMAGE } from "../webhook/deployment.js";
+import { route, type Role } from "../webhook/kinds.js";
 
-const path = (role: "mutate" | "validate", kind: string) => `/${role}-postgresql-k8s-enterprisedb-io-v1alpha1-${kind}`;
+const path = (role: Role, kind: KindName) => route(role, kind).path;
 
 let webhook: TestWebhook;
 before(async () => {
-  webhook = await startTestWebhook({
+  webhook = await startWebhook({
     resolver: stateResolver({ secrets: { "aws-creds": CREDS_KEYS, minio: CREDS_KEYS }, clusters: [validCluster("pg")], backups: [completedBackup()] }),
   });
 });
@@ -17,9 +21,8 @@ after(() => webhook.close());
 
 /** The apiserver's chain: mutating webhook, patch applied, validating webhook on the result. */
 async function apply(kind: "Cluster" | "Backup" | "ScheduledBackup", object: any, operation: "CREATE" | "UPDATE" = "CREATE", oldObject?: any, dryRun = false) {
-  const singular = kind.toLowerCase();
-  const mutateReview = admissionReview({ kind, operation, object, oldObject, dryRun });
-  const mutated = await webhook.post(path("mutate", singular), mutateReview);
+  const mutateReview = admissionReview(kind, object, { operation: operation, oldObject, dryRun });
+  const mutated = await webhook.post(path("mutate", kind), mutateReview);
   assert.equal(mutated.status, 200);
   assert.equal(mutated.json.response.uid, mutateReview.request.uid);
   assert.equal(mutated.json.response.allowed, true);
@@ -31,8 +34,8 @@ async function apply(kind: "Cluster" | "Backup" | "ScheduledBackup", object: any
   } else {
     assert.equal(mutated.json.response.patchType, undefined);
   }
-  const validateReview = admissionReview({ kind, operation, object: patched, oldObject, dryRun });
-  const validated = await webhook.post(path("validate", singular), validateReview);
+  const validateReview = admissionReview(kind, patched, { operation: operation, oldObject, dryRun });
+  const validated = await webhook.post(path("validate", kind), validateReview);
   assert.equal(validated.status, 200);
   assert.equal(validated.json.apiVersion, "admission.k8s.io/v1");
   assert.equal(validated.json.kind, "AdmissionReview");
@@ -46,7 +49,7 @@ describe("AdmissionReview over HTTPS", () => {
     delete (cluster.spec as { imageName?: string }).imageName;
     const { mutated, validated, patched } = await apply("Cluster", cluster);
     assert.ok(mutated.patch, "a patch is sent when defaults apply");
-    assert.equal(patched.spec.imageName, "quay.io/enterprisedb/postgresql:13");
+    assert.equal(patched.spec.imageName, DEFAULT_POSTGRES_IMAGE);
     assert.deepEqual(patched.spec.bootstrap, { initdb: { database: "app", owner: "app" } });
     assert.deepEqual(validated, { uid: validated.uid, allowed: true }, "the patched object needs no patch and draws no warning");
   });
@@ -54,7 +57,7 @@ describe("AdmissionReview over HTTPS", () => {
   test("the validating webhook never answers with a patch (the apiserver would refuse it)", async () => {
     const cluster = validCluster();
     delete (cluster.spec as { imageName?: string }).imageName;
-    const res = await webhook.post(path("validate", "cluster"), admissionReview({ kind: "Cluster", operation: "CREATE", object: cluster }));
+    const res = await webhook.post(path("validate", "Cluster"), admissionReview("Cluster", cluster, { operation: "CREATE" }));
     assert.equal(res.json.response.allowed, true);
     assert.equal(res.json.response.patch, undefined);
     assert.equal(res.json.response.patchType, undefined);
@@ -62,7 +65,7 @@ describe("AdmissionReview over HTTPS", () => {
 
   test("the patched object needs no further patch: mutation is idempotent", async () => {
     const { patched } = await apply("Cluster", validCluster());
-    const again = await webhook.post(path("mutate", "cluster"), admissionReview({ kind: "Cluster", operation: "CREATE", object: patched }));
+    const again = await webhook.post(path("mutate", "Cluster"), admissionReview("Cluster", patched, { operation: "CREATE" }));
     assert.equal(again.json.response.patch, undefined);
     assert.equal(again.json.response.patchType, undefined);
   });
@@ -118,7 +121,7 @@ describe("AdmissionReview over HTTPS", () => {
     const dry = await apply("Backup", validBackup(), "CREATE", undefined, true);
     assert.equal(dry.mutated.patch, wet.mutated.patch);
     assert.equal(dry.validated.allowed, wet.validated.allowed);
-    assert.ok(webhook.logs.some((l) => l.dryRun === true));
+    assert.ok(webhook.logs().some((l) => l.dryRun === true));
   });
 
   test("Backup and ScheduledBackup are labelled and checked against their Cluster", async () => {
@@ -134,48 +137,42 @@ describe("AdmissionReview over HTTPS", () => {
   });
 
   test("recovery from a completed Backup passes through both webhooks", async () => {
-    const restore = withField(withField(validCluster("cluster-restore"), "spec.backup", undefined), "spec.bootstrap", { fullRecovery: { backup: { name: "backup-example" } } });
+    const restore = withField(withField(validCluster("cluster-restore"), "spec.backup", undefined), "spec.bootstrap", {
+      fullRecovery: { backup: { name: "backup-example" } },
+    });
     const { validated } = await apply("Cluster", restore);
     assert.equal(validated.allowed, true);
     assert.equal(validated.warnings, undefined);
   });
 
   test("the apiserver's ?timeout=10s query is accepted; other methods get 405", async () => {
-    const review = admissionReview({ kind: "Backup", operation: "CREATE", object: validBackup("q", "pg") });
-    const res = await webhook.post(`${path("validate", "backup")}?timeout=10s`, review);
+    const review = admissionReview("Backup", validBackup("q", "pg"));
+    const res = await webhook.post(`${path("validate", "Backup")}?timeout=10s`, review);
     assert.equal(res.status, 200);
     assert.equal(res.json.response.uid, review.request.uid);
-    const { request } = await import("node:https");
-    const { testCertificates, SERVER_NAME } = await import("./support/webhook.js");
-    const { ca } = await testCertificates();
-    const status = await new Promise<number>((resolve, reject) =>
-      request({ host: "127.0.0.1", port: webhook.server.port, path: path("validate", "backup"), ca, servername: SERVER_NAME }, (r) => (r.resume(), resolve(r.statusCode ?? 0)))
-        .on("error", reject)
-        .end(),
-    );
-    assert.equal(status, 405);
+    assert.equal((await webhook.request({ path: path("validate", "Backup") })).status, 405);
   });
 
   test("DELETE is allowed untouched", async () => {
     for (const role of ["mutate", "validate"] as const) {
-      const review = admissionReview({ kind: "Cluster", operation: "DELETE", object: validCluster() });
-      const res = await webhook.post(path(role, "cluster"), review);
+      const review = admissionReview("Cluster", validCluster(), { operation: "DELETE" });
+      const res = await webhook.post(path(role, "Cluster"), review);
       assert.deepEqual(res.json, { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid: review.request.uid, allowed: true } });
     }
   });
 
   test("a request for another kind than the path's is refused in-band", async () => {
-    const review = admissionReview({ kind: "Backup", operation: "CREATE", object: validBackup() });
-    const res = await webhook.post(path("validate", "cluster"), review);
+    const review = admissionReview("Backup", validBackup(), { operation: "CREATE" });
+    const res = await webhook.post(path("validate", "Cluster"), review);
     assert.equal(res.status, 200);
     assert.equal(res.json.response.allowed, false);
     assert.equal(res.json.response.status.code, 400);
   });
 
   test("one JSON log line per admission", async () => {
-    const review = admissionReview({ kind: "Backup", operation: "CREATE", object: validBackup("logged", "pg") });
-    await webhook.post(path("validate", "backup"), review);
-    const lines = webhook.logs.filter((l) => l.uid === review.request.uid);
+    const review = admissionReview("Backup", validBackup("logged", "pg"));
+    await webhook.post(path("validate", "Backup"), review);
+    const lines = webhook.logs().filter((l) => l.uid === review.request.uid);
     assert.equal(lines.length, 1);
     const [line] = lines;
     for (const key of ["uid", "kind", "namespace", "name", "operation", "allowed", "durationMs"]) assert.ok(key in line!, key);
@@ -183,7 +180,7 @@ describe("AdmissionReview over HTTPS", () => {
 });
 
 describe("bodies that are not AdmissionReviews", () => {
-  const p = path("validate", "cluster");
+  const p = path("validate", "Cluster");
   const cases: [string, () => Promise<{ status: number; text: string }>, number][] = [
     ["empty", () => webhook.post(p, undefined, { raw: "" }), 400],
     ["not JSON", () => webhook.post(p, undefined, { raw: "{not json" }), 400],
@@ -191,7 +188,7 @@ describe("bodies that are not AdmissionReviews", () => {
     ["wrong kind", () => webhook.post(p, { apiVersion: "admission.k8s.io/v1", kind: "Pod", request: { uid: "x", operation: "CREATE" } }), 400],
     ["v1beta1", () => webhook.post(p, { apiVersion: "admission.k8s.io/v1beta1", kind: "AdmissionReview", request: { uid: "x", operation: "CREATE" } }), 400],
     ["no request.uid", () => webhook.post(p, { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { operation: "CREATE" } }), 400],
-    ["text/plain", () => webhook.post(p, admissionReview({ kind: "Cluster", operation: "CREATE", object: validCluster() }), { contentType: "text/plain" }), 400],
+    ["text/plain", () => webhook.post(p, admissionReview("Cluster", validCluster(), { operation: "CREATE" }), { contentType: "text/plain" }), 400],
     ["8 MiB", () => webhook.post(p, undefined, { raw: Buffer.alloc(8 * 1024 * 1024, 0x20) }), 413],
   ];
   for (const [name, send, status] of cases) {
@@ -199,21 +196,11 @@ describe("bodies that are not AdmissionReviews", () => {
       const res = await send();
       assert.equal(res.status, status);
       assert.ok(res.text.length < 200 && !res.text.includes("    at "), res.text);
-      const ok = await webhook.post(p, admissionReview({ kind: "Cluster", operation: "CREATE", object: validCluster() }));
+      const ok = await webhook.post(p, admissionReview("Cluster", validCluster(), { operation: "CREATE" }));
       assert.equal(ok.status, 200);
     });
   }
   test("health and readiness", async () => {
-    const { request } = await import("node:https");
-    const { testCertificates, SERVER_NAME } = await import("./support/webhook.js");
-    const { ca } = await testCertificates();
-    for (const p of ["/healthz", "/readyz"]) {
-      const status = await new Promise<number>((resolve, reject) =>
-        request({ host: "127.0.0.1", port: webhook.server.port, path: p, ca, servername: SERVER_NAME }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
-          .on("error", reject)
-          .end(),
-      );
-      assert.equal(status, 200, p);
-    }
+    for (const p of ["/healthz", "/readyz"]) assert.equal((await webhook.request({ path: p })).status, 200, p);
   });
 });

@@ -1,2 +1,2 @@
-// The package entry: `import type { Cluster } from "cnp-webhook"` (SPEC §4).
+// The package entry: `import type { Cluster } from "cnp-webhook"` (README "The CRDs and the types").
 export type * from "../generated/types/index.js";

@@ -104,7 +104,7 @@ export function notSupported(path: FieldPath, value: unknown, supported: readonl
 }
 
 /** A warning that starts with the field path and fits kubectl's line (at most 120 characters). */
-export const MAX_WARNING_LENGTH = 120;
+const MAX_WARNING_LENGTH = 120;
 export function warningText(field: string, message: string): string {
   const text = `${field}: ${message}`;
   return text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 3)}...`;

@@ -1,9 +1,10 @@
-// admission.k8s.io/v1 AdmissionReview: decoding requests and encoding responses exactly as the
+// admission.k8s.io/v1 AdmissionReview: decoding requests and encoding verdicts exactly as the
 // kube-apiserver expects them.
 import { GROUP, type KindName } from "../../schemas/kinds.js";
-import { errorBody, errorString, ErrorTypes, type FieldError } from "./field.js";
-import type { AdmissionInput, AdmissionOutcome } from "./pipeline.js";
-import { isRecord } from "./values.js";
+import { isRecord } from "../formats/json.js";
+import type { AdmissionInput } from "./defaulting.js";
+import { errorBody, errorString, ErrorTypes, warningText, type FieldError } from "./field.js";
+import type { Verdict } from "./verdict.js";
 
 export const REVIEW_API_VERSION = "admission.k8s.io/v1";
 
@@ -29,12 +30,14 @@ export function decodeReview(body: unknown): AdmissionRequest {
   }
   const request = body.request;
   if (!isRecord(request)) throw new BadReview("AdmissionReview has no request");
-  if (typeof request.uid !== "string" || request.uid === "") throw new BadReview("request.uid is missing");
-  if (typeof request.operation !== "string") throw new BadReview("request.operation is missing");
-  return request as unknown as AdmissionRequest;
+  const { uid, operation } = request;
+  if (typeof uid !== "string" || uid === "") throw new BadReview("request.uid is missing");
+  if (typeof operation !== "string") throw new BadReview("request.operation is missing");
+  return { ...request, uid, operation };
 }
 
-const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
+const OPERATIONS = new Set<string>(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
+const isOperation = (op: string): op is AdmissionInput["operation"] => OPERATIONS.has(op);
 
 /** A string field of the request, or undefined when it is absent or of another type. */
 const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -44,16 +47,18 @@ export function toAdmissionInput(request: AdmissionRequest, kind: KindName): Adm
   const requestKind: unknown = isRecord(request.kind) ? request.kind.kind : undefined;
   const requestGroup: unknown = isRecord(request.kind) ? request.kind.group : undefined;
   if (requestKind !== undefined && requestKind !== kind) return `this webhook admits ${kind}, not ${JSON.stringify(text(requestKind) ?? typeof requestKind)}`;
-  if (requestGroup !== undefined && requestGroup !== GROUP) return `this webhook admits ${GROUP}, not ${JSON.stringify(text(requestGroup) ?? typeof requestGroup)}`;
-  if (!OPERATIONS.has(request.operation)) return `unknown operation ${JSON.stringify(request.operation)}`;
+  if (requestGroup !== undefined && requestGroup !== GROUP)
+    return `this webhook admits ${GROUP}, not ${JSON.stringify(text(requestGroup) ?? typeof requestGroup)}`;
+  if (!isOperation(request.operation)) return `unknown operation ${JSON.stringify(request.operation)}`;
   const metadata = isRecord(request.object) && isRecord(request.object.metadata) ? request.object.metadata : {};
+  const name = text(request.name) ?? text(metadata.name);
   return {
     kind,
-    operation: request.operation as AdmissionInput["operation"],
+    operation: request.operation,
     object: request.object,
     oldObject: request.oldObject,
     namespace: text(request.namespace) ?? text(metadata.namespace) ?? "default",
-    name: text(request.name) ?? text(metadata.name),
+    ...(name !== undefined ? { name } : {}),
   };
 }
 
@@ -72,42 +77,56 @@ interface ReviewResponse {
   warnings?: string[];
 }
 
-const review = (response: ReviewResponse) => ({ apiVersion: REVIEW_API_VERSION, kind: "AdmissionReview", response });
-
-/** The response to one request, from the pipeline's outcome. */
-export function encodeOutcome(uid: string, input: AdmissionInput, outcome: AdmissionOutcome) {
-  if (outcome.ruleFailures.length > 0) {
-    return internalError(uid, `internal error in rule ${outcome.ruleFailures.map((f) => f.rule).join(", ")}; please report it`);
-  }
-  const response: ReviewResponse = { uid, allowed: outcome.allowed };
-  if (outcome.warnings.length) response.warnings = [...outcome.warnings];
-  if (!outcome.allowed) {
-    const name = input.name ?? "";
-    response.status = {
-      metadata: {},
-      status: "Failure",
-      message: invalidMessage(input.kind, name, outcome.errors),
-      reason: "Invalid",
-      details: {
-        name,
-        group: GROUP,
-        kind: input.kind,
-        causes: outcome.errors.map((e) => ({ reason: causeReason(e), message: errorBody(e), field: e.field })),
-      },
-      code: 422,
-    };
-  } else if (outcome.patch.length) {
-    response.patchType = "JSONPatch";
-    response.patch = Buffer.from(JSON.stringify(outcome.patch)).toString("base64");
-  }
-  return review(response);
+export interface AdmissionReviewResponse {
+  apiVersion: typeof REVIEW_API_VERSION;
+  kind: "AdmissionReview";
+  response: ReviewResponse;
 }
 
-const causeReason = (e: FieldError): string => ErrorTypes[e.type].reason;
+const review = (response: ReviewResponse): AdmissionReviewResponse => ({ apiVersion: REVIEW_API_VERSION, kind: "AdmissionReview", response });
+
+const failure = (uid: string, code: 400 | 500, reason: "BadRequest" | "InternalError", message: string): AdmissionReviewResponse =>
+  review({ uid, allowed: false, status: { metadata: {}, status: "Failure", message, reason, code } });
 
 /** A request this webhook can decode but not judge (wrong kind for the path): refused in-band. */
-export const badRequest = (uid: string, message: string) =>
-  review({ uid, allowed: false, status: { metadata: {}, status: "Failure", message, reason: "BadRequest", code: 400 } });
+export const badRequest = (uid: string, message: string): AdmissionReviewResponse => failure(uid, 400, "BadRequest", message);
 
-export const internalError = (uid: string, message: string) =>
-  review({ uid, allowed: false, status: { metadata: {}, status: "Failure", message, reason: "InternalError", code: 500 } });
+/** The response to one request, for every verdict. */
+export function encodeVerdict(uid: string, subject: { kind: KindName; name: string }, verdict: Verdict): AdmissionReviewResponse {
+  const warnings = [...new Set(verdict.warnings.map((w) => warningText(w.field, w.message)))];
+  const withWarnings = (response: ReviewResponse): ReviewResponse => (warnings.length > 0 ? { ...response, warnings } : response);
+  switch (verdict.type) {
+    case "allowed":
+      return review(
+        withWarnings({
+          uid,
+          allowed: true,
+          ...(verdict.patch.length > 0 ? { patchType: "JSONPatch" as const, patch: Buffer.from(JSON.stringify(verdict.patch)).toString("base64") } : {}),
+        }),
+      );
+    case "denied": {
+      const errors = verdict.violations.map((v) => v.error);
+      return review(
+        withWarnings({
+          uid,
+          allowed: false,
+          status: {
+            metadata: {},
+            status: "Failure",
+            message: invalidMessage(subject.kind, subject.name, errors),
+            reason: "Invalid",
+            details: {
+              name: subject.name,
+              group: GROUP,
+              kind: subject.kind,
+              causes: errors.map((e) => ({ reason: ErrorTypes[e.type].reason, message: errorBody(e), field: e.field })),
+            },
+            code: 422,
+          },
+        }),
+      );
+    }
+    case "failed":
+      return failure(uid, 500, "InternalError", `internal error in rule ${verdict.failures.map((f) => f.rule).join(", ")}; please report it`);
+  }
+}

@@ -1,21 +1,54 @@
-// What a rule reports: apimachinery field errors (deny) and warnings (admit, tell the user).
-import type { FieldError, FieldPath } from "./field.js";
+// The admission of one kind, in controller-runtime's shape: defaults first, then rules, each rule a
+// small function that may declare the lookups it reads.
+import type { CompiledValidator } from "../../generated/validators/index.js";
+import type { KindName } from "../../schemas/kinds.js";
+import type { KindObject } from "../kinds.js";
+import type { Lookups, ResolvedReferences } from "../references/session.js";
+import type { Finding } from "./finding.js";
 
-export type Finding =
-  | { readonly severity: "error"; readonly error: FieldError }
-  | {
-      readonly severity: "warning";
-      readonly field: string;
-      readonly message: string;
-      /** The denial this warning becomes under --strict-references (absent or unverifiable references). */
-      readonly strict?: FieldError;
-    };
+export type Operation = "CREATE" | "UPDATE";
 
-export const deny = (error: FieldError): Finding => ({ severity: "error", error });
-export const warn = (path: FieldPath, message: string): Finding => ({ severity: "warning", field: path.toString(), message });
-
-/** A reference that is absent or could not be verified: a warning, or a denial when strict. */
-export function referenceWarning(path: FieldPath, value: unknown, message: string, type: "NotFound" | "Invalid" = "NotFound"): Finding {
-  const field = path.toString();
-  return { severity: "warning", field, message, strict: { type, field, value, detail: message } };
+export interface DefaultOptions {
+  /** The image for a Cluster without imageName (flag --default-image). */
+  readonly defaultImage: string;
 }
+
+/** What a rule knows of the request. */
+export interface RuleContext<T> {
+  readonly operation: Operation;
+  /** The object after defaulting, with schema-invalid values removed: rules see well-typed data. */
+  readonly object: T;
+  /** UPDATE only: the stored object, defaulted the same way. */
+  readonly oldObject?: T;
+  readonly name: string;
+  readonly namespace: string;
+}
+
+export interface Rule<T> {
+  /** Stable ID for logs, metrics and `validate` output: `cluster/storage`. */
+  readonly id: string;
+  /**
+   * Starts the lookups `check` will read. Every rule's gather runs before any check, under the
+   * admission's one lookup deadline; reading a lookup that was not gathered is a bug (NotGathered).
+   */
+  readonly gather?: (ctx: RuleContext<T>, lookups: Lookups) => Promise<unknown>;
+  readonly check: (ctx: RuleContext<T>, references: ResolvedReferences) => readonly Finding[];
+}
+
+/** Defaulting and validation of one kind. */
+export interface KindAdmission<K extends KindName> {
+  readonly kind: K;
+  /** The schema: validates in place and fills its constant defaults. */
+  readonly validator: CompiledValidator;
+  /**
+   * Defaults the schema cannot state because they depend on other fields or flags; runs before the
+   * schema's, on JSON that has not been validated yet.
+   */
+  readonly deriveDefaults: (object: Record<string, unknown>, options: DefaultOptions) => void;
+  /** Defaults that depend on the schema's own defaults (initdb owner = database). */
+  readonly finishDefaults?: (object: Record<string, unknown>) => void;
+  readonly rules: readonly Rule<KindObject<K>>[];
+}
+
+/** Every kind's admission: the composition root hands one to the server and to `validate`. */
+export type Registry = { readonly [K in KindName]: KindAdmission<K> };

@@ -46,7 +46,7 @@ function toFieldError(e: ErrorObject): FieldError | undefined {
       const field = String(p.additionalProperty);
       const known = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
       const suggestion = didYouMean(field, known);
-      const detail = `unknown field ${JSON.stringify(field)}; the apiserver would drop it` + (suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "");
+      const detail = `unknown field ${JSON.stringify(field)}; the apiserver would drop it${suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : ""}`;
       return forbidden(path.child(field), detail);
     }
     case "if":
@@ -72,7 +72,8 @@ export function validateAgainstSchema(validate: CompiledValidator, object: unkno
   const errors: FieldError[] = [];
   const refused: string[] = [];
   for (const e of validate.errors ?? []) {
-    if (e.keyword === "additionalProperties") refused.push(`${e.instancePath}/${escapePointer(String((e.params as { additionalProperty: unknown }).additionalProperty))}`);
+    if (e.keyword === "additionalProperties")
+      refused.push(`${e.instancePath}/${escapePointer(String((e.params as { additionalProperty: unknown }).additionalProperty))}`);
     else if (e.keyword !== "required") refused.push(e.instancePath);
     const fe = toFieldError(e);
     if (!fe) continue;

@@ -1,19 +1,14 @@
-// What an admin applies (SPEC §8): the webhook's Namespace, RBAC, Deployment, Service, PDB and webhook
+// What an admin applies (README "Install and operate"): the webhook's Namespace, RBAC, Deployment, Service, PDB and webhook
 // configurations, as plain objects rendered with `yaml`. Same options, same bytes: `make generate`
 // writes them to generated/manifests/, `cnp-webhook manifests` prints them.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { stringify } from "yaml";
+import { FILE_NAMES } from "../../certs/files.js";
 import { GROUP, KINDS, VERSION } from "../../schemas/kinds.js";
-import { webhookPath, type Role } from "../server/app.js";
-
-export const NAME = "cnp-webhook";
-export const DEFAULT_NAMESPACE = "cnp-system";
-export const TLS_SECRET = "cnp-webhook-tls";
-export const TLS_DIR = "/etc/cnp-webhook/tls";
-export const WEBHOOK_PORT = 9443;
-export const METRICS_PORT = 8080;
-/** Numeric, so that `runAsNonRoot` can be verified by the kubelet; the Dockerfile uses the same. */
-export const RUN_AS = 65532;
+import { METRICS_PORT, NAME, NAMESPACE, RUN_AS_USER, SERVICE_PORT, TLS_DIR, TLS_SECRET, WEBHOOK_PORT, serviceHost } from "../deployment.js";
+import { route, type Role } from "../kinds.js";
+import { REFERENCE_KINDS, type ReferenceKindInfo } from "../references/kinds.js";
 
 export interface InstallOptions {
   readonly namespace: string;
@@ -27,13 +22,25 @@ export interface InstallOptions {
 type Obj = Record<string, unknown>;
 
 /** `cnp-webhook:<package version>`: the tag the Dockerfile's image is built with. */
-export function defaultImage(): string {
+export function webhookImage(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
   return `${NAME}:${pkg.version}`;
 }
 
 const labels = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/component": "webhook" };
 const meta = (name: string, namespace?: string, extra: Obj = {}): Obj => ({ name, ...(namespace ? { namespace } : {}), labels, ...extra });
+
+/** Kinds with the same group and verbs share one rule: `{apiGroups: [G], resources: [a, b], verbs}`. */
+function rbacRules(kinds: readonly ReferenceKindInfo[]): Obj[] {
+  const rules = new Map<string, { apiGroups: string[]; resources: string[]; verbs: string[] }>();
+  for (const k of kinds) {
+    const key = `${k.group} ${k.verbs.join(",")}`;
+    const rule = rules.get(key) ?? { apiGroups: [k.group], resources: [], verbs: [...k.verbs] };
+    rule.resources.push(k.plural);
+    rules.set(key, rule);
+  }
+  return [...rules.values()];
+}
 
 function rbac(ns: string): Obj[] {
   return [
@@ -42,11 +49,8 @@ function rbac(ns: string): Obj[] {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
       metadata: meta(NAME),
-      // Reference checks only (SPEC §7): Secrets by name, never listed; Clusters and Backups read.
-      rules: [
-        { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
-        { apiGroups: [GROUP], resources: ["clusters", "backups"], verbs: ["get", "list", "watch"] },
-      ],
+      // Reference checks only (README "References"), one rule per group and verbs of the reference table.
+      rules: rbacRules(Object.values(REFERENCE_KINDS)),
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -79,13 +83,13 @@ function deployment(ns: string, image: string): Obj {
         },
         spec: {
           serviceAccountName: NAME,
-          // 5 s preStop + up to 10 s of draining (SPEC §8) fit well within it.
+          // 5 s preStop + up to 10 s of draining (README "Install and operate") fit well within it.
           terminationGracePeriodSeconds: 30,
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: RUN_AS,
-            runAsGroup: RUN_AS,
-            fsGroup: RUN_AS, // makes the 0440 Secret files readable by the process
+            runAsUser: RUN_AS_USER,
+            runAsGroup: RUN_AS_USER,
+            fsGroup: RUN_AS_USER, // makes the 0440 Secret files readable by the process
             seccompProfile: { type: "RuntimeDefault" },
           },
           // One replica per node where possible, without refusing to schedule on a single-node cluster.
@@ -97,7 +101,7 @@ function deployment(ns: string, image: string): Obj {
               name: "webhook",
               image,
               imagePullPolicy: "IfNotPresent",
-              args: ["serve", "--tls-cert", `${TLS_DIR}/tls.crt`, "--tls-key", `${TLS_DIR}/tls.key`],
+              args: ["serve", "--tls-cert", join(TLS_DIR, FILE_NAMES.cert), "--tls-key", join(TLS_DIR, FILE_NAMES.key)],
               ports: [
                 { name: "https", containerPort: WEBHOOK_PORT, protocol: "TCP" },
                 { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
@@ -131,7 +135,7 @@ function service(ns: string): Obj {
     spec: {
       selector: labels,
       ports: [
-        { name: "https", port: 443, targetPort: WEBHOOK_PORT, protocol: "TCP" },
+        { name: "https", port: SERVICE_PORT, targetPort: WEBHOOK_PORT, protocol: "TCP" },
         { name: "metrics", port: METRICS_PORT, targetPort: METRICS_PORT, protocol: "TCP" },
       ],
     },
@@ -145,15 +149,12 @@ const pdb = (ns: string): Obj => ({
   spec: { minAvailable: 1, selector: { matchLabels: labels } },
 });
 
-/** `mcluster.cnp-webhook.postgresql.k8s.enterprisedb.io`, ... */
-export const webhookName = (role: Role, singular: string): string => `${role === "mutate" ? "m" : "v"}${singular}.${NAME}.${GROUP}`;
-
 function webhookConfiguration(role: Role, o: InstallOptions): Obj {
   const webhooks = KINDS.map((k) => ({
-    name: webhookName(role, k.singular),
+    name: route(role, k.kind).webhookName,
     admissionReviewVersions: ["v1"],
     clientConfig: {
-      service: { name: NAME, namespace: o.namespace, path: webhookPath(role, k.singular), port: 443 },
+      service: { name: NAME, namespace: o.namespace, path: route(role, k.kind).path, port: SERVICE_PORT },
       ...(o.caBundle ? { caBundle: o.caBundle } : {}),
     },
     rules: [{ apiGroups: [GROUP], apiVersions: [VERSION], operations: ["CREATE", "UPDATE"], resources: [k.plural], scope: "Namespaced" }],
@@ -179,7 +180,7 @@ function webhookConfiguration(role: Role, o: InstallOptions): Obj {
  * cnp-webhook-tls, and the CA injector copies that Secret's ca.crt into the webhook configurations.
  * Serving certificates renew without the caBundle changing.
  */
-export function certManagerObjects(ns: string): Obj[] {
+function certManagerObjects(ns: string): Obj[] {
   const cm = "cert-manager.io/v1";
   return [
     { apiVersion: cm, kind: "Issuer", metadata: meta(`${NAME}-selfsigned`, ns), spec: { selfSigned: {} } },
@@ -203,8 +204,8 @@ export function certManagerObjects(ns: string): Obj[] {
       metadata: meta(NAME, ns),
       spec: {
         secretName: TLS_SECRET,
-        commonName: `${NAME}.${ns}.svc`,
-        dnsNames: [`${NAME}.${ns}.svc`, `${NAME}.${ns}.svc.cluster.local`],
+        commonName: serviceHost(NAME, ns),
+        dnsNames: [serviceHost(NAME, ns), `${serviceHost(NAME, ns)}.cluster.local`],
         duration: "2160h",
         renewBefore: "720h",
         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
@@ -249,8 +250,8 @@ const kustomization = (resources: string[], extra: Obj = {}): string =>
  * files outside a kustomization's root (`../crds/...`).
  * @param crds generated/crds/ file name → content
  */
-export function manifestFiles(crds: Record<string, string>, image = defaultImage()): Record<string, string> {
-  const o: InstallOptions = { namespace: DEFAULT_NAMESPACE, image };
+export function manifestFiles(crds: Record<string, string>, image = webhookImage()): Record<string, string> {
+  const o: InstallOptions = { namespace: NAMESPACE, image };
   const all = installObjects(o);
   const byKind = (...kinds: string[]) => all.filter((x) => kinds.includes(x["kind"] as string));
   const base: Record<string, string> = {
@@ -267,10 +268,10 @@ export function manifestFiles(crds: Record<string, string>, image = defaultImage
     "cert-manager/kustomization.yaml": kustomization(["../base", "certificates.yaml"], {
       patches: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"].map((kind) => ({
         target: { kind, name: NAME },
-        patch: stringify([{ op: "add", path: "/metadata/annotations", value: { "cert-manager.io/inject-ca-from": `${DEFAULT_NAMESPACE}/${NAME}` } }]),
+        patch: stringify([{ op: "add", path: "/metadata/annotations", value: { "cert-manager.io/inject-ca-from": `${NAMESPACE}/${NAME}` } }]),
       })),
     }),
-    "cert-manager/certificates.yaml": renderYaml(certManagerObjects(DEFAULT_NAMESPACE), HEADER),
+    "cert-manager/certificates.yaml": renderYaml(certManagerObjects(NAMESPACE), HEADER),
   };
   for (const [name, text] of Object.entries(base)) files[`base/${name}`] = text;
   for (const name of crdNames) files[`base/crds/${name}`] = crds[name]!;

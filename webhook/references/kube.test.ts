@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { API_VERSION } from "../../schemas/kinds.js";
-import { connectionRefusedKubeconfig, startKubeApiServer, type KubeApiServer } from "../../test/kube-api-server.js";
+import { connectionRefusedKubeconfig, startKubeApiServer, type KubeApiServer } from "../../tools/testkit/kube-api-server.js";
 import { KubeResolver, loadKubeConfig } from "./kube.js";
 
 const PLANTED = "s3cr3t-VALUE-4b1d9e7c"; // must never come out of the resolver
@@ -49,7 +49,7 @@ after(async () => {
 describe("KubeResolver lookups", () => {
   it("present Secret → only its key names, never a value", async () => {
     const before = server.requests.length;
-    const result = await resolver.secret("app", "backup-creds", never());
+    const result = await resolver.lookup("Secret", "app", "backup-creds", never());
     assert.deepEqual(result, { state: "present", object: { name: "backup-creds", keys: ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"] } });
     const json = JSON.stringify(result);
     assert.ok(!json.includes(PLANTED) && !json.includes(Buffer.from(PLANTED).toString("base64")));
@@ -58,43 +58,43 @@ describe("KubeResolver lookups", () => {
   });
 
   it("absent Secret → absent", async () => {
-    assert.deepEqual(await resolver.secret("app", "nope", never()), { state: "absent" });
+    assert.deepEqual(await resolver.lookup("Secret", "app", "nope", never()), { state: "absent" });
   });
 
   it("a Secret in another namespace does not satisfy the lookup", async () => {
-    assert.deepEqual(await resolver.secret("app", "other-ns-only", never()), { state: "absent" });
-    assert.equal((await resolver.secret("elsewhere", "other-ns-only", never())).state, "present");
+    assert.deepEqual(await resolver.lookup("Secret", "app", "other-ns-only", never()), { state: "absent" });
+    assert.equal((await resolver.lookup("Secret", "elsewhere", "other-ns-only", never())).state, "present");
   });
 
   it("Cluster and Backup: present with the object, absent when missing", async () => {
-    const cluster = await resolver.cluster("app", "pg", never());
+    const cluster = await resolver.lookup("Cluster", "app", "pg", never());
     assert.equal(cluster.state, "present");
     assert.equal(cluster.state === "present" && cluster.object.spec?.instances, 3);
-    assert.deepEqual(await resolver.cluster("app", "missing", never()), { state: "absent" });
-    assert.deepEqual(await resolver.cluster("elsewhere", "pg", never()), { state: "absent" });
+    assert.deepEqual(await resolver.lookup("Cluster", "app", "missing", never()), { state: "absent" });
+    assert.deepEqual(await resolver.lookup("Cluster", "elsewhere", "pg", never()), { state: "absent" });
 
-    const backup = await resolver.backup("app", "nightly-1", never());
+    const backup = await resolver.lookup("Backup", "app", "nightly-1", never());
     assert.equal(backup.state === "present" && backup.object.spec?.cluster?.name, "pg");
-    assert.deepEqual(await resolver.backup("app", "nightly-2", never()), { state: "absent" });
+    assert.deepEqual(await resolver.lookup("Backup", "app", "nightly-2", never()), { state: "absent" });
     const paths = server.requests.map((r) => r.path);
     assert.ok(paths.includes(`/apis/${API_VERSION}/namespaces/app/clusters/pg`) && paths.includes(`/apis/${API_VERSION}/namespaces/app/backups/nightly-1`));
   });
 
   it("an object removed from the server is absent again", async () => {
     server.put({ apiVersion: API_VERSION, kind: "Backup", metadata: { name: "short-lived", namespace: "app" }, spec: { cluster: { name: "pg" } } });
-    assert.equal((await resolver.backup("app", "short-lived", never())).state, "present");
+    assert.equal((await resolver.lookup("Backup", "app", "short-lived", never())).state, "present");
     assert.ok(server.remove("Backup", "app", "short-lived"));
-    assert.deepEqual(await resolver.backup("app", "short-lived", never()), { state: "absent" });
+    assert.deepEqual(await resolver.lookup("Backup", "app", "short-lived", never()), { state: "absent" });
   });
 
   it("403 → unknown, with the apiserver's forbidden message", async () => {
     server.fault = "forbidden";
     try {
-      const result = await resolver.secret("app", "backup-creds", never());
+      const result = await resolver.lookup("Secret", "app", "backup-creds", never());
       assert.equal(result.state, "unknown");
       assert.match(result.state === "unknown" ? result.why : "", /^forbidden: secrets "backup-creds" is forbidden: User .* cannot get resource "secrets"/);
       assert.ok(!JSON.stringify(result).includes(PLANTED));
-      const cluster = await resolver.cluster("app", "pg", never());
+      const cluster = await resolver.lookup("Cluster", "app", "pg", never());
       assert.match(cluster.state === "unknown" ? cluster.why : "", /^forbidden: clusters\.postgresql\.k8s\.enterprisedb\.io "pg" is forbidden/);
     } finally {
       server.fault = "none";
@@ -104,9 +104,9 @@ describe("KubeResolver lookups", () => {
   it("500 → unknown '<code> <reason>'", async () => {
     server.faultFor(`/apis/${API_VERSION}/`, "error");
     try {
-      assert.deepEqual(await resolver.backup("app", "nightly-1", never()), { state: "unknown", why: "500 InternalError" });
+      assert.deepEqual(await resolver.lookup("Backup", "app", "nightly-1", never()), { state: "unknown", why: "500 InternalError" });
       // The prefix fault leaves Secrets alone.
-      assert.equal((await resolver.secret("app", "backup-creds", never())).state, "present");
+      assert.equal((await resolver.lookup("Secret", "app", "backup-creds", never())).state, "present");
     } finally {
       server.faultFor(`/apis/${API_VERSION}/`, undefined);
     }
@@ -115,7 +115,7 @@ describe("KubeResolver lookups", () => {
   it("API_VERSION group not served (CRDs missing) → unknown, not absent", async () => {
     server.crdsInstalled = false;
     try {
-      const result = await resolver.cluster("app", "pg", never());
+      const result = await resolver.lookup("Cluster", "app", "pg", never());
       assert.equal(result.state, "unknown");
       assert.match(result.state === "unknown" ? result.why : "", /not served/);
     } finally {
@@ -125,14 +125,14 @@ describe("KubeResolver lookups", () => {
 
   it("wrong bearer token → unknown (unauthorized)", async () => {
     const bad = resolverFor(server.writeKubeconfig(dir, { token: "wrong", file: "kubeconfig-badtoken" }));
-    const result = await bad.secret("app", "backup-creds", never());
+    const result = await bad.lookup("Secret", "app", "backup-creds", never());
     assert.deepEqual(result, { state: "unknown", why: "unauthorized: the API server rejected the credentials" });
     bad.close();
   });
 
   it("connection refused → unknown 'cannot connect'", async () => {
     const refused = resolverFor(await connectionRefusedKubeconfig(dir));
-    const result = await refused.cluster("app", "pg", never());
+    const result = await refused.lookup("Cluster", "app", "pg", never());
     assert.equal(result.state, "unknown");
     assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*ECONNREFUSED/);
     refused.close();
@@ -142,7 +142,7 @@ describe("KubeResolver lookups", () => {
     const other = await startKubeApiServer();
     const wrongCa = resolverFor(server.writeKubeconfig(dir, { caPem: other.caPem, file: "kubeconfig-wrongca" }));
     await other.close();
-    const result = await wrongCa.secret("app", "backup-creds", never());
+    const result = await wrongCa.lookup("Secret", "app", "backup-creds", never());
     assert.equal(result.state, "unknown");
     assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*(certificate|signature)/i);
     wrongCa.close();
@@ -155,7 +155,7 @@ describe("KubeResolver lookups", () => {
       const closed = server.waitForHangClosed(2000);
       const started = performance.now();
       setTimeout(() => controller.abort(new Error("deadline")), 200);
-      const result = await resolver.secret("app", "backup-creds", controller.signal);
+      const result = await resolver.lookup("Secret", "app", "backup-creds", controller.signal);
       const elapsed = performance.now() - started;
       assert.deepEqual(result, { state: "unknown", why: "timed out" });
       assert.ok(elapsed >= 190 && elapsed < 300, `resolved after ${elapsed.toFixed(0)} ms`);
@@ -174,7 +174,7 @@ describe("KubeResolver lookups", () => {
     try {
       const controller = new AbortController();
       const closedBefore = server.hangsClosedByClient;
-      const pending = Array.from({ length: 15 }, (_, i) => resolver.secret("app", `s${i}`, controller.signal));
+      const pending = Array.from({ length: 15 }, (_, i) => resolver.lookup("Secret", "app", `s${i}`, controller.signal));
       while (server.hanging < 15) await new Promise((r) => setTimeout(r, 5));
       controller.abort();
       const results = await Promise.all(pending);
@@ -190,16 +190,17 @@ describe("KubeResolver lookups", () => {
     }
   });
 
-  it("names no object can have are absent without a request (\".\" would make the GET a LIST)", async () => {
+  it('names no object can have are absent without a request ("." would make the GET a LIST)', async () => {
     const before = server.requests.length;
-    for (const name of ["", ".", "..", "a/b", "Upper", "x%2F"]) assert.deepEqual(await resolver.secret("app", name, never()), { state: "absent" }, name);
-    assert.equal((await resolver.cluster("", "pg", never())).state, "unknown");
+    for (const name of ["", ".", "..", "a/b", "Upper", "x%2F"])
+      assert.deepEqual(await resolver.lookup("Secret", "app", name, never()), { state: "absent" }, name);
+    assert.equal((await resolver.lookup("Cluster", "", "pg", never())).state, "unknown");
     assert.equal(server.requests.length, before);
   });
 
   it("an already aborted signal → unknown without any request", async () => {
     const before = server.requests.length;
-    assert.deepEqual(await resolver.cluster("app", "pg", AbortSignal.abort()), { state: "unknown", why: "timed out" });
+    assert.deepEqual(await resolver.lookup("Cluster", "app", "pg", AbortSignal.abort()), { state: "unknown", why: "timed out" });
     assert.equal(server.requests.length, before);
   });
 
@@ -207,7 +208,7 @@ describe("KubeResolver lookups", () => {
     server.fault = "slow";
     server.slowMs = 150;
     try {
-      assert.equal((await resolver.cluster("app", "pg", AbortSignal.timeout(2000))).state, "present");
+      assert.equal((await resolver.lookup("Cluster", "app", "pg", AbortSignal.timeout(2000))).state, "present");
     } finally {
       server.fault = "none";
     }
@@ -220,7 +221,7 @@ describe("KubeResolver lookups", () => {
     try {
       const time = async () => {
         const started = performance.now();
-        assert.equal((await r.cluster("app", "pg", never())).state, "present");
+        assert.equal((await r.lookup("Cluster", "app", "pg", never())).state, "present");
         return performance.now() - started;
       };
       const cold = await time(); // includes the TCP + TLS handshake
@@ -228,7 +229,9 @@ describe("KubeResolver lookups", () => {
       for (let i = 0; i < 50; i++) warm.push(await time());
       assert.equal(fresh.connections, 1);
       const median = warm.sort((a, b) => a - b)[warm.length >> 1]!;
-      console.log(`# lookup latency against the local server: first ${cold.toFixed(2)} ms, then median ${median.toFixed(2)} ms over ${warm.length} on 1 connection`);
+      console.log(
+        `# lookup latency against the local server: first ${cold.toFixed(2)} ms, then median ${median.toFixed(2)} ms over ${warm.length} on 1 connection`,
+      );
     } finally {
       r.close();
       await fresh.close();
@@ -300,10 +303,10 @@ describe("a kept-alive connection that died while idle", () => {
   });
 
   it("ECONNRESET on the pooled socket → the GET is sent once more on a new connection, and answers", async () => {
-    assert.equal((await r.cluster("app", "pg", never())).state, "present"); // opens the pooled connection
+    assert.equal((await r.lookup("Cluster", "app", "pg", never())).state, "present"); // opens the pooled connection
     const [connections, retries, requests] = [relay.connections, r.retries, server.requests.length];
     relay.killOpenConnections();
-    assert.equal((await r.cluster("app", "pg", AbortSignal.timeout(2000))).state, "present");
+    assert.equal((await r.lookup("Cluster", "app", "pg", AbortSignal.timeout(2000))).state, "present");
     assert.equal(r.retries - retries, 1);
     assert.equal(relay.connections - connections, 1, "the retry went out on a new connection");
     // The reset request never reached the server; the retry did, once.
@@ -314,7 +317,7 @@ describe("a kept-alive connection that died while idle", () => {
     r.close(); // no pooled connection left: the next lookup connects afresh
     const [connections, retries] = [relay.connections, r.retries];
     relay.resetNew = 1;
-    const result = await r.secret("app", "backup-creds", never());
+    const result = await r.lookup("Secret", "app", "backup-creds", never());
     assert.equal(result.state, "unknown");
     assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*ECONNRESET/);
     assert.equal(r.retries, retries);
@@ -322,11 +325,11 @@ describe("a kept-alive connection that died while idle", () => {
   });
 
   it("only one retry: pooled socket reset, then the new connection reset too → unknown", async () => {
-    assert.equal((await r.cluster("app", "pg", never())).state, "present");
+    assert.equal((await r.lookup("Cluster", "app", "pg", never())).state, "present");
     const [connections, retries] = [relay.connections, r.retries];
     relay.killOpenConnections();
     relay.resetNew = 1;
-    const result = await r.cluster("app", "pg", never());
+    const result = await r.lookup("Cluster", "app", "pg", never());
     assert.equal(result.state, "unknown");
     assert.match(result.state === "unknown" ? result.why : "", /ECONNRESET/);
     assert.equal(r.retries - retries, 1);
@@ -334,12 +337,12 @@ describe("a kept-alive connection that died while idle", () => {
   });
 
   it("the retry stays under the caller's deadline: a retry that hangs ends with the signal", async () => {
-    assert.equal((await r.cluster("app", "pg", never())).state, "present");
+    assert.equal((await r.lookup("Cluster", "app", "pg", never())).state, "present");
     relay.killOpenConnections();
     server.fault = "hang";
     try {
       const started = performance.now();
-      const result = await r.cluster("app", "pg", AbortSignal.timeout(300));
+      const result = await r.lookup("Cluster", "app", "pg", AbortSignal.timeout(300));
       const elapsed = performance.now() - started;
       assert.deepEqual(result, { state: "unknown", why: "timed out" });
       assert.ok(elapsed < 450, `settled after ${elapsed.toFixed(0)} ms`);
@@ -350,11 +353,14 @@ describe("a kept-alive connection that died while idle", () => {
 
   it("many lookups on a reset pool: each pooled failure is retried once, all answer", async () => {
     // Several pooled connections, then all of them die at once (an apiserver restart).
-    await Promise.all(Array.from({ length: 4 }, () => r.cluster("app", "pg", never())));
+    await Promise.all(Array.from({ length: 4 }, () => r.lookup("Cluster", "app", "pg", never())));
     const retries = r.retries;
     relay.killOpenConnections();
-    const results = await Promise.all(Array.from({ length: 4 }, () => r.cluster("app", "pg", AbortSignal.timeout(2000))));
-    assert.deepEqual(results.map((x) => x.state), ["present", "present", "present", "present"]);
+    const results = await Promise.all(Array.from({ length: 4 }, () => r.lookup("Cluster", "app", "pg", AbortSignal.timeout(2000))));
+    assert.deepEqual(
+      results.map((x) => x.state),
+      ["present", "present", "present", "present"],
+    );
     assert.equal(r.retries - retries, 4);
   });
 });
@@ -373,12 +379,15 @@ describe("loadKubeConfig", () => {
     const file = server.writeKubeconfig(dir, { file: "kubeconfig-explicit" });
     const loaded = loadKubeConfig({ kubeconfig: file, env: { KUBECONFIG: "/nonexistent" } });
     assert.equal(loaded?.config.getCurrentCluster()?.server, server.url);
-    assert.match(loaded?.source ?? "", new RegExp(`kubeconfig-explicit`));
+    assert.match(loaded?.source ?? "", /kubeconfig-explicit/);
   });
 
   it("a missing file → an Error naming the file", () => {
     const file = path.join(dir, "no-such-kubeconfig");
-    assert.throws(() => loadKubeConfig({ kubeconfig: file, env: {} }), (err: Error) => err.message.includes(file));
+    assert.throws(
+      () => loadKubeConfig({ kubeconfig: file, env: {} }),
+      (err: Error) => err.message.includes(file),
+    );
   });
 
   it("an invalid file → an Error naming the file, without quoting its contents", () => {
@@ -390,7 +399,10 @@ describe("loadKubeConfig", () => {
     );
     const noContext = path.join(dir, "kubeconfig-nocontext");
     fs.writeFileSync(noContext, "apiVersion: v1\nkind: Config\nclusters: []\n");
-    assert.throws(() => loadKubeConfig({ kubeconfig: noContext, env: {} }), (err: Error) => err.message.includes(noContext));
+    assert.throws(
+      () => loadKubeConfig({ kubeconfig: noContext, env: {} }),
+      (err: Error) => err.message.includes(noContext),
+    );
   });
 
   it("nothing configured → undefined (no ~/.kube/config fallback)", () => {
@@ -405,7 +417,7 @@ describe("loadKubeConfig", () => {
     assert.ok(loaded);
     assert.match(loaded.source, /^KUBECONFIG /);
     const r = new KubeResolver(loaded);
-    assert.equal((await r.cluster("app", "pg", never())).state, "present");
+    assert.equal((await r.lookup("Cluster", "app", "pg", never())).state, "present");
     r.close();
   });
 
@@ -422,7 +434,7 @@ describe("loadKubeConfig", () => {
       assert.ok(loaded);
       assert.match(loaded.source, /^in-cluster service account/);
       const r = new KubeResolver(loaded);
-      assert.equal((await r.secret("app", "backup-creds", never())).state, "present");
+      assert.equal((await r.lookup("Secret", "app", "backup-creds", never())).state, "present");
       r.close();
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

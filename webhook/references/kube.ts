@@ -18,11 +18,10 @@ import {
   type ConfigurationOptions,
   type RequestContext,
 } from "@kubernetes/client-node";
-import type { Backup, Cluster } from "../../generated/types/index.js";
-import { GROUP, VERSION, kindInfo, type KindName } from "../../schemas/kinds.js";
-import { dns1123SubdomainProblems } from "../rules/formats.js";
-import { SERVICE_ACCOUNT_DIR } from "./live.js";
-import { absent, present, unknown, type Lookup, type ReferenceResolver, type SecretKeys } from "./resolver.js";
+import { dns1123SubdomainProblems } from "../formats/formats.js";
+import { REFERENCE_KINDS, type ReferenceKind, type ReferenceObject, type ReferenceObjects } from "./kinds.js";
+import { absent, present, unknown, type Lookup, type ReferenceResolver } from "./resolver.js";
+import { SERVICE_ACCOUNT_DIR } from "./serviceaccount.js";
 
 // Names of Secrets and of custom objects are DNS-1123 subdomains.
 const isObjectName = (name: string): boolean => dns1123SubdomainProblems(name).length === 0;
@@ -109,26 +108,27 @@ export class KubeResolver implements ReferenceResolver {
     this.source = `the Kubernetes API at ${server}${opts.source ? ` (${opts.source})` : ""}`;
   }
 
-  secret(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<SecretKeys>> {
-    return this.lookup("secrets", namespace, name, signal, async (options) => {
+  /** One GET per kind: Secrets are reduced to their key names on arrival. */
+  private readonly readers: { [K in ReferenceKind]: (namespace: string, name: string, options: ConfigurationOptions) => Promise<ReferenceObjects[K]> } = {
+    Secret: async (namespace, name, options) => {
       const secret = await this.core.readNamespacedSecret({ namespace, name }, options);
       // Only key names survive this line; the values go out of scope with `secret`.
       const keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
       return { name: secret.metadata?.name ?? name, keys: [...keys].sort() };
-    });
+    },
+    Cluster: (namespace, name, options) => this.customObject("Cluster", namespace, name, options),
+    Backup: (namespace, name, options) => this.customObject("Backup", namespace, name, options),
+  };
+
+  lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>> {
+    const read = this.readers[kind];
+    return this.get(kind, namespace, name, signal, (options) => read(namespace, name, options));
   }
 
-  cluster(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Cluster>> {
-    return this.customObject<Cluster>("Cluster", namespace, name, signal);
-  }
-
-  backup(namespace: string, name: string, signal: AbortSignal): Promise<Lookup<Backup>> {
-    return this.customObject<Backup>("Backup", namespace, name, signal);
-  }
-
-  private customObject<T>(kind: KindName, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<T>> {
-    const { plural } = kindInfo(kind);
-    return this.lookup(plural, namespace, name, signal, (options) => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, name }, options) as Promise<T>);
+  private customObject<K extends "Cluster" | "Backup">(kind: K, namespace: string, name: string, options: ConfigurationOptions): Promise<ReferenceObjects[K]> {
+    const { group, version, plural } = REFERENCE_KINDS[kind];
+    // The API answers JSON of the kind's shape; the rules read it defensively.
+    return this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name }, options) as Promise<ReferenceObjects[K]>;
   }
 
   /** Closes the kept-alive connections. */
@@ -138,7 +138,13 @@ export class KubeResolver implements ReferenceResolver {
   }
 
   /** Runs one GET; never throws; settles as soon as `signal` aborts, and the abort cancels the request itself. */
-  private async lookup<T>(resource: string, namespace: string, name: string, signal: AbortSignal, call: (options: ConfigurationOptions) => Promise<T>): Promise<Lookup<T>> {
+  private async get<T>(
+    kind: ReferenceKind,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+    call: (options: ConfigurationOptions) => Promise<T>,
+  ): Promise<Lookup<T>> {
     if (!isObjectName(namespace)) return unknown(`invalid namespace "${namespace}"`);
     // No object can have such a name; and "", "." or ".." would turn the GET into a LIST.
     if (!isObjectName(name)) return absent;
@@ -149,7 +155,7 @@ export class KubeResolver implements ReferenceResolver {
     const aborted = new Promise<Lookup<T>>((resolve) => local.addEventListener("abort", () => resolve(unknown("timed out")), { once: true }));
     const answer = call({ httpApi: this.httpFor(local) }).then(
       (object) => (typeof object === "object" && object !== null ? present(object) : unknown("unreadable response from the API server")),
-      (err: unknown) => (local.aborted ? unknown("timed out") : classify(resource, err)),
+      (err: unknown) => (local.aborted ? unknown("timed out") : classify(kind, err)),
     );
     // The race also covers time spent before the request exists (e.g. an exec credential plugin).
     return Promise.race([answer, aborted]);
@@ -197,7 +203,18 @@ export class KubeResolver implements ReferenceResolver {
     // Same TLS material → same agent. The library re-reads CA/cert files per request, so a rotated
     // file gives a new fingerprint and new connections (the old agent's idle sockets just expire).
     const fingerprint = createHash("sha256")
-      .update(JSON.stringify([fresh.constructor.name, options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername]))
+      .update(
+        JSON.stringify([
+          fresh.constructor.name,
+          options.ca,
+          options.cert,
+          options.key,
+          options.pfx,
+          options.passphrase,
+          options.rejectUnauthorized,
+          options.servername,
+        ]),
+      )
       .digest("hex");
     if (this.keepAlive?.fingerprint !== fingerprint) {
       const Agent = fresh.constructor as typeof https.Agent;
@@ -222,14 +239,16 @@ function isStaleConnection(err: unknown): boolean {
 }
 
 /** Turns a failed GET into absent/unknown. Never quotes a response body: for a Secret it could hold values. */
-function classify(resource: string, err: unknown): Lookup<never> {
+function classify(kind: ReferenceKind, err: unknown): Lookup<never> {
+  const { group, version, plural: resource } = REFERENCE_KINDS[kind];
   if (err instanceof ApiException) {
     const code = err.code;
     const status = parseStatus(err.body);
     const reason = status?.reason ?? http.STATUS_CODES[code] ?? "error";
     // A real NotFound Status means the object is missing; a bare 404 means the path itself is not
     // served (CRD or version not installed), which says nothing about the object.
-    if (code === 404) return status?.reason === "NotFound" ? absent : unknown(`404: ${resource}.${resource === "secrets" ? "v1" : `${VERSION}.${GROUP}`} not served by the API server`);
+    if (code === 404)
+      return status?.reason === "NotFound" ? absent : unknown(`404: ${[resource, version, group].filter(Boolean).join(".")} not served by the API server`);
     if (code === 401) return unknown("unauthorized: the API server rejected the credentials");
     if (code === 403) return unknown(`forbidden: ${status?.message ?? `cannot get ${resource}`}`);
     return unknown(`${code} ${reason}`);

@@ -1,8 +1,7 @@
 // The files given to `validate` as cluster state: their Secrets, Clusters and Backups.
-import type { Backup, Cluster } from "../../generated/types/index.js";
-import { API_VERSION } from "../../schemas/kinds.js";
-import { isRecord } from "../admission/values.js";
-import { present, unknown, type Lookup, type ReferenceKind, type ReferenceResolver, type SecretKeys } from "./resolver.js";
+import { isRecord } from "../formats/json.js";
+import { REFERENCE_KIND_NAMES, apiVersionOf, type ReferenceKind, type ReferenceObject, type SecretKeys } from "./kinds.js";
+import { present, unknown, type Lookup, type ReferenceResolver } from "./resolver.js";
 
 export interface ObjectLike {
   apiVersion?: unknown;
@@ -15,34 +14,29 @@ export interface ObjectLike {
 export const namespaceOf = (object: ObjectLike, fallback: string): string =>
   isRecord(object.metadata) && typeof object.metadata.namespace === "string" && object.metadata.namespace !== "" ? object.metadata.namespace : fallback;
 
+const referenceKindOf = (o: ObjectLike): ReferenceKind | undefined => REFERENCE_KIND_NAMES.find((k) => o.kind === k && o.apiVersion === apiVersionOf(k));
+
 export class ManifestResolver implements ReferenceResolver {
   readonly source = "the given files";
   private readonly objects = new Map<string, unknown>();
 
   constructor(objects: readonly ObjectLike[], defaultNamespace: string) {
     for (const o of objects) {
-      const kind = this.kindOf(o);
+      const kind = referenceKindOf(o);
       const name = isRecord(o.metadata) ? o.metadata.name : undefined;
       if (!kind || typeof name !== "string") continue;
       this.objects.set(`${kind}/${namespaceOf(o, defaultNamespace)}/${name}`, kind === "Secret" ? secretKeys(name, o) : o);
     }
   }
 
-  private kindOf(o: ObjectLike): ReferenceKind | undefined {
-    if (o.apiVersion === "v1" && o.kind === "Secret") return "Secret";
-    if (o.apiVersion === API_VERSION && (o.kind === "Cluster" || o.kind === "Backup")) return o.kind;
-    return undefined;
-  }
-
-  // A file set is never the whole cluster: what it lacks is unverified, not absent (SPEC §7).
-  private find<T>(kind: ReferenceKind, namespace: string, name: string): Lookup<T> {
+  // A file set is never the whole cluster: what it lacks is unverified, not absent (README "References").
+  async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string): Promise<Lookup<ReferenceObject<K>>> {
     const found = this.objects.get(`${kind}/${namespace}/${name}`);
-    return found === undefined ? unknown("not in the files") : present(found as T);
+    // Stored under its own kind's key by the constructor above.
+    return found === undefined ? unknown("not in the files") : present(found as ReferenceObject<K>);
   }
 
-  secret = async (ns: string, name: string): Promise<Lookup<SecretKeys>> => this.find("Secret", ns, name);
-  cluster = async (ns: string, name: string): Promise<Lookup<Cluster>> => this.find("Cluster", ns, name);
-  backup = async (ns: string, name: string): Promise<Lookup<Backup>> => this.find("Backup", ns, name);
+  close(): void {}
 }
 
 /** Key names only: values are dropped as soon as the file is read. */

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import jsonpatch from "fast-json-patch";
-import { check, CREDS_KEYS, CREDS_SECRET, DEFAULT_IMAGE, validCluster, withField } from "../../test/support/admission.js";
+import { check, CREDS_KEYS, CREDS_SECRET, validCluster, withField } from "../../tools/testkit/admission.js";
+import { DEFAULT_POSTGRES_IMAGE } from "../deployment.js";
 
 const state = { secrets: { [CREDS_SECRET]: CREDS_KEYS } };
 const admitted = async (object: unknown, opts: Parameters<typeof check>[2] = {}) => {
@@ -29,12 +30,18 @@ describe("Cluster defaults (mutating)", () => {
       spec: {
         instances: 1,
         storage: { size: "1Gi" },
-        backup: { barmanObjectStore: { destinationPath: "s3://backups/pg", endpointURL: "bucket.us-east1.linodeobjects.com", s3Credentials: { accessKeyId: { name: CREDS_SECRET } } } },
+        backup: {
+          barmanObjectStore: {
+            destinationPath: "s3://backups/pg",
+            endpointURL: "bucket.us-east1.linodeobjects.com",
+            s3Credentials: { accessKeyId: { name: CREDS_SECRET } },
+          },
+        },
       },
     };
     const v = await admitted(minimal);
-    const patched = jsonpatch.applyPatch(structuredClone(minimal), structuredClone(v.outcome.patch) as jsonpatch.Operation[]).newDocument;
-    assert.equal((patched.spec as Record<string, unknown>).imageName, DEFAULT_IMAGE);
+    const patched = jsonpatch.applyPatch(structuredClone(minimal), structuredClone(v.patch) as jsonpatch.Operation[]).newDocument;
+    assert.equal((patched.spec as Record<string, unknown>).imageName, DEFAULT_POSTGRES_IMAGE);
     assert.deepEqual((patched.spec as Record<string, unknown>).bootstrap, { initdb: { database: "app", owner: "app" } });
     const store = patched.spec.backup.barmanObjectStore as Record<string, unknown>;
     assert.equal(store.endpointURL, "https://bucket.us-east1.linodeobjects.com");
@@ -49,11 +56,11 @@ describe("Cluster defaults (mutating)", () => {
   test("initdb: empty database becomes app, owner follows the database", async () => {
     const c = withField(validCluster(), "spec.bootstrap", { initdb: { database: "", owner: "" } });
     const v = await admitted(c);
-    const patched = jsonpatch.applyPatch(structuredClone(c), structuredClone(v.outcome.patch) as jsonpatch.Operation[]).newDocument;
+    const patched = jsonpatch.applyPatch(structuredClone(c), structuredClone(v.patch) as jsonpatch.Operation[]).newDocument;
     assert.deepEqual(patched.spec.bootstrap?.initdb, { database: "app", owner: "app" });
     const named = await admitted(withField(validCluster(), "spec.bootstrap", { initdb: { database: "orders" } }));
     assert.deepEqual(
-      named.outcome.patch.filter((op) => op.path.startsWith("/spec/bootstrap")),
+      named.patch.filter((op) => op.path.startsWith("/spec/bootstrap")),
       [{ op: "add", path: "/spec/bootstrap/initdb/owner", value: "orders" }],
     );
   });
@@ -63,24 +70,19 @@ describe("Cluster defaults (mutating)", () => {
     const withToken = withField(c, "spec.backup.barmanObjectStore.endpointURL", "http://minio:9000");
     const v = await check("Cluster", withToken, { state: { secrets: { [CREDS_SECRET]: [...CREDS_KEYS, "ACCESS_SESSION_TOKEN"] } } });
     assert.equal(v.allowed, true);
-    assert.ok(v.outcome.patch.some((op) => op.path.endsWith("/sessionToken/key") && (op as { value?: unknown }).value === "ACCESS_SESSION_TOKEN"));
-    assert.ok(!v.outcome.patch.some((op) => op.path.endsWith("/endpointURL")));
+    assert.ok(v.patch.some((op) => op.path.endsWith("/sessionToken/key") && (op as { value?: unknown }).value === "ACCESS_SESSION_TOKEN"));
+    assert.ok(!v.patch.some((op) => op.path.endsWith("/endpointURL")));
   });
 
   test("a fully specified Cluster needs no patch but the data defaults", async () => {
     const c = withField(validCluster(), "spec.bootstrap", { initdb: { database: "app", owner: "app" } });
     const v = await admitted(withField(c, "spec.backup.barmanObjectStore.data", { jobs: 4, immediateCheckpoint: true }));
-    assert.deepEqual(v.outcome.patch, []);
+    assert.deepEqual(v.patch, []);
   });
 
   test("--default-image is the imageName default", async () => {
-    const { admit } = await import("../admission/pipeline.js");
-    const { stateResolver } = await import("../../test/support/admission.js");
     const c = withField(validCluster(), "spec.imageName", "");
-    const out = await admit(
-      { kind: "Cluster", operation: "CREATE", object: c, namespace: "default" },
-      { defaultImage: "registry.local/pg:14.1", resolver: stateResolver(state), strictReferences: false, lookupTimeoutMs: 500 },
-    );
+    const out = await check("Cluster", c, { state, defaultImage: "registry.local/pg:14.1" });
     assert.ok(out.patch.some((op) => op.path === "/spec/imageName" && (op as { value?: unknown }).value === "registry.local/pg:14.1"));
   });
 });
@@ -93,7 +95,11 @@ describe("Cluster schema", () => {
   });
 
   test("primaryUpdateStrategy is an enum", async () => {
-    await denied(withField(validCluster(), "spec.primaryUpdateStrategy", "manual"), "spec.primaryUpdateStrategy", 'supported values: "unsupervised", "supervised"');
+    await denied(
+      withField(validCluster(), "spec.primaryUpdateStrategy", "manual"),
+      "spec.primaryUpdateStrategy",
+      'supported values: "unsupervised", "supervised"',
+    );
     await admitted(withField(validCluster(), "spec.primaryUpdateStrategy", "supervised"));
   });
 
@@ -103,7 +109,7 @@ describe("Cluster schema", () => {
     c = withField(c, "spec.storage.size", "lots");
     c = withField(c, "spec.postgresql.parameters", { port: "5433" });
     const v = await check("Cluster", c, { state });
-    assert.deepEqual(v.fields.sort(), [
+    assert.deepEqual(v.fields.toSorted(), [
       "spec.backup.barmanObjectStore.wal.encryption",
       "spec.instances",
       "spec.postgresql.parameters[port]",
@@ -160,29 +166,50 @@ describe("Cluster imageName", () => {
   const image = (name: string) => withField(validCluster(), "spec.imageName", name);
   test("a tag is required, not latest, starting with a PostgreSQL major version", async () => {
     await denied(image("quay.io/enterprisedb/postgresql"), "spec.imageName", "a tag is required");
-    await denied(image("quay.io/enterprisedb/postgresql@sha256:" + "a".repeat(64)), "spec.imageName", "a tag is required");
+    await denied(image(`quay.io/enterprisedb/postgresql@sha256:${"a".repeat(64)}`), "spec.imageName", "a tag is required");
     await denied(image("quay.io/enterprisedb/postgresql:latest"), "spec.imageName", "'latest'");
     await denied(image("quay.io/enterprisedb/postgresql:bullseye"), "spec.imageName", "must start with a PostgreSQL major version");
     await denied(image("quay.io/enterprisedb/postgresql:2021-01-01"), "spec.imageName", "must start with a PostgreSQL major version");
-    for (const ok of ["quay.io/enterprisedb/postgresql:13", "registry:5000/pg/postgresql:13.2-1", "postgres:9.6.20", "postgres:12-alpine@sha256:" + "b".repeat(64)]) {
+    for (const ok of [
+      "quay.io/enterprisedb/postgresql:13",
+      "registry:5000/pg/postgresql:13.2-1",
+      "postgres:9.6.20",
+      `postgres:12-alpine@sha256:${"b".repeat(64)}`,
+    ]) {
       await admitted(image(ok));
     }
   });
 
   test("UPDATE: the major version may not change; minor updates are fine", async () => {
     const old = image("quay.io/enterprisedb/postgresql:12.5");
-    await denied(image("quay.io/enterprisedb/postgresql:13.1"), "spec.imageName", "changing the PostgreSQL major version (12 to 13)", { operation: "UPDATE", old });
+    await denied(image("quay.io/enterprisedb/postgresql:13.1"), "spec.imageName", "changing the PostgreSQL major version (12 to 13)", {
+      operation: "UPDATE",
+      old,
+    });
     await admitted(image("quay.io/enterprisedb/postgresql:12.6"), { operation: "UPDATE", old });
   });
 });
 
 describe("Cluster postgresql.parameters", () => {
   test("operator-managed parameters are forbidden, whatever their case", async () => {
-    for (const p of ["archive_command", "wal_level", "Port", "ssl_cert_file", "recovery_target_time", "unix_socket_directories", "data_directory", "log_directory", "logging_collector", "synchronous_standby_names"]) {
+    for (const p of [
+      "archive_command",
+      "wal_level",
+      "Port",
+      "ssl_cert_file",
+      "recovery_target_time",
+      "unix_socket_directories",
+      "data_directory",
+      "log_directory",
+      "logging_collector",
+      "synchronous_standby_names",
+    ]) {
       await denied(withField(validCluster(), "spec.postgresql.parameters", { [p]: "x" }), `spec.postgresql.parameters[${p}]`, "managed by the operator");
     }
   });
   test("ordinary parameters are fine", async () => {
-    await admitted(withField(validCluster(), "spec.postgresql.parameters", { shared_buffers: "256MB", max_connections: "200", log_min_duration_statement: "1s" }));
+    await admitted(
+      withField(validCluster(), "spec.postgresql.parameters", { shared_buffers: "256MB", max_connections: "200", log_min_duration_statement: "1s" }),
+    );
   });
 });

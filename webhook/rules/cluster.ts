@@ -1,11 +1,11 @@
-// Cluster: defaults and rules (SPEC §6.1, §6.2).
-import { validateCluster } from "../../generated/validators/index.js";
+// Cluster: defaults and rules (README "Rules").
 import type { Cluster } from "../../generated/types/index.js";
+import { validateCluster } from "../../generated/validators/index.js";
 import { FieldPath, forbidden, invalid, required } from "../admission/field.js";
-import type { AdmissionContext, KindAdmission, Rule } from "../admission/kind.js";
-import { deny, warn, type Finding } from "../admission/rule.js";
-import { isRecord, sameJSON } from "../admission/values.js";
-import { parseImage, parseQuantity, postgresMajor } from "./formats.js";
+import { deny, warn, type Finding } from "../admission/finding.js";
+import type { KindAdmission, Rule, RuleContext } from "../admission/rule.js";
+import { parseImage, parseQuantity, postgresMajor } from "../formats/formats.js";
+import { isRecord, sameJSON } from "../formats/json.js";
 import {
   checkCredentialSecrets,
   checkCredentialSelectors,
@@ -14,15 +14,15 @@ import {
   credentialSelectors,
   OBJECT_STORE_PATH,
 } from "./objectstore.js";
-import { checkRecoveryBackupName, checkRecoverySource, recoveryBackupName, recoverySecretNames } from "./recovery.js";
+import { checkRecoveryBackupName, checkRecoverySource, gatherRecoverySource } from "./recovery.js";
 
 const spec = FieldPath.root("spec");
 
 // ---- defaults -------------------------------------------------------------------------------
 
 /** Defaults that depend on flags or other fields; the schema's constant defaults follow them. */
-export function deriveClusterDefaults(cluster: Cluster, options: { defaultImage: string }): void {
-  const s = cluster.spec as unknown;
+function deriveClusterDefaults(cluster: Record<string, unknown>, options: { defaultImage: string }): void {
+  const s = cluster.spec;
   if (!isRecord(s)) return;
   if (s.imageName === undefined || s.imageName === "") s.imageName = options.defaultImage;
 
@@ -47,8 +47,9 @@ export function deriveClusterDefaults(cluster: Cluster, options: { defaultImage:
 }
 
 /** The initdb owner defaults to the database, itself defaulted by the schema. */
-export function finishClusterDefaults(cluster: Cluster): void {
-  const initdb = (cluster.spec as unknown as { bootstrap?: { initdb?: unknown } } | undefined)?.bootstrap?.initdb;
+function finishClusterDefaults(cluster: Record<string, unknown>): void {
+  const bootstrap = isRecord(cluster.spec) ? cluster.spec.bootstrap : undefined;
+  const initdb = isRecord(bootstrap) ? bootstrap.initdb : undefined;
   if (isRecord(initdb) && (initdb.owner === undefined || initdb.owner === "") && typeof initdb.database === "string") {
     initdb.owner = initdb.database;
   }
@@ -72,7 +73,7 @@ function requestedStorage(cluster: Cluster | undefined): { path: FieldPath; valu
 }
 
 const storageRule: Rule<Cluster> = {
-  name: "cluster/storage",
+  id: "cluster/storage",
   check: ({ object, oldObject, operation }) => {
     const requested = requestedStorage(object);
     if (!requested) {
@@ -91,7 +92,7 @@ const storageRule: Rule<Cluster> = {
 };
 
 const bootstrapRule: Rule<Cluster> = {
-  name: "cluster/bootstrap",
+  id: "cluster/bootstrap",
   check: ({ object }) => {
     const b = object.spec?.bootstrap;
     if (b?.initdb && b.fullRecovery) {
@@ -102,7 +103,7 @@ const bootstrapRule: Rule<Cluster> = {
 };
 
 const imageRule: Rule<Cluster> = {
-  name: "cluster/image",
+  id: "cluster/image",
   check: ({ object, oldObject, operation }) => {
     const image = object.spec?.imageName;
     if (typeof image !== "string" || image === "") return [];
@@ -127,22 +128,45 @@ const imageRule: Rule<Cluster> = {
 
 /** postgresql.conf parameters the operator owns: setting them breaks replication, archiving or the Pod layout. */
 const MANAGED_PARAMETERS = new Set([
-  "archive_mode", "archive_command", "archive_timeout", "cluster_name", "full_page_writes", "hot_standby",
-  "listen_addresses", "port", "primary_conninfo", "primary_slot_name", "restore_command", "recovery_end_command",
-  "promote_trigger_file", "synchronous_standby_names", "wal_level", "wal_log_hints",
-  "config_file", "data_directory", "hba_file", "ident_file", "external_pid_file",
-  "log_destination", "log_directory", "log_filename", "log_file_mode", "logging_collector",
-  "log_rotation_age", "log_rotation_size", "log_truncate_on_rotation",
+  "archive_mode",
+  "archive_command",
+  "archive_timeout",
+  "cluster_name",
+  "full_page_writes",
+  "hot_standby",
+  "listen_addresses",
+  "port",
+  "primary_conninfo",
+  "primary_slot_name",
+  "restore_command",
+  "recovery_end_command",
+  "promote_trigger_file",
+  "synchronous_standby_names",
+  "wal_level",
+  "wal_log_hints",
+  "config_file",
+  "data_directory",
+  "hba_file",
+  "ident_file",
+  "external_pid_file",
+  "log_destination",
+  "log_directory",
+  "log_filename",
+  "log_file_mode",
+  "logging_collector",
+  "log_rotation_age",
+  "log_rotation_size",
+  "log_truncate_on_rotation",
 ]);
 const MANAGED_PREFIXES = ["recovery_target", "ssl", "unix_socket_"];
 
-export const isManagedParameter = (name: string): boolean => {
+const isManagedParameter = (name: string): boolean => {
   const n = name.toLowerCase();
   return MANAGED_PARAMETERS.has(n) || MANAGED_PREFIXES.some((p) => n.startsWith(p));
 };
 
 const parametersRule: Rule<Cluster> = {
-  name: "cluster/parameters",
+  id: "cluster/parameters",
   check: ({ object }) => {
     const params = object.spec?.postgresql?.parameters ?? {};
     return Object.keys(params)
@@ -152,7 +176,7 @@ const parametersRule: Rule<Cluster> = {
 };
 
 const objectStoreRule: Rule<Cluster> = {
-  name: "cluster/barmanObjectStore",
+  id: "cluster/barmanObjectStore",
   check: ({ object }) => {
     const store = object.spec?.backup?.barmanObjectStore;
     if (!store) return [];
@@ -161,21 +185,27 @@ const objectStoreRule: Rule<Cluster> = {
 };
 
 /** Secret lookups run on CREATE, and on UPDATE only when the object store changed: an unrelated update must not fail on them. */
-const objectStoreChanged = ({ operation, object, oldObject }: Omit<AdmissionContext<Cluster>, "references">): boolean =>
+const objectStoreChanged = ({ operation, object, oldObject }: RuleContext<Cluster>): boolean =>
   operation === "CREATE" || !sameJSON(object.spec?.backup?.barmanObjectStore, oldObject?.spec?.backup?.barmanObjectStore);
 
+const credentialSelectorsOf = (cluster: Cluster) => credentialSelectors(cluster.spec?.backup?.barmanObjectStore, OBJECT_STORE_PATH.child("s3Credentials"));
+
 const credentialSecretsRule: Rule<Cluster> = {
-  name: "cluster/credentialSecrets",
-  check: (ctx) => {
-    if (!objectStoreChanged(ctx)) return [];
-    const selectors = credentialSelectors(ctx.object.spec?.backup?.barmanObjectStore, OBJECT_STORE_PATH.child("s3Credentials"));
-    return checkCredentialSecrets(selectors, ctx.references, ctx.namespace);
+  id: "cluster/credentialSecrets",
+  gather: async (ctx, lookups) => {
+    if (!objectStoreChanged(ctx)) return;
+    const names = new Set(credentialSelectorsOf(ctx.object).map((s) => s.selector.name));
+    await Promise.all([...names].map((name) => lookups.lookup("Secret", name)));
   },
+  check: (ctx, references) => (objectStoreChanged(ctx) ? checkCredentialSecrets(credentialSelectorsOf(ctx.object), references, ctx.namespace) : []),
 };
 
 const recoveryRule: Rule<Cluster> = {
-  name: "cluster/fullRecovery",
-  check: ({ operation, object, oldObject, name, namespace, references }): Finding[] => {
+  id: "cluster/fullRecovery",
+  gather: async ({ operation, object }, lookups) => {
+    if (operation === "CREATE") await gatherRecoverySource(object, lookups);
+  },
+  check: ({ operation, object, oldObject, name, namespace }, references): Finding[] => {
     if (operation === "UPDATE") {
       return sameJSON(object.spec?.bootstrap, oldObject?.spec?.bootstrap)
         ? []
@@ -185,23 +215,10 @@ const recoveryRule: Rule<Cluster> = {
   },
 };
 
-export const clusterAdmission: KindAdmission<Cluster> = {
+export const clusterAdmission: KindAdmission<"Cluster"> = {
   kind: "Cluster",
   validator: validateCluster,
   deriveDefaults: deriveClusterDefaults,
   finishDefaults: finishClusterDefaults,
-  gatherReferences: async (ctx, session) => {
-    const secrets = objectStoreChanged(ctx)
-      ? credentialSelectors(ctx.object.spec?.backup?.barmanObjectStore, OBJECT_STORE_PATH).map((s) => s.selector.name)
-      : [];
-    const backupName = ctx.operation === "CREATE" ? recoveryBackupName(ctx.object) : undefined;
-    await Promise.all([
-      ...[...new Set(secrets)].map((n) => session.secret(n)),
-      backupName &&
-        session.backup(backupName).then((found) =>
-          found.state === "present" ? Promise.all(recoverySecretNames(found.object).map((n) => session.secret(n))) : undefined,
-        ),
-    ]);
-  },
   rules: [storageRule, bootstrapRule, imageRule, parametersRule, objectStoreRule, credentialSecretsRule, recoveryRule],
 };

@@ -1,20 +1,21 @@
 // spec.cluster of Backup and ScheduledBackup: the Cluster to back up, which needs a backup configuration.
 import type { LocalObjectReference } from "../../generated/types/index.js";
 import { GROUP } from "../../schemas/kinds.js";
-import { FieldPath, invalid, notFound } from "../admission/field.js";
-import { deny, referenceWarning, type Finding } from "../admission/rule.js";
-import { isRecord } from "../admission/values.js";
-import { briefReason, type ResolvedReferences } from "../references/resolver.js";
-import { dns1123SubdomainProblems } from "./formats.js";
+import { FieldPath, invalid } from "../admission/field.js";
+import { deny, type Finding } from "../admission/finding.js";
+import { dns1123SubdomainProblems } from "../formats/formats.js";
+import { isRecord } from "../formats/json.js";
+import type { ResolvedReferences } from "../references/session.js";
+import { missingReference } from "./references.js";
 
-export const CLUSTER_LABEL = `${GROUP}/cluster`;
-export const CLUSTER_NAME_PATH = FieldPath.root("spec", "cluster", "name");
+const CLUSTER_LABEL = `${GROUP}/cluster`;
+const CLUSTER_NAME_PATH = FieldPath.root("spec", "cluster", "name");
 
 /** Label values are at most 63 characters of [-_.A-Za-z0-9], alphanumeric at both ends. */
 const isLabelValue = (v: string): boolean => v.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v);
 
 /** Labels the object with its cluster's name, so `kubectl get backups -l` finds a cluster's backups. */
-export function labelWithCluster(object: { metadata?: unknown; spec?: unknown }): void {
+export function labelWithCluster(object: Record<string, unknown>): void {
   const name = isRecord(object.spec) && isRecord(object.spec.cluster) ? object.spec.cluster.name : undefined;
   // An invalid name is denied by validation; labelling it could only make the apiserver fail first.
   if (typeof name !== "string" || dns1123SubdomainProblems(name).length > 0 || !isLabelValue(name)) return;
@@ -44,13 +45,14 @@ export function checkBackupTarget(
 ): Finding[] {
   const name = clusterName(ref);
   if (!name) return [];
-  const found = references.cluster(name);
-  if (found.state === "unknown") {
-    return [referenceWarning(CLUSTER_NAME_PATH, name, `could not verify Cluster ${JSON.stringify(name)}: ${briefReason(found.why)}`, "Invalid")];
-  }
-  if (found.state === "absent") {
-    const message = `Cluster ${JSON.stringify(name)} not found in namespace ${JSON.stringify(namespace)}`;
-    return absentIsWarning ? [referenceWarning(CLUSTER_NAME_PATH, name, message)] : [deny(notFound(CLUSTER_NAME_PATH, name, message))];
+  const found = references.get("Cluster", name);
+  if (found.state !== "present") {
+    const missing = missingReference(
+      found,
+      { path: CLUSTER_NAME_PATH, value: name, what: `Cluster ${JSON.stringify(name)}`, namespace },
+      absentIsWarning ? "warn" : "deny",
+    );
+    return missing ? [missing] : [];
   }
   if (!found.object.spec?.backup?.barmanObjectStore) {
     return [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { check, CREDS_KEYS, CREDS_SECRET, validCluster, withField } from "../../test/support/admission.js";
+import { check, CREDS_KEYS, CREDS_SECRET, stateResolver, validCluster, withField } from "../../tools/testkit/admission.js";
 
 const STORE = "spec.backup.barmanObjectStore";
 const state = { secrets: { [CREDS_SECRET]: CREDS_KEYS } };
@@ -41,7 +41,7 @@ describe("barmanObjectStore.destinationPath", () => {
   test("S3 bucket naming: denied on AWS", async () => {
     const cases: [string, string][] = [
       ["s3://ab/x", "3 to 63"],
-      ["s3://" + "a".repeat(64), "3 to 63"],
+      [`s3://${"a".repeat(64)}`, "3 to 63"],
       ["s3://My_Bucket/x", "lowercase letters"],
       ["s3://-bucket/x", "start and end with a letter or digit"],
       ["s3://bucket./x", "start and end with a letter or digit"],
@@ -64,7 +64,13 @@ describe("barmanObjectStore.destinationPath", () => {
 
 describe("barmanObjectStore.endpointURL", () => {
   test("http(s) URLs with a host are admitted; a bare host gets https://", async () => {
-    for (const url of ["https://s3.eu-west-1.amazonaws.com", "http://minio:9000", "http://minio.storage.svc:9000", "http://minio.storage.svc.cluster.local", "bucket.us-east1.linodeobjects.com"]) {
+    for (const url of [
+      "https://s3.eu-west-1.amazonaws.com",
+      "http://minio:9000",
+      "http://minio.storage.svc:9000",
+      "http://minio.storage.svc.cluster.local",
+      "bucket.us-east1.linodeobjects.com",
+    ]) {
       const v = await verdict(store("endpointURL", url));
       assert.deepEqual(v.errors, [], url);
       assert.deepEqual(v.warnings, [], url);
@@ -99,7 +105,9 @@ describe("barmanObjectStore.s3Credentials", () => {
     assertError(await verdict(store("data.encryption", "SHA256")), `${STORE}.data.encryption`, "SHA256 is a hash, not an encryption; did you mean AES256?");
     assertError(await verdict(store("data.jobs", 0)), `${STORE}.data.jobs`, "must be greater than or equal to 1");
     assertError(await verdict(store("data.jobs", 1.5)), `${STORE}.data.jobs`, "must be of type integer");
-    const ok = await verdict(withField(store("data", { compression: "bzip2", encryption: "aws:kms", jobs: 8 }), `${STORE}.wal`, { compression: "bzip2", encryption: "aws:kms" }));
+    const ok = await verdict(
+      withField(store("data", { compression: "bzip2", encryption: "aws:kms", jobs: 8 }), `${STORE}.wal`, { compression: "bzip2", encryption: "aws:kms" }),
+    );
     assert.deepEqual(ok.errors, []);
   });
 });
@@ -137,13 +145,8 @@ describe("referenced Secrets", () => {
     assert.deepEqual(v.fields, [`${creds}.accessKeyId.name`]);
   });
   test("a could-not-verify warning keeps its reason within 120 characters", async () => {
-    const { stateResolver } = await import("../../test/support/admission.js");
-    const { admit } = await import("../admission/pipeline.js");
-    const hanging = { ...stateResolver({}), secret: () => new Promise<never>(() => {}) };
-    const out = await admit(
-      { kind: "Cluster", operation: "CREATE", object: store("s3Credentials", { accessKeyId: { name: "s3-creds" } }), namespace: "default" },
-      { defaultImage: "quay.io/enterprisedb/postgresql:13", resolver: hanging, strictReferences: false, lookupTimeoutMs: 50 },
-    );
+    const hanging = { ...stateResolver({}), lookup: () => new Promise<never>(() => {}) };
+    const out = await check("Cluster", store("s3Credentials", { accessKeyId: { name: "s3-creds" } }), { resolver: hanging, lookupTimeoutMs: 50 });
     assert.deepEqual(out.warnings, [`${creds}.accessKeyId.name: could not verify Secret "s3-creds": timed out`]);
   });
   test("a Secret in another namespace does not satisfy the reference", async () => {

@@ -1,9 +1,10 @@
 // spec.backup.barmanObjectStore: the S3 destination, endpoint and credentials barman-cloud will use.
 import type { BarmanObjectStoreConfiguration, S3Credentials, SecretKeySelector } from "../../generated/types/index.js";
 import { FieldPath, invalid, notFound, required } from "../admission/field.js";
-import { deny, referenceWarning, warn, type Finding } from "../admission/rule.js";
-import { briefReason, type ResolvedReferences } from "../references/resolver.js";
-import { dns1123SubdomainProblems, looksLikePlaceholder, s3BucketProblems, secretKeyProblems } from "./formats.js";
+import { deny, warn, type Finding } from "../admission/finding.js";
+import { dns1123SubdomainProblems, looksLikePlaceholder, s3BucketProblems, secretKeyProblems } from "../formats/formats.js";
+import type { ResolvedReferences } from "../references/session.js";
+import { missingReference } from "./references.js";
 
 export const OBJECT_STORE_PATH = FieldPath.root("spec", "backup", "barmanObjectStore");
 const CREDENTIALS = ["accessKeyId", "secretAccessKey", "sessionToken"] as const;
@@ -102,13 +103,12 @@ export function checkCredentialSecrets(
   const findings: Finding[] = [];
   const reported = new Set<string>();
   for (const { path, selector } of selectors) {
-    const found = references.secret(selector.name);
-    if (found.state !== "present" && reported.has(selector.name)) continue;
-    reported.add(selector.name);
-    if (found.state === "absent") {
-      findings.push(referenceWarning(path.child("name"), selector.name, `Secret ${JSON.stringify(selector.name)} not found in namespace ${JSON.stringify(namespace)}`));
-    } else if (found.state === "unknown") {
-      findings.push(referenceWarning(path.child("name"), selector.name, `could not verify Secret ${JSON.stringify(selector.name)}: ${briefReason(found.why)}`, "Invalid"));
+    const found = references.get("Secret", selector.name);
+    if (found.state !== "present") {
+      if (reported.has(selector.name)) continue;
+      reported.add(selector.name);
+      const missing = missingReference(found, { path: path.child("name"), value: selector.name, what: `Secret ${JSON.stringify(selector.name)}`, namespace });
+      if (missing) findings.push(missing);
     } else if (selector.key !== undefined && !found.object.keys.includes(selector.key)) {
       const has = found.object.keys.length ? `it has ${found.object.keys.map((k) => JSON.stringify(k)).join(", ")}` : "it has no keys";
       findings.push(deny(notFound(path.child("key"), selector.key, `Secret ${JSON.stringify(selector.name)} has no such key (${has})`)));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { check, completedBackup, CREDS_KEYS, CREDS_SECRET, validCluster, withField } from "../../test/support/admission.js";
+import { check, completedBackup, CREDS_KEYS, CREDS_SECRET, validCluster, withField } from "../../tools/testkit/admission.js";
 
 const FIELD = "spec.bootstrap.fullRecovery.backup.name";
 /** The seed's cluster-restore example, with a backup configuration of its own. */
@@ -10,11 +10,17 @@ const secrets = { [CREDS_SECRET]: CREDS_KEYS, minio: CREDS_KEYS };
 
 function assertWarning(v: Awaited<ReturnType<typeof check>>, text: string) {
   assert.equal(v.allowed, true, JSON.stringify(v.errors));
-  assert.ok(v.warnings.some((w) => w.startsWith(`${FIELD}: `) && w.includes(text)), `warning with ${text} in ${JSON.stringify(v.warnings)}`);
+  assert.ok(
+    v.warnings.some((w) => w.startsWith(`${FIELD}: `) && w.includes(text)),
+    `warning with ${text} in ${JSON.stringify(v.warnings)}`,
+  );
 }
 function assertDenied(v: Awaited<ReturnType<typeof check>>, field: string, text: string) {
   assert.equal(v.allowed, false);
-  assert.ok(v.errors.some((e) => e.startsWith(`${field}: `) && e.includes(text)), `error on ${field} with ${text} in ${JSON.stringify(v.errors)}`);
+  assert.ok(
+    v.errors.some((e) => e.startsWith(`${field}: `) && e.includes(text)),
+    `error on ${field} with ${text} in ${JSON.stringify(v.errors)}`,
+  );
 }
 
 describe("bootstrap.fullRecovery", () => {
@@ -22,7 +28,7 @@ describe("bootstrap.fullRecovery", () => {
     const v = await check("Cluster", restore(), { state: { secrets, backups: [completedBackup()] } });
     assert.equal(v.allowed, true);
     assert.deepEqual(v.warnings, []);
-    assert.ok(!v.outcome.patch.some((op) => op.path.startsWith("/spec/bootstrap")), "fullRecovery gets no initdb default");
+    assert.ok(!v.patch.some((op) => op.path.startsWith("/spec/bootstrap")), "fullRecovery gets no initdb default");
   });
   test("Backup absent: warned, denied when strict", async () => {
     assertWarning(await check("Cluster", restore(), { state: { secrets } }), 'Backup "backup-example" not found in namespace "default"');
@@ -51,9 +57,18 @@ describe("bootstrap.fullRecovery", () => {
   test("archiving WAL into the restored backup's folder: denied; another serverName is fine", async () => {
     const backup = completedBackup("backup-example", "pg-old");
     const colliding = withField(restore(), "spec.backup", {
-      barmanObjectStore: { destinationPath: "s3://backups", serverName: "pg-old", endpointURL: "http://minio:9000/", s3Credentials: { accessKeyId: { name: CREDS_SECRET } } },
+      barmanObjectStore: {
+        destinationPath: "s3://backups",
+        serverName: "pg-old",
+        endpointURL: "http://minio:9000/",
+        s3Credentials: { accessKeyId: { name: CREDS_SECRET } },
+      },
     });
-    assertDenied(await check("Cluster", colliding, { state: { secrets, backups: [backup] } }), "spec.backup.barmanObjectStore.serverName", "would archive WAL into s3://backups/pg-old");
+    assertDenied(
+      await check("Cluster", colliding, { state: { secrets, backups: [backup] } }),
+      "spec.backup.barmanObjectStore.serverName",
+      "would archive WAL into s3://backups/pg-old",
+    );
     // The server name defaults to the cluster's name: a new cluster named like the old one collides too.
     const sameName = withField(withField(colliding, "spec.backup.barmanObjectStore.serverName", undefined), "metadata.name", "pg-old");
     assertDenied(await check("Cluster", sameName, { state: { secrets, backups: [backup] } }), "spec.backup.barmanObjectStore.serverName", "would archive WAL");
@@ -69,7 +84,12 @@ describe("bootstrap.fullRecovery", () => {
   test("a store on another endpoint is no collision, even with the same path and server name", async () => {
     const backup = completedBackup("backup-example", "pg-old"); // taken on MinIO (endpointURL http://minio:9000)
     const onMinio = withField(restore(), "spec.backup", {
-      barmanObjectStore: { destinationPath: "s3://backups/", serverName: "pg-old", endpointURL: "http://minio:9000", s3Credentials: { accessKeyId: { name: CREDS_SECRET } } },
+      barmanObjectStore: {
+        destinationPath: "s3://backups/",
+        serverName: "pg-old",
+        endpointURL: "http://minio:9000",
+        s3Credentials: { accessKeyId: { name: CREDS_SECRET } },
+      },
     });
     assertDenied(await check("Cluster", onMinio, { state: { secrets, backups: [backup] } }), "spec.backup.barmanObjectStore.serverName", "would archive WAL");
     const onAws = withField(onMinio, "spec.backup.barmanObjectStore.endpointURL", undefined);

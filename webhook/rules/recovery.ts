@@ -1,15 +1,16 @@
 // bootstrap.fullRecovery: restoring from a Backup only works if that Backup can really be read back.
 import type { Backup, Cluster } from "../../generated/types/index.js";
 import { FieldPath, forbidden, invalid } from "../admission/field.js";
-import { deny, referenceWarning, warn, type Finding } from "../admission/rule.js";
-import { briefReason, type ResolvedReferences } from "../references/resolver.js";
-import { dns1123SubdomainProblems } from "./formats.js";
+import { deny, warn, type Finding } from "../admission/finding.js";
+import { dns1123SubdomainProblems } from "../formats/formats.js";
+import type { Lookups, ResolvedReferences } from "../references/session.js";
 import { credentialSelectors } from "./objectstore.js";
+import { missingReference } from "./references.js";
 
-export const RECOVERY_BACKUP_PATH = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
+const RECOVERY_BACKUP_PATH = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
 
 /** The Backup to restore, when its name is one the API could hold. */
-export const recoveryBackupName = (cluster: Cluster): string | undefined => {
+const recoveryBackupName = (cluster: Cluster): string | undefined => {
   const name = cluster.spec?.bootstrap?.fullRecovery?.backup?.name;
   return typeof name === "string" && dns1123SubdomainProblems(name).length === 0 ? name : undefined;
 };
@@ -29,12 +30,10 @@ export function checkRecoverySource(cluster: Cluster, name: string, namespace: s
   const backupName = recoveryBackupName(cluster);
   if (!backupName) return [];
   const field = RECOVERY_BACKUP_PATH;
-  const found = references.backup(backupName);
-  if (found.state === "absent") {
-    return [referenceWarning(field, backupName, `Backup ${JSON.stringify(backupName)} not found in namespace ${JSON.stringify(namespace)}`)];
-  }
-  if (found.state === "unknown") {
-    return [referenceWarning(field, backupName, `could not verify Backup ${JSON.stringify(backupName)}: ${briefReason(found.why)}`, "Invalid")];
+  const found = references.get("Backup", backupName);
+  if (found.state !== "present") {
+    const missing = missingReference(found, { path: field, value: backupName, what: `Backup ${JSON.stringify(backupName)}`, namespace });
+    return missing ? [missing] : [];
   }
   const backup = found.object;
   const status = backup.status ?? {};
@@ -48,7 +47,11 @@ export function checkRecoverySource(cluster: Cluster, name: string, namespace: s
   }
   const missing = [status.destinationPath ? "" : "destinationPath", status.s3Credentials ? "" : "s3Credentials"].filter(Boolean);
   if (missing.length) {
-    return [deny(invalid(field, backupName, `Backup ${JSON.stringify(backupName)} is completed but its status has no ${missing.join(" or ")}: it cannot be read back`))];
+    return [
+      deny(
+        invalid(field, backupName, `Backup ${JSON.stringify(backupName)} is completed but its status has no ${missing.join(" or ")}: it cannot be read back`),
+      ),
+    ];
   }
   return [...checkRecordedSecrets(backupName, backup, namespace, references), ...checkWalCollision(cluster, name, backupName, backup)];
 }
@@ -57,11 +60,9 @@ export function checkRecoverySource(cluster: Cluster, name: string, namespace: s
 function checkRecordedSecrets(backupName: string, backup: Backup, namespace: string, references: ResolvedReferences): Finding[] {
   const field = RECOVERY_BACKUP_PATH;
   return [...new Set(recoverySecretNames(backup))].flatMap((secret): Finding[] => {
-    const found = references.secret(secret);
     const what = `Secret ${JSON.stringify(secret)} recorded in Backup ${JSON.stringify(backupName)}`;
-    if (found.state === "absent") return [referenceWarning(field, backupName, `${what} not found in namespace ${JSON.stringify(namespace)}`)];
-    if (found.state === "unknown") return [referenceWarning(field, backupName, `could not verify ${what}: ${briefReason(found.why)}`, "Invalid")];
-    return [];
+    const missing = missingReference(references.get("Secret", secret), { path: field, value: backupName, what, namespace });
+    return missing ? [missing] : [];
   });
 }
 
@@ -70,7 +71,7 @@ function checkRecordedSecrets(backupName: string, backup: Backup, namespace: str
  * WAL history: same object store (endpoint), destinationPath and server name (which defaults to
  * the cluster's name).
  */
-export function checkWalCollision(cluster: Cluster, name: string, backupName: string, backup: Backup): Finding[] {
+function checkWalCollision(cluster: Cluster, name: string, backupName: string, backup: Backup): Finding[] {
   const store = cluster.spec?.backup?.barmanObjectStore;
   const status = backup.status;
   if (!store?.destinationPath || !status?.destinationPath) return [];
@@ -88,6 +89,14 @@ export function checkWalCollision(cluster: Cluster, name: string, backupName: st
 }
 
 /** The Secrets recorded in the Backup's status, looked up as the recovery will need them. */
-export function recoverySecretNames(backup: Backup): string[] {
+function recoverySecretNames(backup: Backup): string[] {
   return credentialSelectors(backup.status, FieldPath.root("status")).map((s) => s.selector.name);
+}
+
+/** The Backup to restore, then the Secrets its status records (only known once the Backup is). */
+export async function gatherRecoverySource(cluster: Cluster, lookups: Lookups): Promise<void> {
+  const name = recoveryBackupName(cluster);
+  if (!name) return;
+  const found = await lookups.lookup("Backup", name);
+  if (found.state === "present") await Promise.all([...new Set(recoverySecretNames(found.object))].map((secret) => lookups.lookup("Secret", secret)));
 }

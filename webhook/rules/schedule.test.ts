@@ -13,9 +13,7 @@ import {
   type ScheduleProblem,
 } from "./schedule.js";
 
-type Case =
-  | { expr: string; ok: true }
-  | { expr: string; severity: "error" | "warning"; has: string[] };
+type Case = { expr: string; ok: true } | { expr: string; severity: "error" | "warning"; has: string[] };
 
 const ok = (expr: string): Case => ({ expr, ok: true });
 const err = (expr: string, ...has: string[]): Case => ({ expr, severity: "error", has });
@@ -80,14 +78,14 @@ const cases: Record<string, Case[]> = {
     err("0 0 0 32 * *", "day-of-month field", "32 is out of range 1-31"),
     err("0 0 0 * 0 *", "month field", "0 is out of range 1-12"),
     err("0 0 0 * 13 *", "month field", "13 is out of range 1-12"),
-    err("0 0 0 * * 7", "day-of-week field \"7\": 7 is out of range 0-6 (7 is not Sunday here; use 0 or sun)"),
+    err("0 0 0 * * 7", 'day-of-week field "7": 7 is out of range 0-6 (7 is not Sunday here; use 0 or sun)'),
     err("0 0 0 * * 1-7", "day-of-week field", "7 is not Sunday here"),
     err("0 0 0 * * 8", "day-of-week field", "8 is out of range 0-6"),
     err("0 0 70/5 * * *", "hour field", "70 is out of range 0-23"),
     err("0 99999999999999999999 0 * * *", "minute field", "out of range"),
   ],
   "never-firing dates": [
-    err("0 0 0 30 2 *", "never fires", "day-of-month field \"30\"", "month field \"2\"", "Feb has at most 29 days"),
+    err("0 0 0 30 2 *", "never fires", 'day-of-month field "30"', 'month field "2"', "Feb has at most 29 days"),
     err("0 0 0 31 2 ?", "never fires", "day-of-month field"),
     err("0 0 0 31 4 *", "never fires", "Apr has at most 30 days"),
     err("0 0 0 31 4,6,9,11 *", "never fires", "Apr, Jun, Sep, Nov have at most 30 days"),
@@ -109,15 +107,15 @@ const cases: Record<string, Case[]> = {
     err("0 0 0 30 2 *-3", "never fires"), // robfig reads "*-3" as "*"
   ],
   "more often than once a minute": [
-    warn("* * * * * *", "more than once a minute", "second field \"*\"", "60 seconds"),
-    warn("*/10 * * * * *", "more than once a minute", "second field \"*/10\"", "6 seconds"),
-    warn("0,30 * * * * *", "more than once a minute", "second field \"0,30\"", "2 seconds"),
+    warn("* * * * * *", "more than once a minute", 'second field "*"', "60 seconds"),
+    warn("*/10 * * * * *", "more than once a minute", 'second field "*/10"', "6 seconds"),
+    warn("0,30 * * * * *", "more than once a minute", 'second field "0,30"', "2 seconds"),
     warn("*/15 0 3 * * *", "more than once a minute", "4 seconds"),
     warn("? ? ? ? ? ?", "more than once a minute"),
     warn("@every 30s", "more than once a minute", "every 30s"),
     warn("@every 1.5s", "more than once a minute", "every 1s"),
     warn("@every 59s", "more than once a minute"),
-    warn("0 0 0 *-5 * mon", "day-of-month field \"*-5\" is read as \"*\""),
+    warn("0 0 0 *-5 * mon", 'day-of-month field "*-5" is read as "*"'),
   ],
   descriptors: [
     ok("@yearly"),
@@ -127,9 +125,9 @@ const cases: Record<string, Case[]> = {
     ok("@daily"),
     ok("@midnight"),
     ok("@hourly"),
-    err("@Daily", "descriptor \"@Daily\" must be lower-case"),
+    err("@Daily", 'descriptor "@Daily" must be lower-case'),
     err("@HOURLY", "must be lower-case"),
-    err("@reboot", "unknown descriptor \"@reboot\"", "@every <duration>"),
+    err("@reboot", 'unknown descriptor "@reboot"', "@every <duration>"),
     err("@daily ", "must not have leading or trailing whitespace"),
     err(" @daily", "must not have leading or trailing whitespace"),
     err("@daily 0", "unknown descriptor"),
@@ -142,42 +140,47 @@ const cases: Record<string, Case[]> = {
     ok("@every 60s"),
     ok("@every 90000ms"),
     ok("@every 61000000000ns"),
-    err("@every 0s", "@every duration \"0s\" must be positive"),
+    err("@every 0s", '@every duration "0s" must be positive'),
     err("@every 0", "must be positive"),
-    err("@every -1m", "@every duration \"-1m\" must be positive"),
-    err("@every 500ms", "@every duration \"500ms\" is below one second"),
+    err("@every -1m", '@every duration "-1m" must be positive'),
+    err("@every 500ms", '@every duration "500ms" is below one second'),
     err("@every 999999us", "below one second"),
-    err("@every garbage", "@every duration \"garbage\" is not a duration"),
-    err("@every 1d", "unknown unit \"d\"", "for days use 24h"),
-    err("@every 1h 30m", "unknown unit \"h \""),
+    err("@every garbage", '@every duration "garbage" is not a duration'),
+    err("@every 1d", 'unknown unit "d"', "for days use 24h"),
+    err("@every 1h 30m", 'unknown unit "h "'),
     err("@every 90", "missing a unit"),
-    err("@every", "write \"@every\", one space, then a duration"),
-    err("@every  1h", "@every duration \" 1h\""), // robfig does not trim the duration
+    err("@every", 'write "@every", one space, then a duration'),
+    err("@every  1h", '@every duration " 1h"'), // robfig does not trim the duration
     err("@every 1h ", "trailing whitespace"),
     err("@every 99999999999h", "is too long"),
   ],
   "five fields": [
-    err("0 0 * * *", "has 5 fields, but the first field is seconds", "\"0 0 * * *\" would run every hour at minute 0", "for daily at midnight write \"0 0 0 * * *\""),
-    err("30 2 * * *", "for daily at 02:30 write \"0 30 2 * * *\""),
-    err("* * * * *", "would run every second", "for every minute write \"0 * * * * *\""),
-    err("*/5 * * * *", "would run every 5 seconds", "for every 5 minutes write \"0 */5 * * * *\""),
-    err("0 0 * * 0", "for weekly on Sunday at midnight write \"0 0 0 * * 0\""),
+    err(
+      "0 0 * * *",
+      "has 5 fields, but the first field is seconds",
+      '"0 0 * * *" would run every hour at minute 0',
+      'for daily at midnight write "0 0 0 * * *"',
+    ),
+    err("30 2 * * *", 'for daily at 02:30 write "0 30 2 * * *"'),
+    err("* * * * *", "would run every second", 'for every minute write "0 * * * * *"'),
+    err("*/5 * * * *", "would run every 5 seconds", 'for every 5 minutes write "0 */5 * * * *"'),
+    err("0 0 * * 0", 'for weekly on Sunday at midnight write "0 0 0 * * 0"'),
     err("0 0 * * mon", "first field is seconds (6 fields:", "weekly on Monday at midnight"),
-    err("15 3 1 * *", "for monthly on day 1 at 03:15 write \"0 15 3 1 * *\""),
+    err("15 3 1 * *", 'for monthly on day 1 at 03:15 write "0 15 3 1 * *"'),
     err("0 9 * * 1-5", "on weekdays at 09:00"),
     err("0 */6 * * *", "every 6 hours at minute 0"),
-    err("5 4 3,9 * *", "you probably meant \"0 5 4 3,9 * *\""),
-    err("0 0 * * 7", "six-field form would be \"0 0 0 * * 7\""),
+    err("5 4 3,9 * *", 'you probably meant "0 5 4 3,9 * *"'),
+    err("0 0 * * 7", 'six-field form would be "0 0 0 * * 7"'),
   ],
   "other field counts and prefixes": [
-    err("0 0 0 * * * 2025", "has 7 fields", "no year field", "\"0 0 0 * * *\""),
+    err("0 0 0 * * * 2025", "has 7 fields", "no year field", '"0 0 0 * * *"'),
     err("0 0 12 * * ? *", "has 7 fields"),
     err("0 0 0 *", "has 4 fields", "expected 6"),
     err("daily", "has 1 field;", "descriptor such as @daily"),
     err("0 0 0 * * * * *", "has 8 fields"),
     err("", "must not be empty"),
     err("   ", "must not be blank"),
-    err("CRON_TZ=Europe/Rome 0 0 0 * * *", "time-zone prefix \"CRON_TZ=Europe/Rome\" is not supported"),
+    err("CRON_TZ=Europe/Rome 0 0 0 * * *", 'time-zone prefix "CRON_TZ=Europe/Rome" is not supported'),
     err("TZ=UTC @daily", "time-zone prefix"),
   ],
 };
@@ -192,7 +195,10 @@ function assertCase(c: Case): void {
   assert.ok(first, `${JSON.stringify(c.expr)} should be refused`);
   assert.equal(first.severity, c.severity, `${JSON.stringify(c.expr)}: ${first.message}`);
   if (c.severity === "warning") {
-    assert.ok(problems.every((p) => p.severity === "warning"), `${JSON.stringify(c.expr)}: only warnings`);
+    assert.ok(
+      problems.every((p) => p.severity === "warning"),
+      `${JSON.stringify(c.expr)}: only warnings`,
+    );
   }
   for (const part of c.has) assert.ok(first.message.includes(part), `${JSON.stringify(c.expr)}: "${first.message}" lacks "${part}"`);
 }
@@ -209,7 +215,12 @@ describe("checkSchedule", () => {
   });
 
   test("warnings fit the 120-character cut once prefixed", () => {
-    const exprs = [...Object.values(cases).flat().map((c) => c.expr), "0,1,2,3,4,5,6,7,8,9,10,11,12,13 * * * * *"];
+    const exprs = [
+      ...Object.values(cases)
+        .flat()
+        .map((c) => c.expr),
+      "0,1,2,3,4,5,6,7,8,9,10,11,12,13 * * * * *",
+    ];
     for (const p of exprs.flatMap(checkSchedule).filter((x) => x.severity === "warning")) {
       assert.ok(p.message.length <= 95, `${p.message.length}: ${p.message}`);
     }
@@ -287,11 +298,21 @@ describe("parseSchedule", () => {
 
 describe("parseGoDuration (Go's time.ParseDuration)", () => {
   const good: [string, bigint][] = [
-    ["0", 0n], ["-0", 0n], ["+5s", 5_000_000_000n], ["5.s", 5_000_000_000n], [".5s", 500_000_000n],
-    ["1.004s", 1_004_000_000n], ["12µs", 12_000n], ["12μs", 12_000n], ["10.5s4m", 250_500_000_000n],
-    ["-2m3.4s", -123_400_000_000n], ["1h2m3s4ms5us6ns", 3_723_004_005_006n],
-    ["0.3333333333333333333h", 1_200_000_000_000n], ["9223372036854775807ns", (1n << 63n) - 1n],
-    ["9223372036s854ms775us807ns", (1n << 63n) - 1n], ["-9223372036854775808ns", -(1n << 63n)],
+    ["0", 0n],
+    ["-0", 0n],
+    ["+5s", 5_000_000_000n],
+    ["5.s", 5_000_000_000n],
+    [".5s", 500_000_000n],
+    ["1.004s", 1_004_000_000n],
+    ["12µs", 12_000n],
+    ["12μs", 12_000n],
+    ["10.5s4m", 250_500_000_000n],
+    ["-2m3.4s", -123_400_000_000n],
+    ["1h2m3s4ms5us6ns", 3_723_004_005_006n],
+    ["0.3333333333333333333h", 1_200_000_000_000n],
+    ["9223372036854775807ns", (1n << 63n) - 1n],
+    ["9223372036s854ms775us807ns", (1n << 63n) - 1n],
+    ["-9223372036854775808ns", -(1n << 63n)],
     ["0.830103483285477580700h", 2_988_372_539_827n],
   ];
   for (const [text, ns] of good) test(`${text} = ${ns}ns`, () => assert.equal(parseGoDuration(text), ns));
@@ -321,14 +342,20 @@ describe("cron-validator as a secondary gate", () => {
         { arbitrary: fc.constantFrom(...names, "foo"), weight: names.length > 0 ? 2 : 1 },
       );
       const step = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 10 }), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 70 }), weight: 1 });
-      const base = fc.oneof(fc.constant("*"), value, fc.tuple(value, value).map(([a, b]) => `${a}-${b}`));
+      const base = fc.oneof(
+        fc.constant("*"),
+        value,
+        fc.tuple(value, value).map(([a, b]) => `${a}-${b}`),
+      );
       const item = fc.tuple(base, fc.option(step)).map(([b, n]) => (n === null ? b : `${b}/${n}`));
       return fc.array(item, { minLength: 1, maxLength: 2 }).map((xs) => xs.join(","));
     };
     const months = ["jan", "DEC", "Feb"];
     const days = ["sun", "Mon", "SAT"];
     const fields = fc.tuple(
-      fieldOf(0, 59, []), fieldOf(0, 59, []), fieldOf(0, 23, []),
+      fieldOf(0, 59, []),
+      fieldOf(0, 59, []),
+      fieldOf(0, 23, []),
       fc.oneof({ arbitrary: fieldOf(1, 31, []), weight: 4 }, { arbitrary: fc.constant("?"), weight: 1 }),
       fieldOf(1, 12, months),
       fc.oneof({ arbitrary: fieldOf(0, 6, days), weight: 4 }, { arbitrary: fc.constant("?"), weight: 1 }),

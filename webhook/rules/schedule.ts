@@ -62,12 +62,20 @@ const FIELD_DEFS: readonly FieldDef[] = [
   { key: "hour", label: "hour", min: 0, max: 23 },
   { key: "dayOfMonth", label: "day-of-month", min: 1, max: 31 },
   {
-    key: "month", label: "month", min: 1, max: 12,
-    names: Object.fromEntries(MONTH_NAMES.map((n, i) => [n, i + 1])), nameHint: " or month name (jan-dec)",
+    key: "month",
+    label: "month",
+    min: 1,
+    max: 12,
+    names: Object.fromEntries(MONTH_NAMES.map((n, i) => [n, i + 1])),
+    nameHint: " or month name (jan-dec)",
   },
   {
-    key: "dayOfWeek", label: "day-of-week", min: 0, max: 6,
-    names: Object.fromEntries(WEEKDAY_NAMES.map((n, i) => [n, i])), nameHint: " or weekday name (sun-sat)",
+    key: "dayOfWeek",
+    label: "day-of-week",
+    min: 0,
+    max: 6,
+    names: Object.fromEntries(WEEKDAY_NAMES.map((n, i) => [n, i])),
+    nameHint: " or weekday name (sun-sat)",
   },
 ];
 
@@ -203,7 +211,7 @@ function dayMatches(s: CronSchedule, day: number, weekday: number): boolean {
 }
 
 /** Why the schedule can never fire, or null if it can. Every date falls on every weekday in some year. */
-export function neverFires(s: CronSchedule): string | null {
+function neverFires(s: CronSchedule): string | null {
   const empty = FIELD_DEFS.find((d) => s[d.key].values.length === 0);
   if (empty) return `${empty.label} field "${s[empty.key].raw}" has no values, so the schedule never fires`;
   for (const m of s.month.values) {
@@ -251,7 +259,7 @@ export function inSharedGrammar(fields: readonly string[]): boolean {
 }
 
 /** The secondary gate: false only when cron-validator, on the shared grammar, refuses what we accepted. */
-export function passesSecondaryCheck(fields: readonly string[]): boolean {
+function passesSecondaryCheck(fields: readonly string[]): boolean {
   return !inSharedGrammar(fields) || isValidCron(fields.join(" "), VALIDATOR_OPTIONS);
 }
 
@@ -338,8 +346,14 @@ const DESCRIPTORS: Readonly<Record<string, readonly string[]>> = {
 const DESCRIPTOR_LIST = "@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>";
 
 const NS_PER_UNIT: Readonly<Record<string, bigint>> = {
-  ns: 1n, us: 1000n, "µs": 1000n, "μs": 1000n, ms: 1000000n,
-  s: 1000000000n, m: 60000000000n, h: 3600000000000n,
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  μs: 1000n,
+  ms: 1000000n,
+  s: 1000000000n,
+  m: 60000000000n,
+  h: 3600000000000n,
 };
 const TWO_63 = 1n << 63n;
 const SECOND_NS = 1000000000n;
@@ -431,8 +445,7 @@ function quote(fields: readonly string[]): string {
 function checkFiveFields(fields: readonly string[]): ScheduleProblem[] {
   // With the seconds field first, robfig (if it allowed five) would take day-of-week as "*".
   const literal = parseCronFields([...fields, "*"]);
-  const literalText =
-    "schedule" in literal && !neverFires(literal.schedule) ? describeSchedule(literal.schedule) : null;
+  const literalText = "schedule" in literal && !neverFires(literal.schedule) ? describeSchedule(literal.schedule) : null;
   const intended = ["0", ...fields];
   const intent = analyseSixFields(intended);
   const intentErrors = intent.problems.filter((p) => p.severity === "error");
@@ -489,7 +502,7 @@ function analyseSixFields(fields: readonly string[]): Analysis {
 function analyse(schedule: string): Analysis {
   const text = schedule.replace(GO_TRIM, "");
   if (text === "") return fail(schedule === "" ? "must not be empty" : "must not be blank");
-  // robfig would take a CRON_TZ=/TZ= prefix, but SPEC §6.4 does not: backups run in the operator's time zone.
+  // robfig would take a CRON_TZ=/TZ= prefix, but README "Rules" does not: backups run in the operator's time zone.
   if (/^(CRON_)?TZ=/.test(text)) {
     return fail(`time-zone prefix "${clip(goFields(text)[0] ?? "", 30)}" is not supported; remove it`);
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { check, validCluster, validScheduledBackup, withField } from "../../test/support/admission.js";
+import { check, validCluster, validScheduledBackup, withField } from "../../tools/testkit/admission.js";
 
 const clusters = [validCluster("pg"), withField(validCluster("no-backup"), "spec.backup", undefined)];
 
@@ -9,7 +9,7 @@ describe("ScheduledBackup", () => {
     const v = await check("ScheduledBackup", validScheduledBackup("backup-example", "pg"), { state: { clusters } });
     assert.deepEqual(v.errors, []);
     assert.deepEqual(v.warnings, []);
-    assert.deepEqual(v.outcome.patch, [{ op: "add", path: "/metadata/labels", value: { "postgresql.k8s.enterprisedb.io/cluster": "pg" } }]);
+    assert.deepEqual(v.patch, [{ op: "add", path: "/metadata/labels", value: { "postgresql.k8s.enterprisedb.io/cluster": "pg" } }]);
   });
   test("a five-field schedule is denied with what it would mean and what to write", async () => {
     const v = await check("ScheduledBackup", validScheduledBackup("n", "pg", "0 0 * * *"), { state: { clusters } });
@@ -46,7 +46,7 @@ describe("ScheduledBackup", () => {
   });
   test("schedule and cluster are required; cluster.name is a DNS-1123 subdomain", async () => {
     const v = await check("ScheduledBackup", withField(withField(validScheduledBackup(), "spec.schedule", undefined), "spec.cluster", undefined));
-    assert.deepEqual(v.errors.sort(), ["spec.cluster: Required value", "spec.schedule: Required value"]);
+    assert.deepEqual(v.errors.toSorted(), ["spec.cluster: Required value", "spec.schedule: Required value"]);
     const bad = await check("ScheduledBackup", validScheduledBackup("n", "Bad Name"), { state: { clusters } });
     assert.ok(bad.errors.some((e) => e.startsWith('spec.cluster.name: Invalid value: "Bad Name"')));
   });

@@ -1,7 +1,6 @@
 // JSON log lines (pino). Secret values never reach a logger: resolvers keep key names only.
 import { pino, type Logger, type LevelWithSilent } from "pino";
-
-export type { Logger };
+import { NAME } from "../deployment.js";
 
 /**
  * stdout is written in batches of up to 4 KiB, flushed at least every 250 ms and at exit: one
@@ -16,7 +15,7 @@ function stdout(): pino.DestinationStream {
 
 export function createLogger(level: LevelWithSilent = "info", destination?: NodeJS.WritableStream): Logger {
   return pino(
-    { level, base: { component: "cnp-webhook" }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    { level, base: { component: NAME }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
     destination ? (destination as never) : stdout(),
   );
 }

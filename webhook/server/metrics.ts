@@ -1,4 +1,4 @@
-// Prometheus metrics (SPEC §8), in a registry of their own so tests can start many servers.
+// Prometheus metrics (README "Install and operate"), in a registry of their own so tests can start many servers.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export class Metrics {

@@ -5,10 +5,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { Admissions } from "../admission/pipeline.js";
+import type { Logger } from "pino";
+import type { Registry } from "../admission/rule.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createRequestListener } from "./app.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { CertificateReloader, placeholderPair, secureContextOptions, type CertificateReloaderOptions } from "./tls.js";
 
@@ -28,11 +29,11 @@ export interface ServeOptions {
 }
 
 export interface ServeDependencies {
+  /** Every kind's defaults and rules (the composition root's registry). */
+  readonly registry: Registry;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly resolver?: ReferenceResolver;
-  /** The kinds' rules; tests substitute a faulty one. */
-  readonly admissions?: Admissions;
 }
 
 export interface RunningServer {
@@ -99,7 +100,7 @@ function draining(handler: (req: IncomingMessage, res: ServerResponse) => void):
   };
 }
 
-export async function startServer(options: ServeOptions, deps: ServeDependencies = {}): Promise<RunningServer> {
+export async function startServer(options: ServeOptions, deps: ServeDependencies): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger();
   const metrics = deps.metrics ?? new Metrics();
   const resolver = deps.resolver ?? noCluster;
@@ -121,12 +122,12 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     metrics,
     isReady,
-    admission: {
+    registry: deps.registry,
+    options: {
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,
       lookupTimeoutMs: options.lookupTimeoutMs,
       resolver,
-      admissions: deps.admissions,
       observeLookup: (kind, namespace, name, outcome, why) => {
         metrics.lookups.inc({ kind, outcome });
         // Without a cluster every lookup is unknown by design: nothing to log.

@@ -1,15 +1,14 @@
 // The serving certificate: loaded from files, checked as a pair before it is used, and reloaded when
-// the files change (SPEC §8) — including a Kubernetes Secret volume's atomic `..data` symlink swap.
+// the files change (README "Install and operate") — including a Kubernetes Secret volume's atomic `..data` symlink swap.
 import { X509Certificate, createHash, createPrivateKey, webcrypto } from "node:crypto";
 import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
-import type { Logger } from "./log.js";
+import type { Logger } from "pino";
 import type { Metrics } from "./metrics.js";
 
-
-/** SPEC §5: TLS 1.2 or later, on the first context and on every reloaded one. */
-export const MIN_TLS_VERSION = "TLSv1.2" as const;
+/** README "HTTP API": TLS 1.2 or later, on the first context and on every reloaded one. */
+const MIN_TLS_VERSION = "TLSv1.2" as const;
 
 export interface ServingPair {
   readonly cert: Buffer;
@@ -21,14 +20,14 @@ export interface ServingPair {
 }
 
 /** Checks a certificate/key pair from memory; throws an Error saying what is wrong with which file. */
-export function parseServingPair(cert: Buffer, key: Buffer, certFile = "certificate", keyFile = "key"): ServingPair {
+function parseServingPair(cert: Buffer, key: Buffer, certFile = "certificate", keyFile = "key"): ServingPair {
   let x509cert: X509Certificate;
   try {
     x509cert = new X509Certificate(cert);
   } catch (err) {
     throw new Error(`${certFile}: not a PEM certificate (${(err as Error).message})`);
   }
-  let privateKey;
+  let privateKey: ReturnType<typeof createPrivateKey>;
   try {
     privateKey = createPrivateKey(key);
   } catch (err) {
@@ -200,7 +199,10 @@ export class CertificateReloader {
     this.suspect = this.refused = undefined;
     metrics?.certificateReloads.inc({ outcome: "success" });
     metrics?.certificateExpiry.set(pair.notAfter.getTime() / 1000);
-    logger?.info({ certFile, serialNumber: pair.serialNumber, notAfter: pair.notAfter.toISOString() }, first ? "serving certificate loaded" : "serving certificate reloaded");
+    logger?.info(
+      { certFile, serialNumber: pair.serialNumber, notAfter: pair.notAfter.toISOString() },
+      first ? "serving certificate loaded" : "serving certificate reloaded",
+    );
     return "loaded";
   }
 

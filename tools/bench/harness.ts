@@ -1,0 +1,239 @@
+// Process, HTTPS and load-generation helpers for the benchmarks. Every server under load runs as a
+// child process: its RSS and CPU time come from /proc/PID, and the load generator (autocannon, in
+// this process) does not share its event loop.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import https from "node:https";
+import net from "node:net";
+import { createRequire } from "node:module";
+import readline from "node:readline";
+
+const require = createRequire(import.meta.url);
+
+// autocannon 8 ships no types; this is the part of its API used here.
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+interface AutocannonOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  pipelining?: number;
+  timeout?: number;
+  requests?: AutocannonRequest[];
+  tlsOptions?: Record<string, unknown>;
+  servername?: string;
+}
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number; max: number };
+}
+interface AutocannonInstance {
+  on(event: "response", listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  on(event: "done", listener: (result: AutocannonResult) => void): void;
+}
+type Autocannon = ((opts: AutocannonOptions, cb: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance) & { track?: unknown };
+const autocannon = require("autocannon") as Autocannon;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export interface Child {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  /** Resolves with the exit code (or the signal name). */
+  readonly exited: Promise<number | string>;
+}
+
+/** Starts `node ARGS`, stdout and stderr appended to `logFile` (or ignored). */
+export function startNode(args: readonly string[], opts: { logFile?: string; env?: NodeJS.ProcessEnv; nodeFlags?: readonly string[] } = {}): Child {
+  const out = opts.logFile ? fs.openSync(opts.logFile, "a") : "ignore";
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...args], { stdio: ["ignore", out, out], env: opts.env ?? process.env });
+  if (typeof out === "number") fs.closeSync(out);
+  const exited = new Promise<number | string>((resolve) => proc.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  if (proc.pid === undefined) throw new Error(`cannot start node ${args.join(" ")}`);
+  return { proc, pid: proc.pid, exited };
+}
+
+/** Starts `node ARGS` and returns the first line it prints on stdout, parsed as JSON. */
+export async function startNodeWithHello<T>(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; nodeFlags?: readonly string[] } = {},
+): Promise<{ child: Child; hello: T }> {
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...args], { stdio: ["ignore", "pipe", "inherit"], env: opts.env ?? process.env });
+  const exited = new Promise<number | string>((resolve) => proc.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  const lines = readline.createInterface({ input: proc.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    void exited.then((code) => reject(new Error(`node ${args.join(" ")} exited (${code}) before saying hello`)));
+  });
+  // Keep draining stdout so the child never blocks on a full pipe.
+  lines.on("line", () => {});
+  return { child: { proc, pid: proc.pid!, exited }, hello: JSON.parse(first) as T };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. */
+export async function stop(child: Child, graceMs = 10_000): Promise<number | string> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return child.exited;
+  child.proc.kill("SIGTERM");
+  const timer = setTimeout(() => child.proc.kill("SIGKILL"), graceMs);
+  const code = await child.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/** VmHWM (peak RSS) and VmRSS of a live process, in MiB. */
+export function memory(pid: number): { peakRssMiB: number; rssMiB: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { peakRssMiB: kib("VmHWM") / 1024, rssMiB: kib("VmRSS") / 1024 };
+}
+
+let clockTicks: number | undefined;
+/** User + system CPU time of a live process, in milliseconds. */
+export function cpuMs(pid: number): number {
+  clockTicks ??= (() => {
+    try {
+      return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      return 100;
+    }
+  })();
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
+export interface HttpsAnswer {
+  status: number;
+  body: string;
+}
+
+/** One HTTPS request that verifies the server's certificate against `ca` (no connection reuse). */
+export function request(port: number, ca: string | Buffer, method: string, path: string, body?: string, timeoutMs = 5000): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port,
+        method,
+        path,
+        ca,
+        servername: "localhost",
+        agent: false,
+        timeout: timeoutMs,
+        headers: body ? { "content-type": "application/json" } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Polls GET /readyz every `everyMs` until it answers 200; returns the time of that answer (performance.now()). */
+export async function waitReady(port: number, ca: string | Buffer, timeoutMs = 30_000, everyMs = 5, child?: Child): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (child && (child.proc.exitCode !== null || child.proc.signalCode !== null))
+      throw new Error(`server exited (${await child.exited}) before /readyz answered 200`);
+    try {
+      const answer = await request(port, ca, "GET", "/readyz", undefined, 1000);
+      if (answer.status === 200) return performance.now();
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) throw new Error(`/readyz on port ${port} not 200 within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+export interface LoadRequest {
+  readonly path: string;
+  readonly body: string;
+}
+
+export interface LoadResult {
+  readonly seconds: number;
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+
+/**
+ * `connections` HTTPS keep-alive connections, one request in flight on each (no pipelining), for
+ * `seconds`; the requests are sent round-robin per connection. Latencies are taken from
+ * autocannon's per-response event at sub-millisecond resolution (its own histogram rounds to 1 ms).
+ */
+export function load(port: number, ca: string | Buffer, requests: readonly LoadRequest[], seconds: number, connections: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let ok = 0;
+    const instance = autocannon(
+      {
+        url: `https://127.0.0.1:${port}`,
+        connections,
+        duration: seconds,
+        pipelining: 1,
+        timeout: 10,
+        // autocannon 8 passes tlsOptions to tls.connect but always with rejectUnauthorized: false; the
+        // certificate chain is verified separately by the pre-flight request (see `request`).
+        tlsOptions: { ca },
+        servername: "localhost",
+        requests: requests.map((r) => ({ method: "POST", path: r.path, headers: { "content-type": "application/json" }, body: r.body })),
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        const sorted = Float64Array.from(latencies).sort();
+        resolve({
+          seconds: result.duration,
+          requests: ok,
+          rps: ok / result.duration,
+          p50Ms: percentile(sorted, 50),
+          p90Ms: percentile(sorted, 90),
+          p99Ms: percentile(sorted, 99),
+          maxMs: sorted[sorted.length - 1] ?? NaN,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+        });
+      },
+    );
+    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) {
+        ok++;
+        latencies.push(responseTime);
+      }
+    });
+  });
+}

@@ -1,0 +1,54 @@
+// The stand-in kube-apiserver of test/kube-api-server.ts in a process of its own, so that serving
+// lookups does not compete with the event loop under test (the benchmark's load generator, the
+// webhook of test/faults.test.ts). It holds Secret app/aws-creds, Cluster app/pg (with a
+// barmanObjectStore) and the completed Backup app/pg-backup-1.
+// Usage: node kube-api-child.js DIR → writes DIR/kubeconfig, prints {"kubeconfig":..., "url":...}.
+// With an IPC channel: {id, op: "fault", fault, slowMs?} switches the fault; {id, op: "state"} answers
+// {hanging, hangsClosedByClient, connections, requests}; every reply is {id, ...}.
+import { startKubeApiServer, type Fault } from "../testkit/kube-api-server.js";
+import { completedBackup, credentialsSecret, validCluster, type JsonObject } from "../fuzz/objects.js";
+
+const dir = process.argv[2];
+if (!dir) {
+  process.stderr.write("usage: kube-api-child DIR\n");
+  process.exit(2);
+}
+const api = await startKubeApiServer();
+const asKube = (o: JsonObject) => o as never;
+api.put(asKube(credentialsSecret("aws-creds", "app")));
+api.put(asKube(validCluster("pg", "app")));
+api.put(asKube(completedBackup("pg-backup-1", "app", "pg")));
+const kubeconfig = api.writeKubeconfig(dir);
+process.stdout.write(`${JSON.stringify({ kubeconfig, url: api.url })}\n`);
+
+interface Command {
+  id: number;
+  op: "fault" | "state";
+  fault?: Fault;
+  slowMs?: number;
+}
+process.on("message", (m: Command) => {
+  if (m.op === "fault") {
+    api.fault = m.fault ?? "none";
+    if (m.slowMs !== undefined) api.slowMs = m.slowMs;
+    process.send?.({ id: m.id });
+  } else if (m.op === "state") {
+    process.send?.({
+      id: m.id,
+      hanging: api.hanging,
+      hangsClosedByClient: api.hangsClosedByClient,
+      connections: api.connections,
+      requests: api.requests.length,
+    });
+  }
+});
+// The parent going away (IPC channel closed) ends this process too.
+process.on("disconnect", () => void api.close().then(() => process.exit(0)));
+
+process.once("SIGTERM", () => {
+  const served = api.requests.length;
+  void api.close().then(() => {
+    process.stderr.write(`${JSON.stringify({ served })}\n`);
+    process.exit(0);
+  });
+});

@@ -1,0 +1,170 @@
+// Test support: run the real defaulting and validation over an object, in memory, with a fixed
+// cluster state; and objects every rule admits, to vary one field at a time.
+import type { Backup, Cluster, ScheduledBackup } from "../../generated/types/index.js";
+import { API_VERSION, type KindName } from "../../schemas/kinds.js";
+import { mutate, type AdmissionInput } from "../../webhook/admission/defaulting.js";
+import { errorBody, errorString, warningText, type ErrorType } from "../../webhook/admission/field.js";
+import type { Registry } from "../../webhook/admission/rule.js";
+import { validate, type AdmissionOptions } from "../../webhook/admission/validation.js";
+import type { PatchOperation, Verdict } from "../../webhook/admission/verdict.js";
+import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
+import type { ReferenceKind, ReferenceObjects } from "../../webhook/references/kinds.js";
+import { absent, present, unknown, type Lookup, type ReferenceResolver } from "../../webhook/references/resolver.js";
+import { RULES } from "../../webhook/rules/registry.js";
+
+export interface ClusterState {
+  secrets?: Record<string, string[]>;
+  clusters?: Cluster[];
+  backups?: Backup[];
+  /** Everything not listed is unknown (no cluster) instead of absent. */
+  unreachable?: boolean;
+}
+
+/** A resolver over fixed objects in one namespace ("default"); it counts its lookups. */
+export function stateResolver(state: ClusterState): ReferenceResolver & { calls: { kind: ReferenceKind; name: string }[] } {
+  const calls: { kind: ReferenceKind; name: string }[] = [];
+  const miss = (): Lookup<never> => (state.unreachable ? unknown("no cluster") : absent);
+  const byName = <T extends { metadata?: { name?: string } }>(list: T[] | undefined, name: string): Lookup<T> => {
+    const o = list?.find((x) => x.metadata?.name === name);
+    return o ? present(structuredClone(o)) : miss();
+  };
+  const find: { [K in ReferenceKind]: (name: string) => Lookup<ReferenceObjects[K]> } = {
+    Secret: (name) => (state.secrets?.[name] ? present({ name, keys: state.secrets[name] ?? [] }) : miss()),
+    Cluster: (name) => byName(state.clusters, name),
+    Backup: (name) => byName(state.backups, name),
+  };
+  return {
+    source: "test state",
+    calls,
+    async lookup(kind, namespace, name) {
+      calls.push({ kind, name });
+      return namespace === "default" ? find[kind](name) : miss();
+    },
+    close: () => {},
+  };
+}
+
+/** One finding, as tests compare them: the rule, apimachinery's error type and the field. */
+export interface Found {
+  readonly rule: string;
+  readonly type?: ErrorType;
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface Checked {
+  readonly allowed: boolean;
+  readonly verdict: Verdict;
+  readonly violations: readonly Found[];
+  /** `field: message` lines, as apimachinery prints them. */
+  readonly errors: readonly string[];
+  readonly fields: readonly string[];
+  readonly warningFindings: readonly Found[];
+  /** As the webhook sends them: `field: message`, at most 120 characters. */
+  readonly warnings: readonly string[];
+  /** What the mutating webhook would answer. */
+  readonly patch: readonly PatchOperation[];
+}
+
+export interface CheckOptions {
+  state?: ClusterState;
+  resolver?: ReferenceResolver;
+  operation?: "CREATE" | "UPDATE";
+  old?: unknown;
+  strict?: boolean;
+  namespace?: string;
+  defaultImage?: string;
+  lookupTimeoutMs?: number;
+  registry?: Registry;
+}
+
+export const admissionOptions = (opts: CheckOptions = {}): AdmissionOptions => ({
+  defaultImage: opts.defaultImage ?? DEFAULT_POSTGRES_IMAGE,
+  resolver: opts.resolver ?? stateResolver(opts.state ?? {}),
+  strictReferences: opts.strict ?? false,
+  lookupTimeoutMs: opts.lookupTimeoutMs ?? 1000,
+});
+
+/** The mutating and the validating webhook over `object`, in memory. */
+export async function check(kind: KindName, object: unknown, opts: CheckOptions = {}): Promise<Checked> {
+  const input: AdmissionInput = { kind, operation: opts.operation ?? "CREATE", object, oldObject: opts.old, namespace: opts.namespace ?? "default" };
+  const registry = opts.registry ?? RULES;
+  const options = admissionOptions(opts);
+  const mutated = mutate(input, registry, options);
+  const verdict = await validate(input, registry, options);
+  const violations = verdict.type === "denied" ? verdict.violations : [];
+  return {
+    allowed: verdict.type === "allowed",
+    verdict,
+    violations: violations.map((v) => ({ rule: v.rule, type: v.error.type, field: v.error.field, message: errorBody(v.error) })),
+    errors: violations.map((v) => errorString(v.error)),
+    fields: violations.map((v) => v.error.field),
+    warningFindings: verdict.warnings.map((w) => ({ rule: w.rule, field: w.field, message: w.message })),
+    warnings: [...new Set(verdict.warnings.map((w) => warningText(w.field, w.message)))],
+    patch: mutated.type === "allowed" ? mutated.patch : [],
+  };
+}
+
+export const CREDS_SECRET = "aws-creds";
+export const CREDS_KEYS = ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"];
+
+/** A Cluster that every rule admits, given the Secret `aws-creds` with both keys. */
+export function validCluster(name = "pg"): Cluster {
+  return {
+    apiVersion: API_VERSION,
+    kind: "Cluster",
+    metadata: { name, namespace: "default" },
+    spec: {
+      instances: 3,
+      imageName: "quay.io/enterprisedb/postgresql:13.2",
+      storage: { size: "1Gi" },
+      backup: {
+        barmanObjectStore: {
+          destinationPath: "s3://backups/pg",
+          s3Credentials: { accessKeyId: { name: CREDS_SECRET, key: "ACCESS_KEY_ID" }, secretAccessKey: { name: CREDS_SECRET, key: "ACCESS_SECRET_KEY" } },
+          wal: { compression: "gzip", encryption: "AES256" },
+        },
+      },
+    },
+  };
+}
+
+export function validBackup(name = "backup-example", cluster = "pg"): Backup {
+  return { apiVersion: API_VERSION, kind: "Backup", metadata: { name, namespace: "default" }, spec: { cluster: { name: cluster } } };
+}
+
+export function validScheduledBackup(name = "nightly", cluster = "pg", schedule = "0 0 0 * * *"): ScheduledBackup {
+  return { apiVersion: API_VERSION, kind: "ScheduledBackup", metadata: { name, namespace: "default" }, spec: { schedule, cluster: { name: cluster } } };
+}
+
+/** A completed Backup as the operator records it (the seed's `kubectl describe` output). */
+export function completedBackup(name = "backup-example", cluster = "pg-old"): Backup {
+  return {
+    ...validBackup(name, cluster),
+    status: {
+      phase: "completed",
+      backupId: "20201026T135740",
+      destinationPath: "s3://backups/",
+      endpointURL: "http://minio:9000",
+      serverName: cluster,
+      s3Credentials: { accessKeyId: { name: "minio", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "minio", key: "ACCESS_SECRET_KEY" } },
+      startedAt: "2020-10-26T13:57:40Z",
+      stoppedAt: "2020-10-26T13:57:44Z",
+    },
+  };
+}
+
+/** Deep-sets `path` (dot-separated) on a copy of `obj`; `undefined` deletes. */
+export function withField<T>(obj: T, path: string, value: unknown): T {
+  const copy = structuredClone(obj) as Record<string, unknown>;
+  const parts = path.split(".");
+  let node = copy;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== "object" || node[p] === null) node[p] = {};
+    node = node[p] as Record<string, unknown>;
+  }
+  const last = parts[parts.length - 1]!;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return copy as T;
+}

@@ -1,0 +1,37 @@
+// The CLI as tests run it: in-process through `main` (fast), or as a child process, as a user does.
+import { spawn } from "node:child_process";
+import { main } from "../../webhook/cli/main.js";
+import { RULES } from "../../webhook/rules/registry.js";
+import { CLI, REPO_ROOT } from "./paths.js";
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `cnp-webhook ARGS` in this process. */
+export async function runMain(argv: readonly string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { stdout: (s) => out.push(s), stderr: (s) => err.push(s) }, RULES);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+/** `node dist/webhook/cli/bin.js ARGS` as a child process, from the repository root unless `cwd` says otherwise. */
+export function runCli(args: readonly string[], opts: { stdin?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+    });
+    child.stdin.end(opts.stdin ?? "");
+  });
+}

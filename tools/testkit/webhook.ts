@@ -1,0 +1,169 @@
+// The one way tests start the real webhook: `startServer` on 127.0.0.1 with the real rule registry,
+// a certificate from the project's tooling, a log the test can read, and a client that posts
+// AdmissionReviews over a kept-alive connection, as the kube-apiserver does.
+import https from "node:https";
+import { Writable } from "node:stream";
+import type { LevelWithSilent } from "pino";
+import type { KindName } from "../../schemas/kinds.js";
+import type { Registry } from "../../webhook/admission/rule.js";
+import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
+import { route, type Role } from "../../webhook/kinds.js";
+import { KubeResolver, loadKubeConfig } from "../../webhook/references/kube.js";
+import { noCluster, type ReferenceResolver } from "../../webhook/references/resolver.js";
+import { RULES } from "../../webhook/rules/registry.js";
+import { createLogger } from "../../webhook/server/log.js";
+import { Metrics } from "../../webhook/server/metrics.js";
+import { startServer, type RunningServer, type ServeOptions } from "../../webhook/server/serve.js";
+import { SERVER_NAME, sharedCerts, type CertFiles } from "./certs.js";
+import { request, type Reply, type RequestOptions } from "./https.js";
+import { admissionReview, type ReviewOptions } from "./review.js";
+
+/** A JSON log line as pino writes it. */
+export interface LogLine {
+  level: string;
+  msg: string;
+  [k: string]: unknown;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  warnings?: string[];
+  patchType?: string;
+  patch?: string;
+  status?: {
+    code?: number;
+    reason?: string;
+    message?: string;
+    details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; field: string; message: string }[] };
+  };
+}
+
+export interface ReviewAnswer {
+  /** HTTP status code. */
+  readonly status: number;
+  /** The raw response body, for "never contains" checks. */
+  readonly text: string;
+  /** The AdmissionReview's response; undefined when the body is not an AdmissionReview. */
+  readonly response: AdmissionResponse | undefined;
+  /** Wall time of the HTTPS round trip, ms. */
+  readonly ms: number;
+}
+
+export interface WebhookOptions extends Partial<ServeOptions> {
+  /** References from this resolver; `kubeconfig` builds a real KubeResolver instead; default: no cluster. */
+  readonly resolver?: ReferenceResolver;
+  readonly kubeconfig?: string;
+  readonly registry?: Registry;
+  readonly certs?: CertFiles;
+  readonly metrics?: Metrics;
+  /** pino level of the captured log (default info, as `serve` runs). */
+  readonly logLevel?: LevelWithSilent;
+}
+
+export interface TestWebhook {
+  readonly running: RunningServer;
+  readonly port: number;
+  readonly certs: CertFiles;
+  readonly resolver: ReferenceResolver;
+  /** Every raw log line written so far. */
+  readonly logText: string[];
+  logs(): LogLine[];
+  /** POSTs an AdmissionReview for `object` to the validating (default) or mutating path of its kind. */
+  review(kind: KindName, object: unknown, opts?: ReviewOptions & { role?: Role }): Promise<ReviewAnswer>;
+  /** Any request on the webhook's port, trusting only its CA. */
+  request(options: RequestOptions): Promise<Reply>;
+  /** POSTs `body` (JSON, or `raw` as it is) to `path`; `json` is the parsed answer, if it is JSON. */
+  post(path: string, body: unknown, opts?: { contentType?: string; raw?: string | Buffer }): Promise<{ status: number; text: string; json: any }>;
+  close(): Promise<void>;
+}
+
+function resolverOf(opts: WebhookOptions): ReferenceResolver {
+  if (opts.resolver) return opts.resolver;
+  if (!opts.kubeconfig) return noCluster;
+  const loaded = loadKubeConfig({ kubeconfig: opts.kubeconfig, env: {} });
+  if (!loaded) throw new Error(`no cluster in ${opts.kubeconfig}`);
+  return new KubeResolver(loaded);
+}
+
+export async function startWebhook(opts: WebhookOptions = {}): Promise<TestWebhook> {
+  const { resolver: _r, kubeconfig: _k, registry = RULES, certs: given, metrics, logLevel, ...serveOptions } = opts;
+  const certs = given ?? (await sharedCerts());
+  const resolver = resolverOf(opts);
+  const logText: string[] = [];
+  let partial = "";
+  const sink = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      partial += chunk.toString();
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      logText.push(...lines.filter((l) => l !== ""));
+      done();
+    },
+  });
+  const running = await startServer(
+    {
+      host: "127.0.0.1",
+      port: 0,
+      tlsCert: certs.cert,
+      tlsKey: certs.key,
+      metricsPort: 0,
+      defaultImage: DEFAULT_POSTGRES_IMAGE,
+      strictReferences: false,
+      lookupTimeoutMs: 1000,
+      ...serveOptions,
+    },
+    { registry, resolver, logger: createLogger(logLevel ?? "info", sink), metrics: metrics ?? new Metrics({ processMetrics: false }) },
+  );
+  // Kept-alive connections, as the kube-apiserver keeps to a webhook.
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: certs.caPem, servername: SERVER_NAME });
+
+  const review: TestWebhook["review"] = async (kind, object, ro = {}) => {
+    const started = performance.now();
+    const reply = await request(running.port, certs.caPem, {
+      path: `${route(ro.role ?? "validate", kind).path}?timeout=10s`,
+      body: admissionReview(kind, object, ro),
+      agent,
+    });
+    let response: AdmissionResponse | undefined;
+    try {
+      response = (JSON.parse(reply.body) as { response?: AdmissionResponse }).response;
+    } catch {
+      response = undefined;
+    }
+    return { status: reply.status, text: reply.body, response, ms: performance.now() - started };
+  };
+
+  return {
+    running,
+    port: running.port,
+    certs,
+    resolver,
+    logText,
+    logs: () => logText.map((l) => JSON.parse(l) as LogLine),
+    review,
+    request: (options) => request(running.port, certs.caPem, { agent, ...options }),
+    async post(path, body, o = {}) {
+      const reply = await request(running.port, certs.caPem, {
+        path,
+        method: "POST",
+        agent,
+        body,
+        ...(o.raw !== undefined ? { raw: o.raw } : {}),
+        ...(o.contentType ? { contentType: o.contentType } : {}),
+      });
+      let json: unknown;
+      try {
+        json = JSON.parse(reply.body);
+      } catch {
+        json = undefined;
+      }
+      return { status: reply.status, text: reply.body, json };
+    },
+    async close() {
+      agent.destroy();
+      await running.close(1000);
+      resolver.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Defaulting: derived defaults, then the schema's (ajv fills them while it validates). The mutating
+// webhook answers with the difference as a JSON patch; validation starts from the same defaults, so
+// its verdict never depends on whether, or in which order, the mutating webhook ran.
+import jsonpatch from "fast-json-patch";
+import type { KindName } from "../../schemas/kinds.js";
+import { isRecord, MAX_NESTING, nestsDeeperThan } from "../formats/json.js";
+import { forbidden, FieldPath, type FieldError } from "./field.js";
+import type { DefaultOptions, KindAdmission, Operation, Registry } from "./rule.js";
+import { validateAgainstSchema } from "./schema.js";
+import { allowed, type Verdict } from "./verdict.js";
+
+export interface AdmissionInput<K extends KindName = KindName> {
+  readonly kind: K;
+  readonly operation: Operation | "DELETE" | "CONNECT";
+  readonly object: unknown;
+  readonly oldObject?: unknown;
+  readonly namespace: string;
+  /** request.name; the object's metadata.name when absent. */
+  readonly name?: string;
+}
+
+/** The ID of the schema's own findings: `cluster/schema`. */
+export const schemaRule = (kind: KindName): string => `${kind.toLowerCase()}/schema`;
+
+export interface Admissible {
+  readonly operation: Operation;
+  readonly object: Record<string, unknown>;
+  readonly oldObject?: Record<string, unknown>;
+}
+
+/**
+ * The objects of a CREATE or UPDATE, or the verdict that ends the admission before any default:
+ * DELETE and CONNECT pass untouched; what is not a JSON object, or nests deeper than any real
+ * manifest (copying or comparing it would exhaust the stack), is denied.
+ */
+export function admissible(input: AdmissionInput): Admissible | Verdict {
+  if (input.operation !== "CREATE" && input.operation !== "UPDATE") return allowed();
+  const deny = (error: FieldError): Verdict => ({ type: "denied", violations: [{ rule: schemaRule(input.kind), error }], warnings: [] });
+  if (!isRecord(input.object)) return deny({ type: "Invalid", field: "<object>", value: typeof input.object, detail: "must be a JSON object" });
+  if (nestsDeeperThan(input.object, MAX_NESTING) || nestsDeeperThan(input.oldObject, MAX_NESTING)) {
+    return deny(forbidden(FieldPath.root("<object>"), `nests deeper than ${MAX_NESTING} levels`));
+  }
+  const oldObject = input.operation === "UPDATE" && isRecord(input.oldObject) ? input.oldObject : undefined;
+  return { operation: input.operation, object: input.object, ...(oldObject ? { oldObject } : {}) };
+}
+
+export const isVerdict = (x: Admissible | Verdict): x is Verdict => "type" in x;
+
+export interface Defaulted {
+  /** A defaulted copy; the input is never modified. */
+  readonly object: Record<string, unknown>;
+  readonly schemaErrors: readonly FieldError[];
+  /** JSON Pointers of the values the schema refused. */
+  readonly refused: readonly string[];
+}
+
+/** Applies every default to a copy of `object` and validates it against the schema. */
+export function applyDefaults<K extends KindName>(admission: KindAdmission<K>, object: Record<string, unknown>, options: DefaultOptions): Defaulted {
+  const copy = structuredClone(object);
+  admission.deriveDefaults(copy, options);
+  const { errors, refused } = validateAgainstSchema(admission.validator, copy);
+  admission.finishDefaults?.(copy);
+  return { object: copy, schemaErrors: errors, refused };
+}
+
+/** The mutating webhook: the defaults as a JSON patch, and nothing else. */
+export function mutate<K extends KindName>(input: AdmissionInput<K>, registry: Registry, options: DefaultOptions): Verdict {
+  const start = admissible(input);
+  if (isVerdict(start)) return start;
+  const defaulted = applyDefaults(registry[input.kind], start.object, options);
+  return allowed([], jsonpatch.compare(start.object, defaulted.object));
+}

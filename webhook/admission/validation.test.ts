@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { admissionOptions, check, stateResolver, validBackup, validCluster } from "../../tools/testkit/admission.js";
+import { RULES } from "../rules/registry.js";
+import { mutate } from "./defaulting.js";
+import type { Registry, Rule } from "./rule.js";
+import { validate } from "./validation.js";
+import type { Backup } from "../../generated/types/index.js";
+
+const options = admissionOptions({ lookupTimeoutMs: 200 });
+
+/** The registry with one more Backup rule: a faulty rule goes in through the same seam as the real ones. */
+const withBackupRule = (rule: Rule<Backup>): Registry => ({ ...RULES, Backup: { ...RULES.Backup, rules: [...RULES.Backup.rules, rule] } });
+
+describe("defaulting and validation", () => {
+  test("the mutating webhook answers the patch only; validation starts from the same defaults", async () => {
+    const cluster = validCluster();
+    delete cluster.spec.imageName;
+    const input = { kind: "Cluster", operation: "CREATE", object: cluster, namespace: "default" } as const;
+    const mutated = mutate(input, RULES, options);
+    assert.equal(mutated.type, "allowed");
+    assert.deepEqual(mutated.warnings, [], "warnings come from the validating webhook only");
+    assert.ok(mutated.type === "allowed" && mutated.patch.some((op) => op.path === "/spec/imageName"));
+    const validated = await validate(input, RULES, options);
+    assert.equal(validated.type, "allowed");
+    assert.deepEqual(validated.type === "allowed" && validated.patch, [], "the validating webhook never answers with a patch");
+  });
+
+  test("the input object is never modified", async () => {
+    const cluster = validCluster();
+    const before = JSON.stringify(cluster);
+    await check("Cluster", cluster);
+    assert.equal(JSON.stringify(cluster), before);
+  });
+
+  test("DELETE and CONNECT pass untouched", async () => {
+    for (const operation of ["DELETE", "CONNECT"] as const) {
+      const input = { kind: "Cluster", operation, object: null, namespace: "default" } as const;
+      assert.deepEqual(mutate(input, RULES, options), { type: "allowed", warnings: [], patch: [] });
+      assert.deepEqual(await validate(input, RULES, options), { type: "allowed", warnings: [], patch: [] });
+    }
+  });
+
+  test("a rule that throws makes the verdict 'failed', naming the rule", async () => {
+    const registry = withBackupRule({
+      id: "backup/exploding",
+      check: () => {
+        throw new Error("boom");
+      },
+    });
+    const v = await check("Backup", validBackup(), { registry });
+    assert.equal(v.verdict.type, "failed");
+    assert.deepEqual(v.verdict.type === "failed" && v.verdict.failures.map((f) => f.rule), ["backup/exploding"]);
+  });
+
+  test("a gather that throws fails its own rule only, once", async () => {
+    const registry = withBackupRule({
+      id: "backup/bad-gather",
+      gather: async () => {
+        throw new Error("boom");
+      },
+      check: () => [],
+    });
+    const v = await check("Backup", validBackup(), { registry });
+    assert.deepEqual(v.verdict.type === "failed" && v.verdict.failures.map((f) => f.rule), ["backup/bad-gather"]);
+  });
+
+  test("reading a reference that was never gathered is a failure of the rule, not a quiet 'could not verify'", async () => {
+    const registry = withBackupRule({
+      id: "backup/forgetful",
+      check: (_ctx, references) => {
+        references.get("Secret", "never-asked");
+        return [];
+      },
+    });
+    const v = await check("Backup", validBackup(), { registry });
+    assert.equal(v.verdict.type, "failed");
+    assert.match(String(v.verdict.type === "failed" && v.verdict.failures[0]?.error), /Secret "never-asked" was read but never gathered/);
+  });
+
+  test("malformed objects get schema errors, and rules never see the refused values", async () => {
+    for (const spec of ["text", 42, [], null, { instances: "3", storage: "big", backup: [], bootstrap: { initdb: "yes" }, postgresql: { parameters: "x" } }]) {
+      const v = await check("Cluster", { apiVersion: "postgresql.k8s.enterprisedb.io/v1alpha1", kind: "Cluster", metadata: { name: "x" }, spec });
+      // Denied, not failed: no rule throws on values the schema refused.
+      assert.equal(v.verdict.type, "denied", JSON.stringify(spec));
+      assert.ok(
+        v.violations.some((f) => f.rule === "cluster/schema"),
+        JSON.stringify(v.violations),
+      );
+    }
+    const notAnObject = await check("Cluster", "nope");
+    assert.deepEqual(notAnObject.violations, [
+      { rule: "cluster/schema", type: "Invalid", field: "<object>", message: 'Invalid value: "string": must be a JSON object' },
+    ]);
+  });
+
+  test("objects nested beyond any real manifest are denied, not a stack overflow", async () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    const cluster = validCluster();
+    const v = await check("Cluster", { ...cluster, spec: { ...cluster.spec, storage: { pvcTemplate: deep as Record<string, unknown> } } });
+    assert.deepEqual(
+      v.violations.map((f) => [f.type, f.field]),
+      [["Forbidden", "<object>"]],
+    );
+  });
+
+  test("lookups never outlive the lookup timeout", async () => {
+    const hanging = { ...stateResolver({}), lookup: () => new Promise<never>(() => {}) };
+    const started = performance.now();
+    const v = await check("Cluster", validCluster(), { resolver: hanging, lookupTimeoutMs: 150 });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    assert.ok(
+      v.warningFindings.some((w) => w.rule === "cluster/credentialSecrets" && w.message.includes("timed out")),
+      JSON.stringify(v.warnings),
+    );
+  });
+
+  test("each object is looked up once per admission", async () => {
+    const resolver = stateResolver({ secrets: { "aws-creds": ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"] } });
+    await check("Cluster", validCluster(), { resolver });
+    assert.deepEqual(resolver.calls, [{ kind: "Secret", name: "aws-creds" }], "accessKeyId and secretAccessKey name the same Secret");
+  });
+
+  test("--strict-references turns 'absent' and 'could not verify' into denials", async () => {
+    const lenient = await check("Cluster", validCluster(), { state: { unreachable: true } });
+    assert.equal(lenient.verdict.type, "allowed");
+    assert.equal(lenient.warningFindings.length, 1);
+    const strict = await check("Cluster", validCluster(), { state: { unreachable: true }, strict: true });
+    assert.deepEqual(
+      strict.violations.map((f) => [f.rule, f.type, f.field]),
+      [["cluster/credentialSecrets", "Invalid", "spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"]],
+    );
+  });
+});

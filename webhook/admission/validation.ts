@@ -1,0 +1,116 @@
+// Validation: defaults in memory, the schema, every rule's lookups under one deadline, then every
+// rule's check; all findings of one request reported together, and the verdict decided once.
+import type { KindName } from "../../schemas/kinds.js";
+import { isRecord } from "../formats/json.js";
+import type { KindObject } from "../kinds.js";
+import type { ReferenceResolver } from "../references/resolver.js";
+import { ReferenceSession, type LookupObserver } from "../references/session.js";
+import { admissible, applyDefaults, isVerdict, schemaRule, type Admissible, type AdmissionInput, type Defaulted } from "./defaulting.js";
+import type { Finding } from "./finding.js";
+import type { DefaultOptions, KindAdmission, Registry, RuleContext } from "./rule.js";
+import type { RuleFailure, Verdict, Violation, Warning } from "./verdict.js";
+
+export interface AdmissionOptions extends DefaultOptions {
+  readonly resolver: ReferenceResolver;
+  /** Every "absent" or "could not verify" warning becomes a denial (README "References"). */
+  readonly strictReferences: boolean;
+  readonly lookupTimeoutMs: number;
+  readonly observeLookup?: LookupObserver;
+}
+
+/**
+ * Removes the values the schema refused, so rules only ever see data of the declared types; the
+ * schema errors themselves are reported as they are.
+ */
+function withoutInvalidValues({ object, refused }: Defaulted): Record<string, unknown> {
+  if (refused.length === 0) return object;
+  const copy = structuredClone(object);
+  for (const pointer of refused) {
+    const parts = pointer
+      .split("/")
+      .slice(1)
+      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const last = parts.pop();
+    if (last === undefined) continue;
+    let node: unknown = copy;
+    for (const p of parts) node = isRecord(node) ? node[p] : Array.isArray(node) ? node[Number(p)] : undefined;
+    if (Array.isArray(node)) node[Number(last)] = undefined;
+    else if (isRecord(node)) delete node[last];
+  }
+  return copy;
+}
+
+/**
+ * The one place where checked JSON becomes the kind's type: the schema has validated it and refused
+ * values are gone. Required fields may still be missing (they were reported), so rules read defensively.
+ */
+const asKindObject = <K extends KindName>(object: Record<string, unknown>): KindObject<K> => object as unknown as KindObject<K>;
+
+const metadataName = (object: Record<string, unknown>): string | undefined =>
+  isRecord(object.metadata) && typeof object.metadata.name === "string" ? object.metadata.name : undefined;
+
+export async function validate<K extends KindName>(input: AdmissionInput<K>, registry: Registry, options: AdmissionOptions): Promise<Verdict> {
+  const start = admissible(input);
+  if (isVerdict(start)) return start;
+  return judge(registry[input.kind], input, start, options);
+}
+
+async function judge<K extends KindName>(
+  admission: KindAdmission<K>,
+  input: AdmissionInput<K>,
+  start: Admissible,
+  options: AdmissionOptions,
+): Promise<Verdict> {
+  const defaulted = applyDefaults(admission, start.object, options);
+  const old = start.oldObject ? applyDefaults(admission, start.oldObject, options) : undefined;
+  const ctx: RuleContext<KindObject<K>> = {
+    operation: start.operation,
+    object: asKindObject<K>(withoutInvalidValues(defaulted)),
+    ...(old ? { oldObject: asKindObject<K>(withoutInvalidValues(old)) } : {}),
+    name: input.name || metadataName(start.object) || "",
+    namespace: input.namespace,
+  };
+
+  const failures: RuleFailure[] = [];
+  const failed = new Set<string>();
+  const fail = (rule: string, error: unknown): void => {
+    failures.push({ rule, error });
+    failed.add(rule);
+  };
+  const session = new ReferenceSession(options.resolver, input.namespace, options.lookupTimeoutMs, options.observeLookup);
+  try {
+    await Promise.all(
+      admission.rules.map((rule) =>
+        rule.gather
+          ? Promise.resolve()
+              .then(() => rule.gather?.(ctx, session))
+              .catch((error: unknown) => fail(rule.id, error))
+          : undefined,
+      ),
+    );
+  } finally {
+    session.close();
+  }
+
+  const violations: Violation[] = defaulted.schemaErrors.map((error) => ({ rule: schemaRule(input.kind), error }));
+  const warnings = new Map<string, Warning>();
+  for (const rule of admission.rules) {
+    if (failed.has(rule.id)) continue;
+    let findings: readonly Finding[];
+    try {
+      findings = rule.check(ctx, session.resolved);
+    } catch (error) {
+      fail(rule.id, error);
+      continue;
+    }
+    for (const f of findings) {
+      if (f.severity === "error") violations.push({ rule: rule.id, error: f.error });
+      else if (f.strict && options.strictReferences) violations.push({ rule: rule.id, error: f.strict });
+      else warnings.set(`${f.field}\u0000${f.message}`, { rule: rule.id, field: f.field, message: f.message });
+    }
+  }
+  const warned = [...warnings.values()];
+  if (failures.length > 0) return { type: "failed", failures, warnings: warned };
+  if (violations.length > 0) return { type: "denied", violations, warnings: warned };
+  return { type: "allowed", warnings: warned, patch: [] };
+}

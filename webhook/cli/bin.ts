@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `cnp-webhook` executable: the composition root. It wires the rule registry into the CLI.
+import { RULES } from "../rules/registry.js";
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }, RULES);

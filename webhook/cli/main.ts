@@ -1,0 +1,68 @@
+// cnp-webhook: serve | validate | certs | manifests. `main` is importable; bin.ts runs it.
+import { readFileSync } from "node:fs";
+import { closest, distance } from "fastest-levenshtein";
+import type { Registry } from "../admission/rule.js";
+import { UsageError, type Command, type CommandIO } from "./command.js";
+
+/** Commands load on demand: the X.509 library and the server cost start-up time others do not need. */
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: (registry: Registry) => Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: "serve", summary: "answer AdmissionReviews over HTTPS", load: async (r) => (await import("./serve.js")).serveCommand(r) },
+  { name: "validate", summary: "check manifest files as the webhook would", load: async (r) => (await import("./validate.js")).validateCommand(r) },
+  { name: "certs", summary: "create or renew the webhook's CA and serving certificate", load: async () => (await import("./certs.js")).certsCommand },
+  { name: "manifests", summary: "print the install manifests (for kubectl apply -f -)", load: async () => (await import("./manifests.js")).manifestsCommand },
+];
+
+const USAGE = `cnp-webhook: admission webhook, CRD schemas and offline checker for Cloud Native PostgreSQL
+
+Usage: cnp-webhook COMMAND [flags]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
+  version    print the version
+
+Run 'cnp-webhook COMMAND --help' for a command's flags.
+`;
+
+const version = (): string => (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/** The nearest command to a misspelt one (`valdate` → `validate`), if one is close. */
+function suggestion(command: string): string | undefined {
+  const names = COMMANDS.map((c) => c.name);
+  const best = closest(command, names);
+  return distance(command, best) <= Math.max(2, Math.floor(command.length / 3)) ? best : undefined;
+}
+
+/** Runs one command line; returns the exit code (0 ok, 1 denied, 2 usage or I/O error). */
+export async function main(argv: readonly string[], io: CommandIO, registry: Registry): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    io.stdout(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "version" || command === "--version") {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
+  const entry = COMMANDS.find((c) => c.name === command);
+  if (!entry) {
+    const near = suggestion(command);
+    io.stderr(`error: unknown command ${JSON.stringify(command)}${near ? `; did you mean "${near}"?` : ""}\nRun 'cnp-webhook --help' for usage.\n`);
+    return 2;
+  }
+  try {
+    return await (await entry.load(registry)).run(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`error: ${err.message}\nRun 'cnp-webhook ${command} --help' for usage.\n`);
+      return 2;
+    }
+    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+}

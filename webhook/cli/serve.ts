@@ -1,0 +1,97 @@
+// `cnp-webhook serve`: the webhook over HTTPS until SIGTERM.
+import { join } from "node:path";
+import type { LevelWithSilent } from "pino";
+import { FILE_NAMES } from "../../certs/files.js";
+import type { Registry } from "../admission/rule.js";
+import { DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
+import { ROUTES } from "../kinds.js";
+import { resolverFor } from "../references/connect.js";
+import { createLogger } from "../server/log.js";
+import { startServer } from "../server/serve.js";
+import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
+
+const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+const HELP = `cnp-webhook serve: answer AdmissionReview v1 over HTTPS (TLS >= 1.2)
+
+Paths: ${ROUTES.map((r) => r.path).join(",\n       ")},
+       /healthz, /readyz; Prometheus /metrics on --metrics-port (plain HTTP).
+
+Flags:
+  --port N               HTTPS port (default ${WEBHOOK_PORT})
+  --host ADDR            listen address (default ${LISTEN_HOST})
+  --tls-cert F           serving certificate, PEM (default ${TLS_DIR}/${FILE_NAMES.cert}); reloaded when it changes
+  --tls-key F            its private key, PEM (default ${TLS_DIR}/${FILE_NAMES.key})
+  --metrics-port N       metrics port, 0 disables (default ${METRICS_PORT})
+  --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
+                         with neither, references are reported as not verified
+  --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
+  --strict-references    deny instead of warn when a reference is absent or cannot be verified
+  --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
+  --log-level L          ${LOG_LEVELS.join("|")} (default info)
+`;
+
+const logLevel = (text: string | undefined): LevelWithSilent => {
+  const level = LOG_LEVELS.find((l) => l === (text ?? "info"));
+  if (!level) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(text)}`);
+  return level;
+};
+
+export const serveCommand = (registry: Registry): Command =>
+  defineCommand({
+    name: "serve",
+    summary: "answer AdmissionReviews over HTTPS",
+    help: HELP,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "metrics-port": { type: "string" },
+      kubeconfig: { type: "string" },
+      "lookup-timeout": { type: "string" },
+      "strict-references": { type: "boolean" },
+      "default-image": { type: "string" },
+      "log-level": { type: "string" },
+    },
+    async run(values) {
+      const options = {
+        host: values.host ?? LISTEN_HOST,
+        port: parsePort(values.port, WEBHOOK_PORT, "--port"),
+        tlsCert: values["tls-cert"] ?? join(TLS_DIR, FILE_NAMES.cert),
+        tlsKey: values["tls-key"] ?? join(TLS_DIR, FILE_NAMES.key),
+        metricsPort: parsePort(values["metrics-port"], METRICS_PORT, "--metrics-port"),
+        defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
+        strictReferences: values["strict-references"] ?? false,
+        lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
+      };
+      const logger = createLogger(logLevel(values["log-level"]));
+      const resolver = await resolverFor(values.kubeconfig, logger);
+      const running = await startServer(options, { registry, logger, resolver });
+      // SIGTERM (README "Install and operate"): stop accepting, finish in-flight requests, exit 0 within 10 s. In-flight work is
+      // bounded by --lookup-timeout; stragglers are cut off at 8 s. A second signal exits at once.
+      return new Promise<number>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) {
+            logger.warn({ signal }, "second signal: exiting now");
+            logger.flush();
+            process.exit(1);
+          }
+          stopping = true;
+          const started = Date.now();
+          logger.info({ signal }, "shutting down: finishing in-flight requests");
+          void running.close(8000).then(() => {
+            resolver.close();
+            logger.info({ durationMs: Date.now() - started }, "stopped");
+            logger.flush();
+            // Exit even if a library left a handle open; the timer itself does not keep the process alive.
+            setTimeout(() => process.exit(0), 1000).unref();
+            resolve(0);
+          });
+        };
+        process.on("SIGTERM", () => stop("SIGTERM"));
+        process.on("SIGINT", () => stop("SIGINT"));
+      });
+    },
+  });
