@@ -38,7 +38,7 @@ check-generated: generate
 
 # Format and lint (biome), dependency rules and cycles (dependency-cruiser), unused exports (knip).
 lint: $(INSTALLED)
-	npx biome ci --reporter=summary .
+	npx biome ci --error-on-warnings --reporter=summary .
 	npx depcruise --config .dependency-cruiser.cjs schemas webhook certs tools
 	npx knip --no-progress
 

@@ -1,0 +1,165 @@
+// Every line of the robfig/cron v1.2.0 oracle (what the real library said), every column.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, firings, parse, parseStandard, type ParseResult } from "./robfig.js";
+
+const FIXTURE = join("test", "fixtures", "oracles", "robfig-cron-v1.2.0.jsonl");
+const FROM = new Date("2021-03-01T00:00:00Z");
+
+/** The repository root: the first directory above this file, or above the working directory, holding the fixture. */
+function repoRoot(): string {
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    for (let dir = resolve(start); ; dir = dirname(dir)) {
+      if (existsSync(join(dir, FIXTURE))) return dir;
+      if (dirname(dir) === dir) break;
+    }
+  }
+  throw new Error(`cannot find ${FIXTURE} above ${fileURLToPath(import.meta.url)} or ${process.cwd()}`);
+}
+
+interface OracleLine {
+  spec: string;
+  ok: boolean;
+  error?: string;
+  next?: string[];
+  never?: boolean;
+  minGapSeconds?: number;
+  standard?: { ok: boolean; error?: string; next?: string[] };
+}
+
+const root = repoRoot();
+const fixtureBytes = readFileSync(join(root, FIXTURE));
+const lines: OracleLine[] = fixtureBytes
+  .toString("utf8")
+  .split("\n")
+  .filter((l) => l !== "")
+  .map((l) => JSON.parse(l) as OracleLine);
+
+function iso(d: Date): string {
+  return d.toISOString().replace(".000Z", "Z");
+}
+
+/** What the model says, in the oracle's columns. */
+interface Model {
+  ok: boolean;
+  error?: string;
+  next?: string[];
+  never?: boolean;
+  minGapSeconds?: number;
+}
+
+function model(result: ParseResult, count: number): Model {
+  if (!result.ok) return { ok: false, error: result.error };
+  const f = firings(result.schedule, FROM, count);
+  if (f.length === 0) return { ok: true, never: true };
+  let minGap: number | undefined;
+  for (let i = 1; i < f.length; i++) {
+    const gap = ((f[i]?.getTime() ?? 0) - (f[i - 1]?.getTime() ?? 0)) / 1000;
+    if (minGap === undefined || gap < minGap) minGap = gap;
+  }
+  return { ok: true, next: f.slice(0, 5).map(iso), minGapSeconds: minGap };
+}
+
+const models = lines.map((line) => ({ line, got: model(parse(line.spec), 200) }));
+
+/** Asserts one column on every line, listing every mismatch with its spec. */
+function column(name: string, pick: (m: Model | OracleLine) => unknown, rows = models): void {
+  const misses = rows
+    .filter(({ line, got }) => JSON.stringify(pick(got)) !== JSON.stringify(pick(line)))
+    .map(({ line, got }) => `${JSON.stringify(line.spec)}: want ${JSON.stringify(pick(line))}, got ${JSON.stringify(pick(got))}`);
+  assert.equal(misses.length, 0, `${name}: ${misses.length}/${rows.length} disagree\n${misses.slice(0, 40).join("\n")}`);
+}
+
+test("the oracle has all its lines", () => {
+  assert.equal(lines.length, 3117);
+});
+
+test("the committed oracle is byte-identical to the shared one, when that is present", (t) => {
+  const shared = join(root, "..", "shared", "oracles", "robfig-cron-v1.2.0.jsonl");
+  if (!existsSync(shared)) {
+    t.skip(`${shared} is not here`);
+    return;
+  }
+  assert.ok(readFileSync(shared).equals(fixtureBytes), `${FIXTURE} differs from ${shared}`);
+});
+
+test("cron.Parse accepts and refuses exactly as robfig v1.2.0", () => column("ok", (m) => m.ok));
+test("cron.Parse error text is robfig's, exactly", () => column("error", (m) => m.error));
+test("the first five firings after 2021-03-01T00:00:00Z", () => column("next", (m) => m.next));
+test("never: no firing within robfig's five-year horizon", () => column("never", (m) => m.never));
+test("minGapSeconds: the shortest gap among the first 200 firings", () => column("minGapSeconds", (m) => m.minGapSeconds));
+
+test("cron.ParseStandard on the five-field lines: ok, error, next", () => {
+  const rows = lines.flatMap((line) => {
+    if (line.standard === undefined) return [];
+    const got = model(parseStandard(line.spec), 5);
+    return [{ line: { spec: line.spec, ...line.standard }, got: { ok: got.ok, error: got.error, next: got.next } }];
+  });
+  assert.equal(rows.length, 487);
+  column("standard.ok", (m) => m.ok, rows);
+  column("standard.error", (m) => m.error, rows);
+  column("standard.next", (m) => m.next, rows);
+});
+
+test("every refusal names a field and explains itself", () => {
+  for (const { spec } of lines) {
+    const r = parse(spec);
+    if (r.ok) continue;
+    assert.ok(r.field !== undefined, spec);
+    assert.ok(r.explanation.length > 10, spec);
+  }
+});
+
+/** What a description promises about consecutive firings: the gap, and a check on each firing. */
+function promise(description: string): { gap?: number; each: (d: Date) => boolean } | undefined {
+  const hms = (d: Date): string => d.toISOString().slice(11, 19);
+  const units: Record<string, number> = { second: 1, minute: 60, hour: 3600 };
+  const daily = /^daily at (\d\d:\d\d:\d\d)$/.exec(description);
+  if (daily) return { gap: 86_400, each: (d) => hms(d) === daily[1] };
+  const every = /^every (?:(\d+) )?(second|minute|hour)s?(?: at minute (\d+)(?:, second (\d+))?| at second (\d+))?$/.exec(description);
+  if (every) {
+    const [, n, unit = "", minute, second, onlySecond] = every;
+    const each = (d: Date): boolean =>
+      (minute === undefined || d.getUTCMinutes() === Number(minute)) &&
+      d.getUTCSeconds() === Number(second ?? onlySecond ?? (unit === "second" ? d.getUTCSeconds() : 0));
+    return { gap: Number(n ?? 1) * (units[unit] ?? 0), each };
+  }
+  const weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const weekly = /^weekly on (\w+) at (\d\d:\d\d:\d\d)$/.exec(description);
+  if (weekly) return { gap: 7 * 86_400, each: (d) => weekdays[d.getUTCDay()] === weekly[1] && hms(d) === weekly[2] };
+  const monthly = /^monthly on day (\d+) at (\d\d:\d\d:\d\d)/.exec(description);
+  if (monthly) return { each: (d) => d.getUTCDate() === Number(monthly[1]) && hms(d) === monthly[2] };
+  const yearly = /^yearly on (\w+) (\d+) at (\d\d:\d\d:\d\d)/.exec(description);
+  if (yearly) {
+    const month = new Date(`${yearly[1]} 1, 2000 UTC`).getUTCMonth();
+    return { each: (d) => d.getUTCMonth() === month && d.getUTCDate() === Number(yearly[2]) && hms(d) === yearly[3] };
+  }
+  return undefined;
+}
+
+test("every description agrees with the firings of the schedule it describes", () => {
+  let described = 0;
+  for (const { spec } of lines) {
+    const r = parse(spec);
+    if (!r.ok) continue;
+    const text = describe(r.schedule);
+    if (text === undefined) continue;
+    described++;
+    const p = promise(text);
+    assert.ok(p, `${spec}: unrecognised description ${JSON.stringify(text)}`);
+    const f = firings(r.schedule, FROM, 50);
+    assert.ok(f.length > 0, `${spec}: "${text}" but it never fires`);
+    for (const [i, d] of f.entries()) {
+      assert.ok(p.each(d), `${spec}: "${text}" but fires at ${iso(d)}`);
+      const prev = f[i - 1];
+      if (p.gap !== undefined && prev !== undefined) {
+        assert.equal((d.getTime() - prev.getTime()) / 1000, p.gap, `${spec}: "${text}" at ${iso(d)}`);
+      }
+    }
+  }
+  assert.ok(described >= 200, `only ${described} schedules described`);
+});

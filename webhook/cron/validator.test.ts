@@ -1,0 +1,88 @@
+// cron-validator measured against robfig v1.2.0 ParseStandard (the oracle's `standard` column).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isValidCron } from "cron-validator";
+import { inValidatorSubset, parseStandard, standardSecondOpinion } from "./robfig.js";
+
+const FIXTURE = join("test", "fixtures", "oracles", "robfig-cron-v1.2.0.jsonl");
+
+function fixturePath(): string {
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    for (let dir = resolve(start); ; dir = dirname(dir)) {
+      if (existsSync(join(dir, FIXTURE))) return join(dir, FIXTURE);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  throw new Error(`cannot find ${FIXTURE}`);
+}
+
+interface Line {
+  spec: string;
+  standard?: { ok: boolean };
+}
+
+const standardLines = readFileSync(fixturePath(), "utf8")
+  .split("\n")
+  .filter((l) => l !== "")
+  .map((l) => JSON.parse(l) as Line)
+  .flatMap((l) => (l.standard === undefined ? [] : [{ spec: l.spec, ok: l.standard.ok }]));
+
+/** Items robfig takes and cron-validator refuses: `?` (robfig: like `*`) and empty list items (robfig drops them). */
+function hasQuestionMarkOrEmptyItem(spec: string): boolean {
+  return spec.includes("?") || spec.split(/\s+/).some((f) => f !== "" && f.split(",").includes(""));
+}
+
+test("inside the subset cron-validator agrees with robfig ParseStandard on every oracle line", () => {
+  const inside = standardLines.filter((l) => inValidatorSubset(l.spec));
+  assert.ok(inside.length >= 180, `only ${inside.length} lines in the subset`);
+  for (const l of inside) {
+    assert.equal(isValidCron(l.spec, { alias: true }), l.ok, l.spec);
+    const opinion = standardSecondOpinion(l.spec);
+    assert.ok(opinion.consulted && opinion.agree && opinion.robfig === l.ok, l.spec);
+  }
+});
+
+test("outside it, every oracle disagreement is cron-validator refusing `?` or an empty list item robfig accepts", () => {
+  const disagree = standardLines.filter((l) => isValidCron(l.spec, { alias: true }) !== l.ok);
+  assert.equal(disagree.length, 27);
+  for (const l of disagree) {
+    assert.equal(l.ok, true, l.spec);
+    assert.ok(hasQuestionMarkOrEmptyItem(l.spec), l.spec);
+    assert.equal(inValidatorSubset(l.spec), false, l.spec);
+    assert.deepEqual(standardSecondOpinion(l.spec), { consulted: false });
+  }
+  // Without its alias option it also refuses every month and weekday name.
+  assert.equal(isValidCron("0 2 * * MON"), false);
+  assert.equal(parseStandard("0 2 * * MON").ok, true);
+});
+
+test("disagreements found by reading both sources, all outside the subset", () => {
+  // [spec, robfig ParseStandard accepts]
+  const cases: Array<[string, boolean]> = [
+    ["0 0 * * ?", true], // `?` is `*` to robfig
+    ["0 0 1,,15 * *", true], // empty item dropped
+    ["0 0 *-5 * *", true], // robfig ignores what follows "*-"
+    ["+5 0 * * *", true], // Go's Atoi takes a sign
+    ["0 0 * * */99999999999999999999", false], // robfig: int overflow; cron-validator: a big positive step
+    ["0 0 * janfeb *", false], // cron-validator's alias turns "janfeb" into "12"
+    ["0 0 * * FR\u0130", true], // Go lowercases U+0130 to "i": Friday
+  ];
+  for (const [spec, robfig] of cases) {
+    assert.equal(parseStandard(spec).ok, robfig, spec);
+    assert.equal(isValidCron(spec, { alias: true }), !robfig, spec);
+    assert.equal(inValidatorSubset(spec), false, spec);
+  }
+});
+
+test("the second opinion never replaces the model's verdict", () => {
+  for (const spec of ["0 0 * * *", "0 24 * * *", "*/5 1-3 1,15 jan-mar mon-fri", "0 0 0 * *", "@daily"]) {
+    const opinion = standardSecondOpinion(spec);
+    if (opinion.consulted) assert.equal(opinion.robfig, parseStandard(spec).ok, spec);
+  }
+  assert.deepEqual(standardSecondOpinion("@daily"), { consulted: false });
+  assert.deepEqual(standardSecondOpinion("0 0 0 * * *"), { consulted: false });
+});
