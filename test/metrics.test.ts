@@ -25,6 +25,9 @@ const validatePath = route("validate", "Backup").path;
 let exploding = false;
 const explodingRule: Rule<Backup> = {
   id: "test/throws",
+  severity: "deny",
+  summary: "a test rule",
+  protects: "nothing",
   check: () => {
     if (exploding) throw new Error("boom");
     return [];

@@ -24,9 +24,19 @@ export interface RuleContext<T> {
   readonly namespace: string;
 }
 
-export interface Rule<T> {
+/** What the rule catalog says of a rule (README "Rules", `cnp-webhook rules`, SARIF). */
+export interface RuleInfo {
   /** Stable ID for logs, metrics and `validate` output: `cluster/storage`. */
   readonly id: string;
+  /** Whether its findings deny, warn, or either depending on the case. */
+  readonly severity: "deny" | "warn" | "deny or warn";
+  /** One line: what it checks and why. */
+  readonly summary: string;
+  /** The operator behaviour it protects against. */
+  readonly protects: string;
+}
+
+export interface Rule<T> extends RuleInfo {
   /**
    * Starts the lookups `check` will read. Every rule's gather runs before any check, under the
    * admission's one lookup deadline; reading a lookup that was not gathered is a bug (NotGathered).
@@ -48,6 +58,11 @@ export interface KindAdmission<K extends KindName> {
   /** Defaults that depend on the schema's own defaults (initdb owner = database). */
   readonly finishDefaults?: (object: Record<string, unknown>) => void;
   readonly rules: readonly Rule<KindObject<K>>[];
+}
+
+/** One catalog entry: a rule of one kind. */
+export interface CatalogEntry extends RuleInfo {
+  readonly kind: KindName;
 }
 
 /** Every kind's admission: the composition root hands one to the server and to `validate`. */

@@ -44,6 +44,9 @@ describe("defaulting and validation", () => {
   test("a rule that throws makes the verdict 'failed', naming the rule", async () => {
     const registry = withBackupRule({
       id: "backup/exploding",
+      severity: "deny",
+      summary: "a test rule",
+      protects: "nothing",
       check: () => {
         throw new Error("boom");
       },
@@ -56,6 +59,9 @@ describe("defaulting and validation", () => {
   test("a gather that throws fails its own rule only, once", async () => {
     const registry = withBackupRule({
       id: "backup/bad-gather",
+      severity: "deny",
+      summary: "a test rule",
+      protects: "nothing",
       gather: async () => {
         throw new Error("boom");
       },
@@ -68,6 +74,9 @@ describe("defaulting and validation", () => {
   test("reading a reference that was never gathered is a failure of the rule, not a quiet 'could not verify'", async () => {
     const registry = withBackupRule({
       id: "backup/forgetful",
+      severity: "deny",
+      summary: "a test rule",
+      protects: "nothing",
       check: (_ctx, references) => {
         references.get("Secret", "never-asked");
         return [];

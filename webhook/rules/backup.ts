@@ -11,9 +11,18 @@ export const backupAdmission: KindAdmission<"Backup"> = {
   validator: validateBackup,
   deriveDefaults: (backup) => labelWithCluster(backup),
   rules: [
-    { id: "backup/clusterName", check: ({ object }) => checkClusterName(object.spec?.cluster) },
+    {
+      id: "backup/clusterName",
+      severity: "deny",
+      summary: "spec.cluster.name is a DNS-1123 subdomain",
+      protects: "a Backup that can never find its Cluster",
+      check: ({ object }) => checkClusterName(object.spec?.cluster),
+    },
     {
       id: "backup/cluster",
+      severity: "deny or warn",
+      summary: "the Cluster exists and has spec.backup.barmanObjectStore",
+      protects: "a Backup the operator marks failed at once",
       // On UPDATE the spec cannot change, and the Cluster may be long gone (finalizers must still go).
       gather: async ({ operation, object }, lookups) => {
         const name = clusterName(object.spec?.cluster);
@@ -24,6 +33,9 @@ export const backupAdmission: KindAdmission<"Backup"> = {
     },
     {
       id: "backup/immutable",
+      severity: "deny",
+      summary: "a Backup's spec does not change after creation",
+      protects: "edits the operator never acts on",
       check: ({ operation, object, oldObject }) =>
         operation === "UPDATE" && !sameJSON(object.spec, oldObject?.spec)
           ? [deny(forbidden(FieldPath.root("spec"), "a Backup's spec is immutable; create a new Backup instead"))]

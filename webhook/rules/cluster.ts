@@ -74,6 +74,9 @@ function requestedStorage(cluster: Cluster | undefined): { path: FieldPath; valu
 
 const storageRule: Rule<Cluster> = {
   id: "cluster/storage",
+  severity: "deny",
+  summary: "storage.size must be a Kubernetes quantity above zero (unless the PVC template requests storage), and may not shrink on UPDATE",
+  protects: "PVCs that cannot be created or resized: the operator's instances never start",
   check: ({ object, oldObject, operation }) => {
     const requested = requestedStorage(object);
     if (!requested) {
@@ -93,6 +96,9 @@ const storageRule: Rule<Cluster> = {
 
 const bootstrapRule: Rule<Cluster> = {
   id: "cluster/bootstrap",
+  severity: "deny",
+  summary: "at most one bootstrap method: initdb or fullRecovery",
+  protects: "an ambiguous bootstrap the operator resolves in its own order, not the one meant",
   check: ({ object }) => {
     const b = object.spec?.bootstrap;
     if (b?.initdb && b.fullRecovery) {
@@ -104,6 +110,9 @@ const bootstrapRule: Rule<Cluster> = {
 
 const imageRule: Rule<Cluster> = {
   id: "cluster/image",
+  severity: "deny",
+  summary: "imageName needs a tag that starts with a PostgreSQL major version, not latest; the major may not change on UPDATE",
+  protects: "the operator refusing or mis-upgrading an image whose major version it cannot tell",
   check: ({ object, oldObject, operation }) => {
     const image = object.spec?.imageName;
     if (typeof image !== "string" || image === "") return [];
@@ -167,6 +176,9 @@ const isManagedParameter = (name: string): boolean => {
 
 const parametersRule: Rule<Cluster> = {
   id: "cluster/parameters",
+  severity: "deny",
+  summary: "postgresql.parameters may not set what the operator manages (archiving, replication, ports, file locations)",
+  protects: "archiving and replication the operator configures being overridden or broken",
   check: ({ object }) => {
     const params = object.spec?.postgresql?.parameters ?? {};
     return Object.keys(params)
@@ -177,6 +189,9 @@ const parametersRule: Rule<Cluster> = {
 
 const objectStoreRule: Rule<Cluster> = {
   id: "cluster/barmanObjectStore",
+  severity: "deny or warn",
+  summary: "destinationPath, endpointURL and credential selectors as barman-cloud and botocore will read them",
+  protects: "WAL archiving and base backups that fail at runtime with no sign at apply time",
   check: ({ object }) => {
     const store = object.spec?.backup?.barmanObjectStore;
     if (!store) return [];
@@ -192,6 +207,9 @@ const credentialSelectorsOf = (cluster: Cluster) => credentialSelectors(cluster.
 
 const credentialSecretsRule: Rule<Cluster> = {
   id: "cluster/credentialSecrets",
+  severity: "deny or warn",
+  summary: "the credential Secrets exist and hold the selected keys (absent: warn)",
+  protects: "Pods that cannot start because a secretKeyRef names a missing key",
   gather: async (ctx, lookups) => {
     if (!objectStoreChanged(ctx)) return;
     const names = new Set(credentialSelectorsOf(ctx.object).map((s) => s.selector.name));
@@ -202,6 +220,9 @@ const credentialSecretsRule: Rule<Cluster> = {
 
 const recoveryRule: Rule<Cluster> = {
   id: "cluster/fullRecovery",
+  severity: "deny or warn",
+  summary: "the Backup to recover from is there, completed and readable, and not the folder this cluster archives to",
+  protects: "a recovery that fails at once or overwrites the WAL of the backup it restores",
   gather: async ({ operation, object }, lookups) => {
     if (operation === "CREATE") await gatherRecoverySource(object, lookups);
   },

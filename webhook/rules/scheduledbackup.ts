@@ -21,6 +21,9 @@ export const scheduledBackupAdmission: KindAdmission<"ScheduledBackup"> = {
   rules: [
     {
       id: "scheduledbackup/schedule",
+      severity: "deny or warn",
+      summary: "the schedule as the operator's cron parser reads it: valid, firing, and not too often",
+      protects: "schedules that never run, run at another time than meant, or flood the cluster with Backups",
       check: ({ object }) => {
         const schedule = object.spec?.schedule;
         if (typeof schedule !== "string" || schedule === "") return [];
@@ -29,9 +32,18 @@ export const scheduledBackupAdmission: KindAdmission<"ScheduledBackup"> = {
         );
       },
     },
-    { id: "scheduledbackup/clusterName", check: ({ object }) => checkClusterName(object.spec?.cluster) },
+    {
+      id: "scheduledbackup/clusterName",
+      severity: "deny",
+      summary: "spec.cluster.name is a DNS-1123 subdomain",
+      protects: "scheduled Backups that can never find their Cluster",
+      check: ({ object }) => checkClusterName(object.spec?.cluster),
+    },
     {
       id: "scheduledbackup/cluster",
+      severity: "deny or warn",
+      summary: "the Cluster has a backup configuration (absent only warns: it may come in the same apply)",
+      protects: "every scheduled Backup failing",
       gather: async (ctx, lookups) => {
         const name = clusterName(ctx.object.spec?.cluster);
         if (name && clusterChanged(ctx)) await lookups.lookup("Cluster", name);
