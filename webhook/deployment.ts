@@ -28,5 +28,8 @@ export const DEFAULT_POSTGRES_IMAGE = "quay.io/enterprisedb/postgresql:13";
 /** Bound on all lookups of one admission (flag --lookup-timeout; README "References"). */
 export const LOOKUP_TIMEOUT = "2s";
 
+/** How long /readyz waits for the Cluster and Backup caches (flag --cache-sync-timeout; README "References"). */
+export const CACHE_SYNC_TIMEOUT = "20s";
+
 /** Numeric, so that `runAsNonRoot` can be verified by the kubelet; the Dockerfile uses the same uid. */
 export const RUN_AS_USER = 65532;

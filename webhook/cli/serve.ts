@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
 import { FILE_NAMES } from "../../certs/files.js";
 import type { Registry } from "../admission/rule.js";
-import { DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
+import { CACHE_SYNC_TIMEOUT, DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
 import { ROUTES } from "../kinds.js";
 import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
@@ -26,6 +26,8 @@ Flags:
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
+  --cache-sync-timeout D how long /readyz waits for the Cluster and Backup caches to sync
+                         (default ${CACHE_SYNC_TIMEOUT}); then it is ready and looks up by GET until they do
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
@@ -50,6 +52,7 @@ export const serveCommand = (registry: Registry): Command =>
       "metrics-port": { type: "string" },
       kubeconfig: { type: "string" },
       "lookup-timeout": { type: "string" },
+      "cache-sync-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
       "default-image": { type: "string" },
       "log-level": { type: "string" },
@@ -64,9 +67,10 @@ export const serveCommand = (registry: Registry): Command =>
         defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
+        cacheSyncTimeoutMs: parseDurationMs(values["cache-sync-timeout"] ?? CACHE_SYNC_TIMEOUT, "--cache-sync-timeout"),
       };
       const logger = createLogger(logLevel(values["log-level"]));
-      const resolver = await resolverFor(values.kubeconfig, logger);
+      const resolver = await resolverFor(values.kubeconfig, logger, process.env, { watch: true });
       const running = await startServer(options, { registry, logger, resolver });
       // SIGTERM (README "Install and operate"): stop accepting, finish in-flight requests, exit 0 within 10 s. In-flight work is
       // bounded by --lookup-timeout; stragglers are cut off at 8 s. A second signal exits at once.
