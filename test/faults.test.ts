@@ -382,7 +382,10 @@ describe(`faults: ${BURST} concurrent admissions while the Kubernetes API misbeh
       state = await api.state();
     }
     assert.equal(state.hanging, 0, "hanging GETs still open at the API server");
-    assert.ok(state.hangsClosedByClient >= BURST, `the resolver closed ${state.hangsClosedByClient} hanging GETs`);
+    // Only Secrets are read by GET (Clusters come from the cache): at most BURST / 2 per webhook under
+    // the hang fault. A GET whose deadline passes while its connection is still being opened never
+    // reaches the server, so the count is not exact; that some hung and none is left open is the point.
+    assert.ok(state.hangsClosedByClient > 0, "the hang fault reached the API server");
     for (const hook of [hooks.live, hooks.liveStrict, hooks.refused, hooks.refusedStrict]) {
       const metrics = await scrape(hook);
       assert.doesNotMatch(metrics, /^cnp_webhook_rule_errors_total\{[^}]*\} [1-9]/m);

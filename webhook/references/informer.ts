@@ -4,7 +4,7 @@
 // (kinds.ts `keep`). Until the first list completes the cache is not synced, and resolvers do not
 // trust it (README "References").
 import { isRecord } from "../formats/json.js";
-import { ApiError, type WatchEvent } from "./api.js";
+import { Aborted, ApiError, type WatchEvent } from "./api.js";
 import type { CachedKind, ReferenceObjects } from "./kinds.js";
 import { ObjectStore, storeKey } from "./store.js";
 
@@ -141,7 +141,9 @@ export class Informer<K extends CachedKind> {
       let during: "list" | "watch" = "list";
       try {
         let resourceVersion = await this.relist(signal);
-        if (this.options.watch === false) return;
+        // close() may have come while the last page was being read: a listener added to an aborted
+        // signal never fires, so a watch opened now would never be stopped.
+        if (this.options.watch === false || signal.aborted) return;
         during = "watch";
         for (;;) {
           const started = Date.now();
@@ -185,12 +187,13 @@ export class Informer<K extends CachedKind> {
     const objects = new Map<string, { namespace: string; name: string; object: ReferenceObjects[K] }>();
     let token: string | undefined;
     let resourceVersion = "";
-    do {
+    for (;;) {
       let page: ListPage;
       try {
         page = await this.options.source.list({ limit: this.options.pageSize ?? 500, ...(token ? { continue: token } : {}) }, signal);
       } catch (err) {
-        // The continue token expired between pages (410): the list starts over, from its first page.
+        // The continue token expired between pages (410): the list starts over, from its first page
+        // (a `continue` here must not reach a loop condition that reads the cleared token as "done").
         if (token !== undefined && isGone(err)) {
           objects.clear();
           token = undefined;
@@ -201,7 +204,10 @@ export class Informer<K extends CachedKind> {
       for (const item of page.items) this.add(objects, item);
       resourceVersion = page.resourceVersion;
       token = page.continue || undefined;
-    } while (token !== undefined && !signal.aborted);
+      if (token === undefined) break;
+      // Stopped between pages: a partial list must not replace the store nor count as a sync.
+      if (signal.aborted) throw new Aborted("stopped while listing");
+    }
     this.store.replace(objects);
     this.stats.lists++;
     const first = this.syncedAt === undefined;
@@ -223,6 +229,7 @@ export class Informer<K extends CachedKind> {
    * server's own timeout (a connection that died without a FIN) is cut off and counts as a failure.
    */
   private async watchOnce(resourceVersion: string, signal: AbortSignal): Promise<{ resourceVersion: string; events: number }> {
+    if (signal.aborted) return { resourceVersion, events: 0 };
     const base = this.options.watchTimeoutSeconds ?? 300;
     const timeoutSeconds = Math.round(base * (1 + Math.random()));
     const watch = new AbortController();
