@@ -47,6 +47,7 @@ describe("defaulting and validation", () => {
       severity: "deny",
       summary: "a test rule",
       protects: "nothing",
+      source: "a test",
       check: () => {
         throw new Error("boom");
       },
@@ -62,6 +63,7 @@ describe("defaulting and validation", () => {
       severity: "deny",
       summary: "a test rule",
       protects: "nothing",
+      source: "a test",
       gather: async () => {
         throw new Error("boom");
       },
@@ -77,6 +79,7 @@ describe("defaulting and validation", () => {
       severity: "deny",
       summary: "a test rule",
       protects: "nothing",
+      source: "a test",
       check: (_ctx, references) => {
         references.get("Secret", "never-asked");
         return [];
