@@ -179,7 +179,7 @@ export interface Summary {
   readonly warned: readonly (readonly [string, string])[];
 }
 
-export const summary = (c: Checked): Summary => ({
+const summary = (c: Checked): Summary => ({
   denied: c.violations.map((v) => [v.rule, v.type, v.field] as const),
   warned: c.warningFindings.map((w) => [w.rule, w.field] as const),
 });

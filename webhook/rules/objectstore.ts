@@ -168,7 +168,7 @@ function isPrivateIPv4(host: string): boolean {
 }
 
 /** Reached without leaving the cluster network: a Service (`minio`, `minio.ns`, `….svc`, `….svc.cluster.local`), a private or loopback IP. */
-export function isInCluster(host: string): boolean {
+function isInCluster(host: string): boolean {
   const name = host.replace(/\.$/, "");
   return name === "localhost" || name.split(".").length <= 2 || /\.svc(\.cluster\.local)?$/.test(name) || isPrivateIPv4(name);
 }

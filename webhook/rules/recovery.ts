@@ -81,7 +81,9 @@ const backupRule: Rule<Cluster> = {
     const what = `Backup ${JSON.stringify(name)}`;
     if (found.state !== "present") {
       // Absent: the operator has already taken the first instance serial, so the Cluster never starts, even once the Backup appears.
-      const missing = missingReference(found, { path: BACKUP_NAME, value: name, what, namespace: ctx.namespace }, "deny");
+      const consequence =
+        "release 0.5 takes the first instance serial before it reads the Backup, so this Cluster would never start, even once the Backup appears";
+      const missing = missingReference(found, { path: BACKUP_NAME, value: name, what, namespace: ctx.namespace, consequence }, "deny");
       return missing ? [missing] : [];
     }
     const status = found.object.status ?? {};

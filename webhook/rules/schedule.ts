@@ -24,7 +24,7 @@ const readSchedule = (object: ScheduledBackup): Read | undefined => {
 };
 
 /** Five fields where both readings are valid: the schedule/five-fields rule denies it, so the others hold back. */
-const ambiguous = (read: Read): boolean => read.five !== undefined && read.five.operator.result.ok && read.five.standard.result.ok;
+const ambiguous = (read: Read): boolean => read.five?.operator.result.ok === true && read.five.standard.result.ok;
 
 /** A schedule the operator runs, for the rules about how it runs. */
 const runs = (ctx: RuleContext<ScheduledBackup>): { read: Read; schedule: Schedule } | undefined => {
@@ -62,7 +62,7 @@ const fiveFieldsRule: Rule<ScheduledBackup> = {
   check: ({ object }) => {
     const read = readSchedule(object);
     const five = read?.five;
-    if (!read || !five || !five.operator.result.ok) return [];
+    if (!read || !five?.operator.result.ok) return [];
     const { operator, standard } = five;
     if (standard.result.ok) {
       return [
@@ -89,7 +89,7 @@ const neverFiresRule: Rule<ScheduledBackup> = {
   source: `${OPERATOR_SOURCE}; robfig/cron v1.2.0 spec.go:70-76, 149-158`,
   check: (ctx) => {
     const run = runs(ctx);
-    if (!run || run.schedule.kind !== "spec" || !neverFires(run.schedule, new Date())) return [];
+    if (run?.schedule.kind !== "spec" || !neverFires(run.schedule, new Date())) return [];
     const { dom, dow } = run.schedule;
     const both =
       (dom.star || dow.star) && dom.values.length < 31 && dow.values.length < 7
