@@ -109,3 +109,21 @@ export function warningText(field: string, message: string): string {
   const text = `${field}: ${message}`;
   return text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 3)}...`;
 }
+
+const SEGMENT = /([^.[\]]+)|\[([^\]]*)\]/g;
+
+/**
+ * The value a rendered field path (`spec.postgresql.parameters[port]`, `spec.imagePullSecrets[0].name`)
+ * points at in `root`: undefined when absent; null when the text is not a field path (`<object>`).
+ */
+export function valueAtField(root: unknown, field: string): { readonly value: unknown } | null {
+  if (field === "" || field.startsWith("<")) return null;
+  let node: unknown = root;
+  for (const m of field.matchAll(SEGMENT)) {
+    const key = m[1] ?? m[2] ?? "";
+    if (Array.isArray(node)) node = /^\d+$/.test(key) ? node[Number(key)] : undefined;
+    else if (typeof node === "object" && node !== null) node = Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+    else node = undefined;
+  }
+  return { value: node };
+}

@@ -48,6 +48,6 @@ describe("handle", () => {
     cluster.spec.instances = 0;
     const handled = await handle(route("validate", "Cluster"), json(admissionReview("Cluster", cluster)), "application/json", deps);
     assert.ok(handled.status === 200 && !handled.allowed);
-    assert.deepEqual(handled.log?.rules, ["cluster/schema", "cluster/credentialSecrets"]);
+    assert.deepEqual(handled.log?.rules, ["cluster/schema", "objectstore/credential-secrets"]);
   });
 });

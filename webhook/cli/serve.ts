@@ -9,6 +9,7 @@ import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
+import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -28,6 +29,7 @@ Flags:
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
+${RULE_SETTINGS_HELP}
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
 
@@ -52,6 +54,7 @@ export const serveCommand = (registry: Registry): Command =>
       "lookup-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
       "default-image": { type: "string" },
+      ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
     },
     async run(values) {
@@ -64,6 +67,7 @@ export const serveCommand = (registry: Registry): Command =>
         defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
+        settings: ruleSettings(values),
       };
       const logger = createLogger(logLevel(values["log-level"]));
       const resolver = await resolverFor(values.kubeconfig, logger);

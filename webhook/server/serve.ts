@@ -7,6 +7,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "../admission/rule.js";
+import type { RuleSettings } from "../admission/settings.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createRequestListener } from "./app.js";
 import { createLogger } from "./log.js";
@@ -24,6 +25,8 @@ export interface ServeOptions {
   readonly defaultImage: string;
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
+  /** Thresholds and target release for the rules (flags of serve); the defaults when absent. */
+  readonly settings?: RuleSettings;
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
   readonly certificateReload?: Pick<CertificateReloaderOptions, "pollIntervalMs" | "debounceMs" | "settleMs" | "watch">;
 }
@@ -127,6 +130,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,
       lookupTimeoutMs: options.lookupTimeoutMs,
+      ...(options.settings ? { settings: options.settings } : {}),
       resolver,
       observeLookup: (kind, namespace, name, outcome, why) => {
         metrics.lookups.inc({ kind, outcome });
