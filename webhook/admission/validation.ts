@@ -66,6 +66,12 @@ async function judge<K extends KindName>(
   options: AdmissionOptions,
 ): Promise<Verdict> {
   const defaulted = applyDefaults(admission, start.object, options);
+  if (defaulted.omittedErrors > 0) {
+    // More schema errors than an answer lists: the object is denied on those, and the rules' findings
+    // would not be shown; judging them would only cost time.
+    const violations = defaulted.schemaErrors.map((error) => ({ rule: schemaRule(input.kind), error }));
+    return { type: "denied", violations, warnings: [], omitted: defaulted.omittedErrors };
+  }
   const old = start.oldObject ? applyDefaults(admission, start.oldObject, options) : undefined;
   const ctx: RuleContext<KindObject<K>> = {
     operation: start.operation,

@@ -27,6 +27,9 @@ Flags:
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
+  --client-ca F          only clients with a certificate from this CA (PEM) may call the admission
+                         paths, as the apiserver presents one per its admission configuration;
+                         /healthz and /readyz stay open for the kubelet's probes
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
 ${RULE_SETTINGS_HELP}
@@ -56,6 +59,7 @@ export const serveCommand = (registry: Registry): Command =>
       "default-image": { type: "string" },
       ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
+      "client-ca": { type: "string" },
     },
     async run(values) {
       const options = {
@@ -68,6 +72,7 @@ export const serveCommand = (registry: Registry): Command =>
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
         settings: ruleSettings(values),
+        ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };
       const logger = createLogger(logLevel(values["log-level"]));
       const resolver = await resolverFor(values.kubeconfig, logger);
