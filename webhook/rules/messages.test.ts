@@ -31,6 +31,16 @@ describe("messages: Cluster", () => {
       `${STORE}.endpointURL: credentials travel unencrypted over http:// to minio.example.com`,
     ]);
   });
+  test("a missing Secret key: named with the closest one, never the Secret's other keys", async () => {
+    const secrets = (keys: string[]) => ({ state: { ...state, secrets: { [CREDS_SECRET]: ["ACCESS_KEY_ID", ...keys] } } });
+    const field = `${STORE}.s3Credentials.secretAccessKey.key`;
+    assert.deepEqual(await errors("Cluster", validCluster(), secrets(["ACCESS_SECRET_KEYS", "db-password", "TLS_KEY"])), [
+      `${field}: Not found: "ACCESS_SECRET_KEY": Secret "${CREDS_SECRET}" has no key "ACCESS_SECRET_KEY"; did you mean "ACCESS_SECRET_KEYS"?`,
+    ]);
+    const far = await errors("Cluster", validCluster(), secrets(["db-password", "TLS_KEY"]));
+    assert.deepEqual(far, [`${field}: Not found: "ACCESS_SECRET_KEY": Secret "${CREDS_SECRET}" has no key "ACCESS_SECRET_KEY"`]);
+    assert.ok(!far.join().includes("db-password") && !far.join().includes("TLS_KEY"));
+  });
   test("the shell hazard names the character and the recovery", async () => {
     assert.deepEqual(await errors("Cluster", withField(validCluster(), `${STORE}.destinationPath`, "s3://backups/pg;x")), [
       `${STORE}.destinationPath: Invalid value: "s3://backups/pg;x": ";" is special to the shell that runs restore_command: release 0.5 pastes destinationPath unquoted into the restore_command of a recovery from this cluster's backups`,

@@ -2,6 +2,7 @@
 // barman-cloud 2.12 and botocore will read them (README "Rules"; docs/operator-0.5.md §3, §7, §8).
 import type { BarmanObjectStoreConfiguration, Cluster, SecretKeySelector } from "../../generated/types/index.js";
 import { FieldPath, invalid, notFound, required } from "../admission/field.js";
+import { didYouMean } from "../admission/schema.js";
 import { deny, warn, type Finding } from "../admission/finding.js";
 import type { Rule, RuleContext } from "../admission/rule.js";
 import { AWS_S3, endpointIdentity, readDestinationPath } from "../formats/barman.js";
@@ -286,8 +287,10 @@ export function checkSecretKeys(
       const missing = missingReference(found, { path: nameField, value: selector.name, what, namespace });
       if (missing) findings.push(missing);
     } else if (selector.key !== undefined && !found.object.keys.includes(selector.key)) {
-      const has = found.object.keys.length ? `it has ${found.object.keys.map((k) => JSON.stringify(k)).join(", ")}` : "it has no keys";
-      const message = `${what} has no such key (${has})`;
+      // Name the missing key and at most the one close to it: listing the Secret's other keys would make the
+      // webhook an oracle for Secrets its callers cannot read (README "References").
+      const near = didYouMean(selector.key, found.object.keys);
+      const message = `${what} has no key ${JSON.stringify(selector.key)}${near ? `; did you mean ${JSON.stringify(near)}?` : ""}`;
       findings.push(selector.optional ? warn(keyField, `${message}${fallback}`) : deny(notFound(keyField, selector.key, message)));
     }
   }
