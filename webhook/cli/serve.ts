@@ -9,6 +9,7 @@ import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
+import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -28,8 +29,12 @@ Flags:
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
   --cache-sync-timeout D how long /readyz waits for the Cluster and Backup caches to sync
                          (default ${CACHE_SYNC_TIMEOUT}); then it is ready and looks up by GET until they do
+  --client-ca F          only clients with a certificate from this CA (PEM) may call the admission
+                         paths, as the apiserver presents one per its admission configuration;
+                         /healthz and /readyz stay open for the kubelet's probes
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
+${RULE_SETTINGS_HELP}
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
 
@@ -55,7 +60,9 @@ export const serveCommand = (registry: Registry): Command =>
       "cache-sync-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
       "default-image": { type: "string" },
+      ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
+      "client-ca": { type: "string" },
     },
     async run(values) {
       const options = {
@@ -68,6 +75,8 @@ export const serveCommand = (registry: Registry): Command =>
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
         cacheSyncTimeoutMs: parseDurationMs(values["cache-sync-timeout"] ?? CACHE_SYNC_TIMEOUT, "--cache-sync-timeout"),
+        settings: ruleSettings(values),
+        ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };
       const logger = createLogger(logLevel(values["log-level"]));
       const resolver = await resolverFor(values.kubeconfig, logger, process.env, { watch: true });
