@@ -6,7 +6,19 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { FILE_NAMES } from "../../certs/files.js";
 import { GROUP, KINDS, VERSION } from "../../schemas/kinds.js";
-import { METRICS_PORT, NAME, NAMESPACE, RUN_AS_USER, SERVICE_PORT, TLS_DIR, TLS_SECRET, WEBHOOK_PORT, serviceHost } from "../deployment.js";
+import {
+  MEMORY,
+  METRICS_PORT,
+  NAME,
+  NAMESPACE,
+  NODE_OPTIONS,
+  RUN_AS_USER,
+  SERVICE_PORT,
+  TLS_DIR,
+  TLS_SECRET,
+  WEBHOOK_PORT,
+  serviceHost,
+} from "../deployment.js";
 import { route, type Role } from "../kinds.js";
 import { REFERENCE_KINDS, type ReferenceKindInfo } from "../references/kinds.js";
 
@@ -102,6 +114,7 @@ function deployment(ns: string, image: string): Obj {
               image,
               imagePullPolicy: "IfNotPresent",
               args: ["serve", "--tls-cert", join(TLS_DIR, FILE_NAMES.cert), "--tls-key", join(TLS_DIR, FILE_NAMES.key)],
+              env: [{ name: "NODE_OPTIONS", value: NODE_OPTIONS }],
               ports: [
                 { name: "https", containerPort: WEBHOOK_PORT, protocol: "TCP" },
                 { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
@@ -110,7 +123,7 @@ function deployment(ns: string, image: string): Obj {
               livenessProbe: { ...probe("/healthz", 10, 3), initialDelaySeconds: 5 },
               // Endpoints are removed concurrently with SIGTERM: keep serving while that propagates.
               lifecycle: { preStop: { exec: { command: ["sleep", "5"] } } },
-              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+              resources: { requests: { cpu: "50m", memory: MEMORY.request }, limits: { cpu: "500m", memory: MEMORY.limit } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
