@@ -1,4 +1,4 @@
-// cnp-webhook: serve | validate | certs | manifests. `main` is importable; bin.ts runs it.
+// cnp-webhook: serve | validate | audit | certs | manifests. `main` is importable; bin.ts runs it.
 import { readFileSync } from "node:fs";
 import { closest, distance } from "fastest-levenshtein";
 import type { Registry } from "../admission/rule.js";
@@ -14,6 +14,7 @@ interface CommandEntry {
 const COMMANDS: readonly CommandEntry[] = [
   { name: "serve", summary: "answer AdmissionReviews over HTTPS", load: async (r) => (await import("./serve.js")).serveCommand(r) },
   { name: "validate", summary: "check manifest files as the webhook would", load: async (r) => (await import("./validate.js")).validateCommand(r) },
+  { name: "audit", summary: "judge the cluster's existing objects as the webhook would", load: async (r) => (await import("./audit.js")).auditCommand(r) },
   { name: "certs", summary: "create or renew the webhook's CA and serving certificate", load: async () => (await import("./certs.js")).certsCommand },
   { name: "manifests", summary: "print the install manifests (for kubectl apply -f -)", load: async () => (await import("./manifests.js")).manifestsCommand },
 ];

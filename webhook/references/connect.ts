@@ -29,15 +29,22 @@ export function logInformerEvent(logger: Logger): (event: InformerEvent) => void
   };
 }
 
-/** Resolves the cluster's credentials and starts its caches; "no cluster" without credentials. */
-function clusterResolver(kubeconfig: string | undefined, logger: Logger, view: ClusterView, env: NodeJS.ProcessEnv = process.env): CachedResolver | undefined {
+/** The API of the configured cluster and a resolver with its caches started; undefined without credentials. */
+export function connectCluster(
+  kubeconfig: string | undefined,
+  logger: Logger,
+  view: ClusterView,
+  env: NodeJS.ProcessEnv = process.env,
+): { api: KubeApi; resolver: CachedResolver } | undefined {
   const credentials = loadKubeConfig({ env, ...(kubeconfig ? { kubeconfig } : {}) });
   if (!credentials) return undefined;
-  return new CachedResolver(new KubeResolver(new KubeApi(credentials)), {
+  const api = new KubeApi(credentials);
+  const resolver = new CachedResolver(new KubeResolver(api), {
     watch: view.watch,
     observe: logInformerEvent(logger),
     ...(view.pageSize ? { pageSize: view.pageSize } : {}),
   }).start();
+  return { api, resolver };
 }
 
 export async function resolverFor(
@@ -46,8 +53,8 @@ export async function resolverFor(
   env: NodeJS.ProcessEnv = process.env,
   view: ClusterView = { watch: false },
 ): Promise<ReferenceResolver> {
-  const resolver = clusterResolver(kubeconfig, logger, view, env);
-  if (resolver) return resolver;
+  const cluster = connectCluster(kubeconfig, logger, view, env);
+  if (cluster) return cluster.resolver;
   logger.warn("no cluster access (no --kubeconfig, not in a Pod): reference checks will report 'could not verify'");
   return noCluster;
 }
