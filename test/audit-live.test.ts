@@ -1,4 +1,4 @@
-// `cnp-webhook audit` (README "Rolling out") against the local API server holding thousands of
+// `cnp-webhook audit` (README "Auditing a cluster") against the local API server holding thousands of
 // objects in 20 namespaces: 1,000 Clusters with their Secrets, 1,000 completed Backups, 1,000
 // ScheduledBackups, and three objects a webhook switched on today would deny. Every object is read
 // through paged lists (limit/continue), judged as a CREATE with references from the same cluster, and

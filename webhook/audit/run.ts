@@ -1,4 +1,4 @@
-// `cnp-webhook audit` (README "Rolling out"): every Cluster, Backup and ScheduledBackup in the cluster
+// `cnp-webhook audit` (README "Auditing a cluster"): every Cluster, Backup and ScheduledBackup in the cluster
 // (or one namespace) judged as if it were created now, through the webhook's own defaulting and
 // validation, with references read from the same cluster: what a webhook switched on today would deny.
 import { KINDS, type KindName } from "../../schemas/kinds.js";

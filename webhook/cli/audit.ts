@@ -1,4 +1,4 @@
-// `cnp-webhook audit`: flags → config, the cluster's API and caches, then the audit (README "Rolling out").
+// `cnp-webhook audit`: flags → config, the cluster's API and caches, then the audit (README "Auditing a cluster").
 import type { Registry } from "../admission/rule.js";
 import { formatAuditJson, formatAuditText } from "../audit/output.js";
 import { ListError, runAudit } from "../audit/run.js";

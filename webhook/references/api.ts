@@ -78,10 +78,13 @@ export class KubeApi {
     const { request, release } = await this.open(target, signal);
     try {
       await new Promise<void>((resolve, reject) => {
-        request.on("error", reject);
+        // Why the stream was ended here, if it was: the request is destroyed without an error (see `open`).
+        let failure: Error | undefined;
+        const fail = (err: Error) => reject(failure ?? (signal.aborted ? new Aborted("aborted") : err));
+        request.on("error", fail);
         request.on("response", (res) => {
           if (res.statusCode !== 200) {
-            collect(res, MAX_BODY_BYTES).then((text) => reject(new ApiError(res.statusCode ?? 0, parseStatus(text))), reject);
+            collect(res, MAX_BODY_BYTES).then((text) => reject(new ApiError(res.statusCode ?? 0, parseStatus(text))), fail);
             return;
           }
           res.setEncoding("utf8");
@@ -95,15 +98,18 @@ export class KubeApi {
               try {
                 event = JSON.parse(line) as WatchEvent;
               } catch {
-                request.destroy(new Error("unreadable watch event from the API server"));
+                failure = new Error("unreadable watch event from the API server");
+                request.destroy();
                 return;
               }
               onEvent(event);
+              // The handler may have stopped the watch (an ERROR event): the rest of the chunk is not read.
+              if (signal.aborted || failure) return;
             }
           });
           res.on("end", resolve);
-          res.on("error", reject);
-          res.on("aborted", () => reject(new Error("watch stream cut off")));
+          res.on("error", fail);
+          res.on("aborted", () => fail(new Error("watch stream cut off")));
         });
         request.end();
       });
@@ -147,11 +153,15 @@ export class KubeApi {
     try {
       return await new Promise((resolve, reject) => {
         request.on("error", (err: NodeJS.ErrnoException) => {
-          if (request.reusedSocket && !signal.aborted && STALE_CONNECTION_CODES.has(err.code ?? "")) resolve({ stale: err });
+          if (signal.aborted) reject(new Aborted("aborted"));
+          else if (request.reusedSocket && STALE_CONNECTION_CODES.has(err.code ?? "")) resolve({ stale: err });
           else reject(err);
         });
         request.on("response", (res) => {
-          collect(res, MAX_BODY_BYTES).then((body) => resolve({ code: res.statusCode ?? 0, body }), reject);
+          collect(res, MAX_BODY_BYTES).then(
+            (body) => resolve({ code: res.statusCode ?? 0, body }),
+            (err: Error) => reject(signal.aborted ? new Aborted("aborted") : err),
+          );
         });
         request.end();
       });
@@ -176,7 +186,10 @@ export class KubeApi {
       headers: { accept: "application/json", ...credentials.headers },
       agent: this.agentFor(credentials, secure),
     });
-    const onAbort = () => request.destroy(new Aborted("aborted"));
+    // Destroyed without an error: destroying with one while the answer is being read also destroys the
+    // socket with it, and Node emits that error on the socket, which has no listener then (an uncaught
+    // exception). The request's handlers turn an abort into `Aborted` themselves.
+    const onAbort = () => request.destroy();
     signal.addEventListener("abort", onAbort, { once: true });
     return { request, release: () => signal.removeEventListener("abort", onAbort) };
   }
