@@ -2,14 +2,18 @@
 // reads the body and writes the answer; this decides what the answer is.
 import type { Route } from "../kinds.js";
 import { mutate } from "./defaulting.js";
+import { ENFORCE_ALL, enforce, type Enforcement } from "./enforcement.js";
+import { errorString } from "./field.js";
 import type { Registry } from "./rule.js";
 import { BadReview, badRequest, decodeReview, encodeVerdict, toAdmissionInput, type AdmissionRequest } from "./review.js";
 import { validate, type AdmissionOptions } from "./validation.js";
-import type { RuleFailure } from "./verdict.js";
+import type { RuleFailure, Violation } from "./verdict.js";
 
 export interface HandlerDependencies {
   readonly registry: Registry;
   readonly options: AdmissionOptions;
+  /** deny (default), warn, or warn for some rules (README "Rolling out"). */
+  readonly enforcement?: Enforcement;
 }
 
 /** What the server logs for one admission (never a Secret value: resolvers keep key names only). */
@@ -27,17 +31,32 @@ export interface AdmissionLog {
   readonly warnings: number;
   /** The rules of the denials and warnings, for logs and metrics. */
   readonly rules: readonly string[];
+  /** What deny mode would have denied, admitted by the enforcement mode: rule and error. */
+  readonly wouldDeny?: readonly { readonly rule: string; readonly error: string }[];
 }
 
 export type Handled =
   /** An AdmissionReview answer (HTTP 200), including in-band refusals. */
-  | { readonly status: 200; readonly body: string; readonly allowed: boolean; readonly log?: AdmissionLog; readonly failures: readonly RuleFailure[] }
+  | {
+      readonly status: 200;
+      readonly body: string;
+      readonly allowed: boolean;
+      readonly log?: AdmissionLog;
+      readonly failures: readonly RuleFailure[];
+      /** Violations the enforcement mode turned into warnings (counted in cnp_webhook_would_deny_total). */
+      readonly wouldDeny: readonly Violation[];
+    }
   /** Not an AdmissionReview at all: HTTP 400 with a short plain message. */
   | { readonly status: 400; readonly message: string };
 
 const isJSON = (contentType: string | undefined): boolean => (contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 
-export async function handle(route: Route, body: Buffer, contentType: string | undefined, { registry, options }: HandlerDependencies): Promise<Handled> {
+export async function handle(
+  route: Route,
+  body: Buffer,
+  contentType: string | undefined,
+  { registry, options, enforcement = ENFORCE_ALL }: HandlerDependencies,
+): Promise<Handled> {
   if (!isJSON(contentType)) return { status: 400, message: "content type must be application/json" };
   let parsed: unknown;
   try {
@@ -53,9 +72,10 @@ export async function handle(route: Route, body: Buffer, contentType: string | u
     throw err;
   }
   const input = toAdmissionInput(request, route.kind);
-  if (typeof input === "string") return { status: 200, body: JSON.stringify(badRequest(request.uid, input)), allowed: false, failures: [] };
+  if (typeof input === "string") return { status: 200, body: JSON.stringify(badRequest(request.uid, input)), allowed: false, failures: [], wouldDeny: [] };
 
-  const verdict = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
+  const judged = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
+  const { verdict, wouldDeny } = enforce(judged, enforcement);
   const name = input.name ?? "";
   const review = encodeVerdict(request.uid, { kind: input.kind, name }, verdict);
   const violations = verdict.type === "denied" ? verdict.violations : [];
@@ -72,6 +92,8 @@ export async function handle(route: Route, body: Buffer, contentType: string | u
     errors: violations.length,
     warnings: review.response.warnings?.length ?? 0,
     rules: [...new Set([...violations.map((v) => v.rule), ...verdict.warnings.map((w) => w.rule)])],
+    ...(wouldDeny.length > 0 ? { wouldDeny: wouldDeny.map((v) => ({ rule: v.rule, error: errorString(v.error) })) } : {}),
   };
-  return { status: 200, body: JSON.stringify(review), allowed: review.response.allowed, log, failures: verdict.type === "failed" ? verdict.failures : [] };
+  const failures = verdict.type === "failed" ? verdict.failures : [];
+  return { status: 200, body: JSON.stringify(review), allowed: review.response.allowed, log, failures, wouldDeny };
 }

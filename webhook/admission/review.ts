@@ -3,6 +3,7 @@
 import { GROUP, type KindName } from "../../schemas/kinds.js";
 import { isRecord } from "../formats/json.js";
 import type { AdmissionInput } from "./defaulting.js";
+import { WOULD_DENY } from "./enforcement.js";
 import { errorBody, errorString, ErrorTypes, warningText, type FieldError } from "./field.js";
 import type { Verdict } from "./verdict.js";
 
@@ -93,7 +94,7 @@ export const badRequest = (uid: string, message: string): AdmissionReviewRespons
 
 /** The response to one request, for every verdict. */
 export function encodeVerdict(uid: string, subject: { kind: KindName; name: string }, verdict: Verdict): AdmissionReviewResponse {
-  const warnings = [...new Set(verdict.warnings.map((w) => warningText(w.field, w.message)))];
+  const warnings = [...new Set(verdict.warnings.map((w) => warningText(w.wouldDeny ? `${WOULD_DENY} ${w.field}` : w.field, w.message)))];
   const withWarnings = (response: ReviewResponse): ReviewResponse => (warnings.length > 0 ? { ...response, warnings } : response);
   switch (verdict.type) {
     case "allowed":

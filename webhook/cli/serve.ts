@@ -9,6 +9,7 @@ import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
+import { parseEnforcement } from "./enforcement.js";
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -23,10 +24,14 @@ Flags:
   --tls-cert F           serving certificate, PEM (default ${TLS_DIR}/${FILE_NAMES.cert}); reloaded when it changes
   --tls-key F            its private key, PEM (default ${TLS_DIR}/${FILE_NAMES.key})
   --metrics-port N       metrics port, 0 disables (default ${METRICS_PORT})
+  --metrics-tls          serve /metrics over HTTPS with the serving certificate
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
+  --enforcement MODE     deny (default) or warn: admit what would be denied, with warnings
+                         "would deny: ...", logged and counted in cnp_webhook_would_deny_total
+  --warn-only IDS        comma-separated rule IDs that only warn, as in warn mode (repeatable)
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
@@ -48,9 +53,12 @@ export const serveCommand = (registry: Registry): Command =>
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "metrics-port": { type: "string" },
+      "metrics-tls": { type: "boolean" },
       kubeconfig: { type: "string" },
       "lookup-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
+      enforcement: { type: "string" },
+      "warn-only": { type: "string", multiple: true },
       "default-image": { type: "string" },
       "log-level": { type: "string" },
     },
@@ -64,6 +72,8 @@ export const serveCommand = (registry: Registry): Command =>
         defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
+        metricsTls: values["metrics-tls"] ?? false,
+        enforcement: parseEnforcement(values.enforcement, values["warn-only"], registry),
       };
       const logger = createLogger(logLevel(values["log-level"]));
       const resolver = await resolverFor(values.kubeconfig, logger);

@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import type { Enforcement } from "../admission/enforcement.js";
 import type { Registry } from "../admission/rule.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createRequestListener } from "./app.js";
@@ -21,9 +22,13 @@ export interface ServeOptions {
   /** 0 disables the metrics listener; "ephemeral" listens on a free port (tests). */
   readonly metricsPort: number | "ephemeral";
   readonly metricsHost?: string;
+  /** Serve /metrics over HTTPS with the serving certificate (flag --metrics-tls). */
+  readonly metricsTls?: boolean;
   readonly defaultImage: string;
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
+  /** deny (default) or warn, for every rule or some (README "Rolling out"). */
+  readonly enforcement?: Enforcement;
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
   readonly certificateReload?: Pick<CertificateReloaderOptions, "pollIntervalMs" | "debounceMs" | "settleMs" | "watch">;
 }
@@ -105,12 +110,16 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
   const metrics = deps.metrics ?? new Metrics();
   const resolver = deps.resolver ?? noCluster;
   let https: HttpsServer | undefined;
+  let metricsHttps: HttpsServer | undefined;
   let closing = false;
   const reloader = new CertificateReloader({
     certFile: options.tlsCert,
     keyFile: options.tlsKey,
     // Existing connections keep the context they were handshaken with; new ones get the new pair.
-    apply: (pair) => https?.setSecureContext(secureContextOptions(pair)),
+    apply: (pair) => {
+      https?.setSecureContext(secureContextOptions(pair));
+      metricsHttps?.setSecureContext(secureContextOptions(pair));
+    },
     metrics,
     logger,
     ...options.certificateReload,
@@ -123,6 +132,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     metrics,
     isReady,
     registry: deps.registry,
+    ...(options.enforcement ? { enforcement: options.enforcement } : {}),
     options: {
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,
@@ -151,7 +161,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     throw err;
   }
 
-  let metricsServer: HttpServer | undefined;
+  let metricsServer: HttpServer | HttpsServer | undefined;
   let metricsDrain: Drain | undefined;
   let metricsPort: number | undefined;
   if (options.metricsPort !== 0) {
@@ -165,7 +175,10 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
         () => res.writeHead(500).end(),
       );
     });
-    metricsServer = createHttpServer(m.handler);
+    if (options.metricsTls) {
+      metricsHttps = createHttpsServer(secureContextOptions(reloader.current ?? initial), m.handler);
+      metricsServer = metricsHttps;
+    } else metricsServer = createHttpServer(m.handler);
     metricsDrain = m.drain;
     try {
       metricsPort = await listen(metricsServer, options.metricsPort === "ephemeral" ? 0 : options.metricsPort, options.metricsHost ?? options.host);
@@ -175,7 +188,11 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       throw err;
     }
   }
-  logger.info({ port, metricsPort, resolver: resolver.source, strictReferences: options.strictReferences }, "serving");
+  const enforcement = options.enforcement && { mode: options.enforcement.mode, warnOnly: [...options.enforcement.warnOnly] };
+  logger.info(
+    { port, metricsPort, metricsTls: options.metricsTls === true, resolver: resolver.source, strictReferences: options.strictReferences, enforcement },
+    "serving",
+  );
 
   const server = https;
   return {

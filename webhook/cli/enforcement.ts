@@ -1,0 +1,27 @@
+// `serve --enforcement deny|warn --warn-only RULE_ID,...` (README "Rolling out"): flags to an Enforcement.
+import { catalog } from "../admission/catalog.js";
+import { ENFORCE_ALL, type Enforcement } from "../admission/enforcement.js";
+import type { Registry } from "../admission/rule.js";
+import { UsageError } from "./command.js";
+
+const MODES = ["deny", "warn"] as const;
+
+/**
+ * An unknown rule ID is a usage error listing the catalog's IDs: a misspelt --warn-only would
+ * otherwise leave that rule denying, which is what the admin meant to avoid.
+ */
+export function parseEnforcement(mode: string | undefined, warnOnly: readonly string[] | undefined, registry: Registry): Enforcement {
+  const chosen = MODES.find((m) => m === (mode ?? "deny"));
+  if (!chosen) throw new UsageError(`--enforcement must be one of ${MODES.join(", ")}, not ${JSON.stringify(mode)}`);
+  const ids = (warnOnly ?? [])
+    .flatMap((list) => list.split(","))
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
+  const known = new Set(catalog(registry).map((entry) => entry.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new UsageError(`--warn-only: unknown rule ${unknown.map((id) => JSON.stringify(id)).join(", ")}; the rule IDs are: ${[...known].join(", ")}`);
+  }
+  if (chosen === "deny" && ids.length === 0) return ENFORCE_ALL;
+  return { mode: chosen, warnOnly: new Set(ids) };
+}
