@@ -379,7 +379,16 @@ describe("generated/manifests", { skip: noKubectl }, () => {
     assert.equal(find(unsynced, "ValidatingWebhookConfiguration").metadata.annotations?.["cert-manager.io/inject-ca-from"], "cnp-system/cnp-webhook");
   });
 
-  it("an overlay patching the knobs (README example) renders valid objects, the same as the flags", async () => {
+  it("the README's patch of the knobs renders valid objects, the same as the flags", async () => {
+    const patch = ["- {op: replace, path: /webhooks/1/failurePolicy, value: Ignore}", "- {op: replace, path: /webhooks/0/timeoutSeconds, value: 15}"].join(
+      "\n",
+    );
+    const rendered = overlay((m) => ({ resources: [m], patches: [{ target: { kind: "ValidatingWebhookConfiguration", name: "cnp-webhook" }, patch }] }));
+    assertValid(rendered);
+    assert.deepEqual(byKey(rendered), byKey(await cliObjects(["--failure-policy", "validate-backup=Ignore", "--timeout-seconds", "validate-cluster=15"])));
+  });
+
+  it("an overlay patching every knob renders valid objects, the same as the flags", async () => {
     const rendered = overlay((m) => ({
       resources: [m],
       patches: [
