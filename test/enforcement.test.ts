@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
-import https from "node:https";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { API_VERSION } from "../schemas/kinds.js";
@@ -12,6 +11,7 @@ import { freePort, startNode, stop, waitReady, type Child } from "../tools/bench
 import { validBackup, validCluster } from "../tools/testkit/admission.js";
 import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
 import { runMain } from "../tools/testkit/cli.js";
+import { request } from "../tools/testkit/https.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
 import { CLI } from "../tools/testkit/paths.js";
 import { admissionReview } from "../tools/testkit/review.js";
@@ -145,28 +145,10 @@ describe("cnp-webhook serve --enforcement warn --kubeconfig (local kube-apiserve
     fs.rmSync(certs.dir, { recursive: true, force: true });
   });
 
-  const post = (body: unknown): Promise<AdmissionResponse> =>
-    new Promise((resolve, reject) => {
-      const text = JSON.stringify(body);
-      const req = https.request(
-        {
-          host: "127.0.0.1",
-          port,
-          method: "POST",
-          path: `${route("validate", "Backup").path}?timeout=10s`,
-          ca: certs.caPem,
-          servername: "localhost",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) },
-        },
-        (res) => {
-          let out = "";
-          res.on("data", (c: Buffer) => (out += c.toString()));
-          res.on("end", () => resolve((JSON.parse(out) as { response: AdmissionResponse }).response));
-        },
-      );
-      req.on("error", reject);
-      req.end(text);
-    });
+  const post = async (body: unknown): Promise<AdmissionResponse> => {
+    const reply = await request(port, certs.caPem, { path: `${route("validate", "Backup").path}?timeout=10s`, body });
+    return (JSON.parse(reply.body) as { response: AdmissionResponse }).response;
+  };
 
   it("a Backup of a Cluster without backup configuration (read from the API) is admitted with 'would deny:'", async () => {
     const backup = validBackup("b1", "pg");

@@ -95,6 +95,8 @@ const allWebhooks = (objects: Obj[]): Webhook[] => [
   ...webhooksOf(objects, "MutatingWebhookConfiguration"),
   ...webhooksOf(objects, "ValidatingWebhookConfiguration"),
 ];
+/** Each webhook's failurePolicy and timeoutSeconds, as `mcluster Fail 5`. */
+const knobs = (objects: Obj[]): string[] => allWebhooks(objects).map((w) => `${w.name.split(".")[0]} ${w.failurePolicy} ${w.timeoutSeconds}`);
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Namespace,
@@ -389,33 +391,22 @@ describe("generated/manifests", { skip: noKubectl }, () => {
   });
 
   it("an overlay patching every knob renders valid objects, the same as the flags", async () => {
+    const skip = [0, 1, 2].map((i) => ({
+      op: "add",
+      path: `/webhooks/${i}/objectSelector`,
+      value: { matchExpressions: [{ key: "cnp-webhook.io/skip", operator: "DoesNotExist" }] },
+    }));
+    const patches = {
+      ValidatingWebhookConfiguration: [
+        ...skip,
+        { op: "replace", path: "/webhooks/1/failurePolicy", value: "Ignore" },
+        { op: "replace", path: "/webhooks/0/timeoutSeconds", value: 15 },
+      ],
+      MutatingWebhookConfiguration: [...skip, { op: "replace", path: "/webhooks/1/failurePolicy", value: "Ignore" }],
+    };
     const rendered = overlay((m) => ({
       resources: [m],
-      patches: [
-        {
-          target: { kind: "ValidatingWebhookConfiguration", name: "cnp-webhook" },
-          patch: [
-            ...[0, 1, 2].map((i) => ({
-              op: "add",
-              path: `/webhooks/${i}/objectSelector`,
-              value: { matchExpressions: [{ key: "cnp-webhook.io/skip", operator: "DoesNotExist" }] },
-            })),
-            { op: "replace", path: "/webhooks/1/failurePolicy", value: "Ignore" },
-            { op: "replace", path: "/webhooks/0/timeoutSeconds", value: 15 },
-          ],
-        },
-        {
-          target: { kind: "MutatingWebhookConfiguration", name: "cnp-webhook" },
-          patch: [
-            ...[0, 1, 2].map((i) => ({
-              op: "add",
-              path: `/webhooks/${i}/objectSelector`,
-              value: { matchExpressions: [{ key: "cnp-webhook.io/skip", operator: "DoesNotExist" }] },
-            })),
-            { op: "replace", path: "/webhooks/1/failurePolicy", value: "Ignore" },
-          ],
-        },
-      ].map((p) => ({ ...p, patch: JSON.stringify(p.patch) })),
+      patches: Object.entries(patches).map(([kind, ops]) => ({ target: { kind, name: "cnp-webhook" }, patch: JSON.stringify(ops) })),
     }));
     assertValid(rendered);
     const cli = await cliObjects([
@@ -427,17 +418,14 @@ describe("generated/manifests", { skip: noKubectl }, () => {
       "!cnp-webhook.io/skip",
     ]);
     assert.deepEqual(byKey(rendered), byKey(cli));
-    assert.deepEqual(
-      allWebhooks(rendered).map((w) => [w.name.split(".")[0], w.failurePolicy, w.timeoutSeconds]),
-      [
-        ["mcluster", "Fail", 5],
-        ["mbackup", "Ignore", 5],
-        ["mscheduledbackup", "Fail", 5],
-        ["vcluster", "Fail", 15],
-        ["vbackup", "Ignore", 10],
-        ["vscheduledbackup", "Fail", 10],
-      ],
-    );
+    assert.deepEqual(knobs(rendered), [
+      "mcluster Fail 5",
+      "mbackup Ignore 5",
+      "mscheduledbackup Fail 5",
+      "vcluster Fail 15",
+      "vbackup Ignore 10",
+      "vscheduledbackup Fail 10",
+    ]);
   });
 });
 
@@ -528,17 +516,14 @@ describe("cnp-webhook manifests", () => {
       ...["--exempt-service-account", OPERATOR_SA, "--exempt-service-account", "ci/deployer"],
     ]);
     assertValid(objects);
-    assert.deepEqual(
-      allWebhooks(objects).map((w) => [w.name.split(".")[0], w.failurePolicy, w.timeoutSeconds]),
-      [
-        ["mcluster", "Ignore", 3],
-        ["mbackup", "Fail", 3],
-        ["mscheduledbackup", "Ignore", 3],
-        ["vcluster", "Fail", 20],
-        ["vbackup", "Fail", 20],
-        ["vscheduledbackup", "Fail", 20],
-      ],
-    );
+    assert.deepEqual(knobs(objects), [
+      "mcluster Ignore 3",
+      "mbackup Fail 3",
+      "mscheduledbackup Ignore 3",
+      "vcluster Fail 20",
+      "vbackup Fail 20",
+      "vscheduledbackup Fail 20",
+    ]);
     for (const w of allWebhooks(objects)) {
       assert.deepEqual(w.namespaceSelector, {
         matchLabels: { "cnp-webhook.io/enabled": "true" },

@@ -16,7 +16,7 @@ const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn"
 const HELP = `cnp-webhook serve: answer AdmissionReview v1 over HTTPS (TLS >= 1.2)
 
 Paths: ${ROUTES.map((r) => r.path).join(",\n       ")},
-       /healthz, /readyz; Prometheus /metrics on --metrics-port (plain HTTP).
+       /healthz, /readyz; Prometheus /metrics on --metrics-port (plain HTTP; HTTPS with --metrics-tls).
 
 Flags:
   --port N               HTTPS port (default ${WEBHOOK_PORT})

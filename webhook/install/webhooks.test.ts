@@ -23,6 +23,10 @@ type Webhook = { name: string; failurePolicy: string; timeoutSeconds: number; ma
 const webhooks = (knobs: WebhookKnobs, role: "mutate" | "validate" = "validate"): Webhook[] =>
   webhookConfiguration(role, { namespace: "cnp-system", ...knobs }, {})["webhooks"] as Webhook[];
 
+/** Each webhook's failurePolicy and timeoutSeconds, as `mcluster Fail 5`. */
+const table = (knobs: WebhookKnobs, role: "mutate" | "validate" = "validate"): string[] =>
+  webhooks(knobs, role).map((w) => `${w.name.split(".")[0]} ${w.failurePolicy} ${w.timeoutSeconds}`);
+
 /** Whether the apiserver calls the webhook: every matchCondition must evaluate to true. */
 function called(webhook: Webhook, username: string): boolean {
   const review = admissionReview("Backup", validBackup(), { userInfo: { username, groups: ["system:authenticated"] } });
@@ -66,22 +70,8 @@ describe("matchConditions", () => {
 
 describe("failurePolicy and timeoutSeconds settings", () => {
   test("defaults: Fail everywhere; mutating 5 s, validating 10 s", () => {
-    assert.deepEqual(
-      webhooks({}, "mutate").map((w) => [w.failurePolicy, w.timeoutSeconds]),
-      [
-        ["Fail", 5],
-        ["Fail", 5],
-        ["Fail", 5],
-      ],
-    );
-    assert.deepEqual(
-      webhooks({}).map((w) => [w.failurePolicy, w.timeoutSeconds]),
-      [
-        ["Fail", 10],
-        ["Fail", 10],
-        ["Fail", 10],
-      ],
-    );
+    assert.deepEqual(table({}, "mutate"), ["mcluster Fail 5", "mbackup Fail 5", "mscheduledbackup Fail 5"]);
+    assert.deepEqual(table({}), ["vcluster Fail 10", "vbackup Fail 10", "vscheduledbackup Fail 10"]);
   });
 
   test("a setting names every webhook, a role, a kind or one webhook; a later setting wins", () => {
@@ -90,15 +80,8 @@ describe("failurePolicy and timeoutSeconds settings", () => {
       timeoutSeconds: [{ webhooks: "validate-scheduledbackup", value: 7 }],
     };
     assert.deepEqual(
-      [...webhooks(knobs, "mutate"), ...webhooks(knobs)].map((w) => [w.name.split(".")[0], w.failurePolicy, w.timeoutSeconds]),
-      [
-        ["mcluster", "Ignore", 5],
-        ["mbackup", "Ignore", 5],
-        ["mscheduledbackup", "Ignore", 5],
-        ["vcluster", "Fail", 10],
-        ["vbackup", "Ignore", 10],
-        ["vscheduledbackup", "Fail", 7],
-      ],
+      [...table(knobs, "mutate"), ...table(knobs)],
+      ["mcluster Ignore 5", "mbackup Ignore 5", "mscheduledbackup Ignore 5", "vcluster Fail 10", "vbackup Ignore 10", "vscheduledbackup Fail 7"],
     );
     assert.ok(WEBHOOK_SELECTORS.includes(route("validate", "ScheduledBackup").label));
   });
