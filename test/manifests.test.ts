@@ -122,6 +122,7 @@ const INSTALL_KINDS = [
   "ClusterRoleBinding",
   "Deployment",
   "PodDisruptionBudget",
+  "NetworkPolicy",
   "MutatingWebhookConfiguration",
   "ValidatingWebhookConfiguration",
 ];
@@ -245,6 +246,62 @@ function assertInstall(objects: Obj[], namespace = "cnp-system"): void {
   assert.deepEqual([service.spec.ports[0].port, service.spec.ports[0].targetPort], [443, 9443]);
   assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
   assert.equal((find(objects, "PodDisruptionBudget") as Obj & { spec: any }).spec.minAvailable, 1);
+  assertNetworkPolicy(objects, namespace);
+}
+
+type Peer = { namespace: string; pod?: Record<string, string> };
+type PolicyPeer = { namespaceSelector?: { matchLabels: Record<string, string> }; podSelector?: unknown; ipBlock?: unknown };
+type PolicyRule = { from?: PolicyPeer[]; ports?: { protocol: string; port: number }[] };
+
+/**
+ * Whether a NetworkPolicy lets a TCP connection from `peer` reach `port` of the Pods it selects
+ * (networking.k8s.io/v1 semantics: rules are ORed; a rule without `from` admits every source, one
+ * without `ports` every port). Only the selectors the bundle uses are understood.
+ */
+function admits(policy: { spec: { ingress?: PolicyRule[] } }, peer: Peer, port: number): boolean {
+  return (policy.spec.ingress ?? []).some((rule) => {
+    const portOk = rule.ports === undefined || rule.ports.some((p) => p.protocol === "TCP" && p.port === port);
+    const fromOk =
+      rule.from === undefined ||
+      rule.from.some((f) => {
+        assert.equal(f.podSelector, undefined, "only namespace selectors are modelled");
+        assert.equal(f.ipBlock, undefined, "only namespace selectors are modelled");
+        const nsLabels: Record<string, string> = { "kubernetes.io/metadata.name": peer.namespace };
+        return Object.entries(f.namespaceSelector?.matchLabels ?? {}).every(([k, v]) => nsLabels[k] === v);
+      });
+    return portOk && fromOk;
+  });
+}
+
+/** In by default (README "Install and operate"): only the webhook port from anywhere, metrics from the monitoring namespace. */
+function assertNetworkPolicy(objects: Obj[], namespace: string, restrictEgress = false): void {
+  const policy = find(objects, "NetworkPolicy") as Obj & { spec: any };
+  const deployment = find(objects, "Deployment") as Obj & { spec: any };
+  assert.equal(policy.metadata.namespace, namespace);
+  assert.deepEqual(policy.spec.podSelector.matchLabels, deployment.spec.selector.matchLabels);
+  assert.deepEqual(policy.spec.policyTypes, restrictEgress ? ["Ingress", "Egress"] : ["Ingress"]);
+  const container = deployment.spec.template.spec.containers[0];
+  const [webhookPort, metricsPort] = container.ports.map((p: { containerPort: number }) => p.containerPort) as [number, number];
+  // The port the Service sends the apiserver's calls to, from any source (the apiserver is not a Pod).
+  const service = find(objects, "Service") as Obj & { spec: any };
+  assert.equal(service.spec.ports[0].targetPort, webhookPort);
+  for (const from of ["kube-system", "default", "monitoring", namespace]) assert.ok(admits(policy, { namespace: from }, webhookPort), from);
+  // Metrics from the monitoring namespace only; no other port from anywhere.
+  assert.ok(admits(policy, { namespace: "monitoring" }, metricsPort));
+  for (const from of ["default", "kube-system", namespace]) assert.ok(!admits(policy, { namespace: from }, metricsPort), from);
+  for (const port of [22, 80, 443, 8443, 9090]) assert.ok(!admits(policy, { namespace: "monitoring" }, port), String(port));
+  if (restrictEgress) {
+    assert.deepEqual(policy.spec.egress, [
+      {
+        ports: [
+          { protocol: "TCP", port: 443 },
+          { protocol: "TCP", port: 6443 },
+        ],
+      },
+    ]);
+  } else {
+    assert.equal(policy.spec.egress, undefined);
+  }
 }
 
 const metricsOnService = (objects: Obj[]): boolean =>
@@ -286,7 +343,7 @@ const OPERATOR_SA = `${OPERATOR_SERVICE_ACCOUNT.namespace}/${OPERATOR_SERVICE_AC
 const COMPONENTS: readonly [string, string[]][] = [
   ["monitoring", ["--monitoring"]],
   ["metrics-tls", ["--metrics-tls"]],
-  ["network-policy", ["--network-policy"]],
+  ["restrict-egress", ["--restrict-egress"]],
   ["exempt-operator", ["--exempt-service-account", OPERATOR_SA]],
   ["warn-mode", ["--enforcement", "warn"]],
 ];
@@ -367,6 +424,7 @@ describe("generated/manifests", { skip: noKubectl }, () => {
       if (!["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(o.kind) && !o.kind.endsWith("WebhookConfiguration")) {
         assert.equal(o.metadata.namespace, ns, `${o.kind}/${o.metadata.name}`);
       }
+    assertNetworkPolicy(rendered, ns, true);
     assert.equal(find(rendered, "Namespace").metadata.name, ns);
     assert.equal((find(rendered, "ClusterRoleBinding")["subjects"] as { namespace: string }[])[0]?.namespace, ns);
     assert.equal((find(rendered, "Deployment") as any).spec.template.spec.containers[0].image, image);
@@ -379,6 +437,21 @@ describe("generated/manifests", { skip: noKubectl }, () => {
     const serving = unsynced.find((o) => o.kind === "Certificate" && o.metadata.name === "cnp-webhook") as any;
     assert.ok(serving.spec.dnsNames.includes("cnp-webhook.cnp-system.svc"));
     assert.equal(find(unsynced, "ValidatingWebhookConfiguration").metadata.annotations?.["cert-manager.io/inject-ca-from"], "cnp-system/cnp-webhook");
+  });
+
+  it("the NetworkPolicy is in the bundle; the no-network-policy component leaves it out, like --no-network-policy", async () => {
+    for (const dir of [MANIFESTS, path.join(MANIFESTS, "cert-manager")]) assertNetworkPolicy(kustomize(dir), "cnp-system");
+    const without = overlay((m) => ({ resources: [`${m}/cert-manager`], components: [`${m}/components/no-network-policy`] }));
+    assert.equal(without.filter((o) => o.kind === "NetworkPolicy").length, 0);
+    assertValid(without);
+    assertCertManager(without);
+    assert.deepEqual(byKey(without), byKey(await cliObjects(["--cert-manager", "--no-network-policy"])));
+    // Nothing else is left out.
+    const all = kustomize(path.join(MANIFESTS, "cert-manager"));
+    assert.deepEqual(
+      [...byKey(all).keys()].filter((k) => !k.startsWith("NetworkPolicy/")),
+      [...byKey(without).keys()],
+    );
   });
 
   it("the README's patch of the knobs renders valid objects, the same as the flags", async () => {
@@ -486,6 +559,7 @@ describe("cnp-webhook manifests", () => {
       [["--exempt-service-account", "operator"], /--exempt-service-account must be NAMESPACE\/NAME, not "operator"/],
       [["--exempt-service-account", "Ops/x"], /not a valid DNS label/],
       [["--enforcement", "audit"], /--enforcement must be one of deny, warn, not "audit"/],
+      [["--no-network-policy", "--restrict-egress"], /--restrict-egress changes the NetworkPolicy that --no-network-policy leaves out/],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await manifestsCli(args);
@@ -547,8 +621,8 @@ describe("cnp-webhook manifests", () => {
     assert.deepEqual(byKey(objects.map(strip)), byKey((await cliObjects([])).map(strip)));
   });
 
-  it("--monitoring, --metrics-tls, --network-policy and --enforcement warn", async () => {
-    const objects = await cliObjects(["--monitoring", "--metrics-tls", "--network-policy", "--enforcement", "warn"]);
+  it("--monitoring, --metrics-tls, --restrict-egress and --enforcement warn", async () => {
+    const objects = await cliObjects(["--monitoring", "--metrics-tls", "--restrict-egress", "--enforcement", "warn"]);
     assertValid(objects);
     assert.ok(metricsOnService(objects));
     const deployment = find(objects, "Deployment") as any;
@@ -565,27 +639,15 @@ describe("cnp-webhook manifests", () => {
       },
     ]);
     assert.deepEqual(monitor.spec.selector.matchLabels, (find(objects, "Service") as any).spec.selector);
-    const policy = find(objects, "NetworkPolicy") as any;
-    assert.deepEqual(policy.spec.podSelector.matchLabels, deployment.spec.selector.matchLabels);
-    assert.deepEqual(policy.spec.policyTypes, ["Ingress", "Egress"]);
-    assert.deepEqual(policy.spec.ingress, [
-      { ports: [{ protocol: "TCP", port: 9443 }] },
-      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
-    ]);
-    assert.deepEqual(policy.spec.egress, [
-      {
-        ports: [
-          { protocol: "TCP", port: 443 },
-          { protocol: "TCP", port: 6443 },
-        ],
-      },
-    ]);
+    assertNetworkPolicy(objects, "cnp-system", true);
     const dashboard = find(objects, "ConfigMap") as any;
     assert.equal(dashboard.metadata.labels.grafana_dashboard, "1");
     assert.equal(JSON.parse(dashboard.data["grafana-dashboard.json"]).uid, "cnp-webhook");
     // Without the flags none of it is there.
     const plain = await cliObjects([]);
-    for (const kind of ["ServiceMonitor", "PrometheusRule", "ConfigMap", "NetworkPolicy"]) assert.ok(!plain.some((o) => o.kind === kind), kind);
+    for (const kind of ["ServiceMonitor", "PrometheusRule", "ConfigMap"]) assert.ok(!plain.some((o) => o.kind === kind), kind);
+    assertNetworkPolicy(plain, "cnp-system"); // in by default, ingress only
+    assert.ok(!(await cliObjects(["--no-network-policy"])).some((o) => o.kind === "NetworkPolicy"));
     assert.deepEqual((find(plain, "Deployment") as any).spec.template.spec.containers[0].args.length, 5);
   });
 

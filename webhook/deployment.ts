@@ -44,5 +44,5 @@ export const FAILURE_POLICY = "Fail";
  */
 export const OPERATOR_SERVICE_ACCOUNT = { namespace: "postgresql-operator-system", name: "postgresql-operator-manager" } as const;
 
-/** The namespace whose Pods may scrape /metrics under the network-policy component (README "Install and operate"). */
+/** The namespace whose Pods may scrape /metrics through the NetworkPolicy (README "Install and operate"). */
 export const MONITORING_NAMESPACE = "monitoring";

@@ -11,7 +11,8 @@ const HELP = `Usage: cnp-webhook manifests [--ca-bundle FILE | --cert-manager] [
 
 Prints everything the webhook needs on a cluster as multi-document YAML: Namespace (Pod Security
 "restricted"), ServiceAccount, ClusterRole(Binding), Service, Deployment (reading Secret ${TLS_SECRET}),
-PodDisruptionBudget and the Mutating/ValidatingWebhookConfigurations. Pipe it to 'kubectl apply -f -'.
+PodDisruptionBudget, NetworkPolicy and the Mutating/ValidatingWebhookConfigurations. Pipe it to
+'kubectl apply -f -'.
 The CRDs are not included: on a cluster with the operator they are the operator's (see --crds).
 
 The apiserver must trust the webhook's serving certificate; pick one:
@@ -43,8 +44,9 @@ The webhook and its surroundings:
   --monitoring               metrics port on the Service, ServiceMonitor, PrometheusRule and a
                              Grafana dashboard ConfigMap (needs the Prometheus Operator's CRDs)
   --metrics-tls              serve /metrics over HTTPS with the serving certificate
-  --network-policy           a NetworkPolicy: webhook port open, metrics from namespace
-                             ${MONITORING_NAMESPACE} only, egress to the API server only
+  --no-network-policy        leave out the NetworkPolicy (in by default: ingress only to the webhook
+                             port, and to metrics from namespace ${MONITORING_NAMESPACE})
+  --restrict-egress          the NetworkPolicy also limits egress to the API server's ports (443, 6443)
   -h, --help                 show this help
 
 Exit codes: 0 printed, 2 usage error or unusable --ca-bundle.
@@ -115,7 +117,8 @@ export const manifestsCommand: Command = defineCommand({
     enforcement: { type: "string" },
     monitoring: { type: "boolean" },
     "metrics-tls": { type: "boolean" },
-    "network-policy": { type: "boolean" },
+    "no-network-policy": { type: "boolean" },
+    "restrict-egress": { type: "boolean" },
   },
   async run(values, _positionals, io) {
     if (values.crds) {
@@ -144,6 +147,9 @@ export const manifestsCommand: Command = defineCommand({
     if (values.enforcement !== undefined && values.enforcement !== "deny" && values.enforcement !== "warn") {
       throw new UsageError(`--enforcement must be one of deny, warn, not ${JSON.stringify(values.enforcement)}`);
     }
+    if (values["no-network-policy"] && values["restrict-egress"]) {
+      throw new UsageError("--restrict-egress changes the NetworkPolicy that --no-network-policy leaves out: pick one");
+    }
     const objects = installObjects({
       namespace,
       image,
@@ -153,7 +159,8 @@ export const manifestsCommand: Command = defineCommand({
       ...(values.enforcement ? { enforcement: values.enforcement } : {}),
       monitoring: values.monitoring ?? false,
       metricsTls: values["metrics-tls"] ?? false,
-      networkPolicy: values["network-policy"] ?? false,
+      networkPolicy: values["no-network-policy"] !== true,
+      restrictEgress: values["restrict-egress"] ?? false,
     });
     io.stdout(renderYaml(objects));
     return 0;

@@ -1,5 +1,5 @@
-// What an admin applies (README "Install and operate"): the webhook's Namespace, RBAC, Deployment, Service, PDB and webhook
-// configurations, as plain objects rendered with `yaml`. Same options, same bytes: `make generate`
+// What an admin applies (README "Install and operate"): the webhook's Namespace, RBAC, Deployment, Service, PDB,
+// NetworkPolicy and webhook configurations, as plain objects rendered with `yaml`. Same options, same bytes: `make generate`
 // writes them to generated/manifests/, `cnp-webhook manifests` prints them.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,8 +22,10 @@ export interface InstallOptions extends WebhookConfigurationOptions {
   readonly metricsTls?: boolean;
   /** The metrics port on the Service, a ServiceMonitor, a PrometheusRule and a Grafana dashboard. */
   readonly monitoring?: boolean;
-  /** A NetworkPolicy for the webhook's Pods. */
+  /** The NetworkPolicy for the webhook's Pods: on unless false (`manifests --no-network-policy`). */
   readonly networkPolicy?: boolean;
+  /** The NetworkPolicy limits egress to the API server's ports too. */
+  readonly restrictEgress?: boolean;
 }
 
 /** `cnp-webhook:<package version>`: the tag the Dockerfile's image is built with. */
@@ -234,7 +236,7 @@ export function installObjects(o: InstallOptions): Obj[] {
     deployment(o),
     pdb(o.namespace),
     ...(o.monitoring ? monitoringObjects(o.namespace, o.metricsTls === true) : []),
-    ...(o.networkPolicy ? [networkPolicy(o.namespace)] : []),
+    ...(o.networkPolicy !== false ? [networkPolicy(o.namespace, o.restrictEgress === true)] : []),
     webhookConfiguration("mutate", o, webhookMeta),
     webhookConfiguration("validate", o, webhookMeta),
   ];
