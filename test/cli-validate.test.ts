@@ -47,7 +47,7 @@ describe("cnp-webhook validate", () => {
       schedule.errors.map((e: { field: string }) => e.field),
       ["spec.schedule"],
     );
-    assert.match(schedule.errors[0].message, /first field is seconds/);
+    assert.match(schedule.errors[0].message, /has 5 fields, which the operator reads as second minute hour day-of-month month/);
     assert.deepEqual(schedule.warnings, ['spec.cluster.name: could not verify Cluster "pg": not in the files']);
   });
 
@@ -100,7 +100,7 @@ describe("cnp-webhook validate", () => {
     assert.equal((await cli("validate", "--help")).code, 0);
   });
 
-  test("references resolve among the files: a recovery from a Backup without status warns", async () => {
+  test("references resolve among the files: a recovery from a Backup without status is denied (release 0.5 does not wait)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cnp-validate-"));
     writeFileSync(
       join(dir, "all.yaml"),
@@ -111,14 +111,17 @@ describe("cnp-webhook validate", () => {
       ].join("\n---\n"),
     );
     const r = await cli("validate", "-o", "json", dir);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
     const results = JSON.parse(r.stdout) as any[];
     assert.deepEqual(
       results.map((x) => x.kind),
       ["Backup", "Cluster"],
       "the ConfigMap is not reported",
     );
-    assert.deepEqual(results[1].warnings, ['spec.bootstrap.fullRecovery.backup.name: Backup "backup-example" is without status yet, not completed']);
+    assert.deepEqual(
+      results[1].errors.map((e: { field: string }) => e.field),
+      ["spec.bootstrap.fullRecovery.backup.name"],
+    );
     assert.deepEqual(results[0].warnings, ['spec.cluster.name: could not verify Cluster "pg-backup": not in the files']);
   });
 

@@ -46,3 +46,10 @@ export const OPERATOR_SERVICE_ACCOUNT = { namespace: "postgresql-operator-system
 
 /** The namespace whose Pods may scrape /metrics through the NetworkPolicy (README "Install and operate"). */
 export const MONITORING_NAMESPACE = "monitoring";
+
+/**
+ * ScheduledBackups whose shortest gap between firings is below these are denied / warned (flags
+ * --deny-backup-interval and --warn-backup-interval; README "Rules", schedule/frequency), in seconds.
+ */
+export const DENY_BACKUP_INTERVAL_SECONDS = 5 * 60;
+export const WARN_BACKUP_INTERVAL_SECONDS = 60 * 60;

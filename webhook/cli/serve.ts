@@ -10,6 +10,7 @@ import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
 import { parseEnforcement } from "./enforcement.js";
+import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -28,11 +29,15 @@ Flags:
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
+  --client-ca F          only clients with a certificate from this CA (PEM) may call the admission
+                         paths, as the apiserver presents one per its admission configuration;
+                         /healthz and /readyz stay open for the kubelet's probes
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --enforcement MODE     deny (default) or warn: admit what would be denied, with warnings
                          "would deny: ...", logged and counted in cnp_webhook_would_deny_total
   --warn-only IDS        comma-separated rule IDs that only warn, as in warn mode (repeatable)
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
+${RULE_SETTINGS_HELP}
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
 
@@ -60,7 +65,9 @@ export const serveCommand = (registry: Registry): Command =>
       enforcement: { type: "string" },
       "warn-only": { type: "string", multiple: true },
       "default-image": { type: "string" },
+      ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
+      "client-ca": { type: "string" },
     },
     async run(values) {
       const options = {
@@ -74,6 +81,8 @@ export const serveCommand = (registry: Registry): Command =>
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
         metricsTls: values["metrics-tls"] ?? false,
         enforcement: parseEnforcement(values.enforcement, values["warn-only"], registry),
+        settings: ruleSettings(values),
+        ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };
       const logger = createLogger(logLevel(values["log-level"]));
       const resolver = await resolverFor(values.kubeconfig, logger);

@@ -6,6 +6,7 @@ import { createLogger } from "../server/log.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../validate/config.js";
 import { runValidate } from "../validate/run.js";
 import { UsageError, defineCommand, parseDurationMs, type Command } from "./command.js";
+import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const HELP = `cnp-webhook validate: run the webhook's defaulting and validation over manifest files
 
@@ -20,6 +21,7 @@ Flags:
   --namespace NS         namespace of objects without one (default "default")
   --lookup-timeout D     bound on the lookups of one object (default ${LOOKUP_TIMEOUT})
   --default-image IMG    imageName default (default ${DEFAULT_POSTGRES_IMAGE})
+${RULE_SETTINGS_HELP}
 
 Exit codes: 0 every object admitted (warnings allowed), 1 at least one denied, 2 usage or input error.
 `;
@@ -43,11 +45,13 @@ export const validateCommand = (registry: Registry): Command =>
       namespace: { type: "string", short: "n" },
       "lookup-timeout": { type: "string" },
       "default-image": { type: "string" },
+      ...RULE_SETTING_OPTIONS,
     },
     async run(values, positionals, io) {
       const output = outputFormat(values.output ?? "text");
       if (positionals.length === 0) throw new UsageError("validate needs at least one file or directory");
       const lookupTimeoutMs = parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout");
+      const settings = ruleSettings(values);
       const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
       try {
         return await runValidate(
@@ -57,6 +61,7 @@ export const validateCommand = (registry: Registry): Command =>
             strictReferences: values["strict-references"] ?? false,
             defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
             lookupTimeoutMs,
+            settings,
             namespace: values.namespace ?? "default",
             ...(cluster ? { cluster } : {}),
           },

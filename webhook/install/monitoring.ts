@@ -74,6 +74,14 @@ export const ALERTS: readonly Alert[] = [
     description: "Pod {{ $labels.namespace }}/{{ $labels.pod }} found a broken certificate or key in its Secret and keeps serving the previous one.",
   },
   {
+    alert: "CnpWebhookOutOfFileDescriptors",
+    expr: "sum by (namespace, pod, during) (increase(cnp_webhook_file_descriptors_exhausted_total[15m])) > 0",
+    severity: "warning",
+    summary: "The cnp-webhook ran out of file descriptors",
+    description:
+      "Pod {{ $labels.namespace }}/{{ $labels.pod }} hit EMFILE/ENFILE ({{ $labels.during }}): connections were not accepted or a certificate could not be read. Too many open connections, or a descriptor limit too low.",
+  },
+  {
     alert: "CnpWebhookRuleErrors",
     expr: "sum by (namespace, rule) (increase(cnp_webhook_rule_errors_total[15m])) > 0",
     severity: "warning",
@@ -168,6 +176,11 @@ const PANELS: readonly Panel[] = [
     title: "Certificate reloads by outcome",
     unit: "short",
     targets: [{ expr: `sum by (outcome) (increase(cnp_webhook_certificate_reloads_total{${NS}}[1h]))`, legendFormat: "{{outcome}}" }],
+  },
+  {
+    title: "Out of file descriptors, by what it was doing",
+    unit: "short",
+    targets: [{ expr: `sum by (during) (increase(cnp_webhook_file_descriptors_exhausted_total{${NS}}[1h]))`, legendFormat: "{{during}}" }],
   },
 ];
 

@@ -76,7 +76,8 @@ export async function checkDocuments(documents: readonly ManifestDocument[], con
     config.namespace,
   );
   const resolver = config.cluster ? chainResolvers([files, config.cluster]) : files;
-  const options = { defaultImage: config.defaultImage, strictReferences: config.strictReferences, lookupTimeoutMs: config.lookupTimeoutMs, resolver };
+  const { defaultImage, strictReferences, lookupTimeoutMs, settings } = config;
+  const options = { defaultImage, strictReferences, lookupTimeoutMs, settings, resolver };
   const results: CheckResult[] = [];
   for (const doc of documents.filter(isOurs)) results.push(await checkDocument(doc, config, registry, options));
   return results;
