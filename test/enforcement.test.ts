@@ -201,6 +201,11 @@ describe("serve's enforcement flags", () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, new RegExp(`--warn-only: unknown rule "${ids[1]}x"`));
     for (const id of ids) assert.ok(unknown.stderr.includes(id), id);
+    // A near miss is named; something far from every ID is not guessed at.
+    assert.match(unknown.stderr, new RegExp(`unknown rule "${ids[1]}x" \\(did you mean "${ids[1]}"\\?\\);`));
+    const far = await runMain(["serve", "--warn-only", "nonsense"]);
+    assert.equal(far.code, 2);
+    assert.match(far.stderr, /unknown rule "nonsense"; the rule IDs are: /);
     const mode = await runMain(["serve", "--enforcement", "audit"]);
     assert.equal(mode.code, 2);
     assert.match(mode.stderr, /--enforcement must be one of deny, warn, not "audit"/);

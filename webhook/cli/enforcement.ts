@@ -1,4 +1,5 @@
 // `serve --enforcement deny|warn --warn-only RULE_ID,...` (README "Rolling out"): flags to an Enforcement.
+import { closest, distance } from "fastest-levenshtein";
 import { catalog } from "../admission/catalog.js";
 import { ENFORCE_ALL, type Enforcement } from "../admission/enforcement.js";
 import type { Registry } from "../admission/rule.js";
@@ -20,7 +21,14 @@ export function parseEnforcement(mode: string | undefined, warnOnly: readonly st
   const known = new Set(catalog(registry).map((entry) => entry.id));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw new UsageError(`--warn-only: unknown rule ${unknown.map((id) => JSON.stringify(id)).join(", ")}; the rule IDs are: ${[...known].join(", ")}`);
+    // A near miss (a letter dropped, a wrong separator) is named, as for a mistyped command.
+    const named = unknown.map((id) => {
+      const best = closest(id, [...known]);
+      return distance(id, best) <= Math.max(2, Math.floor(id.length / 5))
+        ? `${JSON.stringify(id)} (did you mean ${JSON.stringify(best)}?)`
+        : JSON.stringify(id);
+    });
+    throw new UsageError(`--warn-only: unknown rule ${named.join(", ")}; the rule IDs are: ${[...known].join(", ")}`);
   }
   if (chosen === "deny" && ids.length === 0) return ENFORCE_ALL;
   return { mode: chosen, warnOnly: new Set(ids) };
