@@ -243,11 +243,7 @@ describe("Cluster barmanObjectStore credentials against the live API", () => {
   it("Secret present without the secretAccessKey key → denied on secretAccessKey.key", async () => {
     const a = await admit(hook, cluster("pg", { store: { secret: "half-creds" } }));
     assertDenied(a, [
-      [
-        `${CREDS}.secretAccessKey.key`,
-        "FieldValueNotFound",
-        /^Not found: "ACCESS_SECRET_KEY": Secret "half-creds" has no key "ACCESS_SECRET_KEY"$/,
-      ],
+      [`${CREDS}.secretAccessKey.key`, "FieldValueNotFound", /^Not found: "ACCESS_SECRET_KEY": Secret "half-creds" has no key "ACCESS_SECRET_KEY"$/],
     ]);
     assert.deepEqual(warnings(a), []);
   });
