@@ -18,12 +18,15 @@ import { ClusterRole, ClusterRoleBinding } from "kubernetes-models/rbac.authoriz
 import { ConfigMap, Namespace, Service, ServiceAccount } from "kubernetes-models/v1";
 import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { isCACertificate } from "../certs/tls.js";
-import { GROUP } from "../schemas/kinds.js";
+import { GROUP, KINDS, type KindName } from "../schemas/kinds.js";
+import { validBackup, validCluster, validScheduledBackup } from "../tools/testkit/admission.js";
+import { called } from "../tools/testkit/cel.js";
 import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
 import { runMain } from "../tools/testkit/cli.js";
 import { kustomizeUnavailable } from "../tools/testkit/kubectl.js";
 import { unknownFields } from "../tools/testkit/openapi.js";
 import { CLI, REPO_ROOT } from "../tools/testkit/paths.js";
+import { admissionReview } from "../tools/testkit/review.js";
 import { OPERATOR_SERVICE_ACCOUNT } from "../webhook/deployment.js";
 import { manifestFiles } from "../webhook/install/kustomize.js";
 
@@ -452,6 +455,24 @@ describe("generated/manifests", { skip: noKubectl }, () => {
       [...byKey(all).keys()].filter((k) => !k.startsWith("NetworkPolicy/")),
       [...byKey(without).keys()],
     );
+  });
+
+  it("the exempt-operator component as rendered: CEL skips the operator's requests of every kind, not a user's", () => {
+    const rendered = overlay((m) => ({ resources: [m], components: [`${m}/components/exempt-operator`] }));
+    const samples: Record<KindName, unknown> = { Cluster: validCluster(), Backup: validBackup(), ScheduledBackup: validScheduledBackup() };
+    const operator = `system:serviceaccount:${OPERATOR_SA.replace("/", ":")}`;
+    let evaluated = 0;
+    for (const w of allWebhooks(rendered)) {
+      const kind = KINDS.find((k) => w.clientConfig.service.path.endsWith(`-${k.singular}`))!.kind;
+      for (const operation of ["CREATE", "UPDATE"] as const) {
+        const request = (username: string) =>
+          admissionReview(kind, samples[kind], { operation, userInfo: { username, groups: ["system:authenticated"] } }).request;
+        assert.equal(called(w.matchConditions, request(operator)), false, `${w.name} ${operation} by the operator`);
+        assert.equal(called(w.matchConditions, request("alice@example.com")), true, `${w.name} ${operation} by a user`);
+        evaluated++;
+      }
+    }
+    assert.equal(evaluated, 12);
   });
 
   it("the README's patch of the knobs renders valid objects, the same as the flags", async () => {

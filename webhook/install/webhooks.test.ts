@@ -2,22 +2,12 @@
 // accounts, evaluated by a CEL implementation over AdmissionReviews as the kube-apiserver sends them.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { isCelError, run, type CelInput } from "@bufbuild/cel";
 import { validBackup } from "../../tools/testkit/admission.js";
+import { called as celCalled } from "../../tools/testkit/cel.js";
 import { admissionReview } from "../../tools/testkit/review.js";
 import { OPERATOR_SERVICE_ACCOUNT } from "../deployment.js";
 import { route } from "../kinds.js";
 import { exemptionCondition, serviceAccountUser, WEBHOOK_SELECTORS, webhookConfiguration, type WebhookKnobs } from "./webhooks.js";
-
-/** JSON as CEL sees it in the apiserver: objects are maps, whole numbers ints. */
-const cel = (v: unknown): CelInput =>
-  Array.isArray(v)
-    ? v.map(cel)
-    : v !== null && typeof v === "object"
-      ? new Map(Object.entries(v).map(([k, x]) => [k, cel(x)]))
-      : typeof v === "number" && Number.isInteger(v)
-        ? BigInt(v)
-        : (v as CelInput);
 
 type Webhook = { name: string; failurePolicy: string; timeoutSeconds: number; matchConditions?: { name: string; expression: string }[] };
 const webhooks = (knobs: WebhookKnobs, role: "mutate" | "validate" = "validate"): Webhook[] =>
@@ -27,16 +17,9 @@ const webhooks = (knobs: WebhookKnobs, role: "mutate" | "validate" = "validate")
 const table = (knobs: WebhookKnobs, role: "mutate" | "validate" = "validate"): string[] =>
   webhooks(knobs, role).map((w) => `${w.name.split(".")[0]} ${w.failurePolicy} ${w.timeoutSeconds}`);
 
-/** Whether the apiserver calls the webhook: every matchCondition must evaluate to true. */
-function called(webhook: Webhook, username: string): boolean {
-  const review = admissionReview("Backup", validBackup(), { userInfo: { username, groups: ["system:authenticated"] } });
-  return (webhook.matchConditions ?? []).every(({ expression }) => {
-    const result = run(expression, { request: cel(review.request), object: cel(review.request["object"]), oldObject: null });
-    if (isCelError(result)) throw result;
-    assert.equal(typeof result, "boolean", expression);
-    return result === true;
-  });
-}
+/** Whether the apiserver calls the webhook for a Backup created by `username`. */
+const called = (webhook: Webhook, username: string): boolean =>
+  celCalled(webhook.matchConditions, admissionReview("Backup", validBackup(), { userInfo: { username, groups: ["system:authenticated"] } }).request);
 
 const OPERATOR = serviceAccountUser(OPERATOR_SERVICE_ACCOUNT);
 
