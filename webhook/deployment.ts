@@ -50,6 +50,22 @@ export const MEMORY = { request: "208Mi", limit: "288Mi" } as const;
 /** Numeric, so that `runAsNonRoot` can be verified by the kubelet; the Dockerfile uses the same uid. */
 export const RUN_AS_USER = 65532;
 
+/** timeoutSeconds per role (flag --timeout-seconds of `manifests`): defaulting does no I/O; validation waits at most --lookup-timeout. */
+export const WEBHOOK_TIMEOUT_SECONDS = { mutate: 5, validate: 10 } as const;
+
+/** failurePolicy of every webhook unless `manifests --failure-policy` says otherwise: a webhook that cannot be reached blocks. */
+export const FAILURE_POLICY = "Fail";
+
+/**
+ * The operator's service account in its release manifest (cloudnative-pg v0.5.0
+ * releases/postgresql-operator-0.5.0.yaml): it creates the Backups of ScheduledBackups, and the
+ * `exempt-operator` component keeps those creations away from the webhook.
+ */
+export const OPERATOR_SERVICE_ACCOUNT = { namespace: "postgresql-operator-system", name: "postgresql-operator-manager" } as const;
+
+/** The namespace whose Pods may scrape /metrics through the NetworkPolicy (README "Install and operate"). */
+export const MONITORING_NAMESPACE = "monitoring";
+
 /**
  * ScheduledBackups whose shortest gap between firings is below these are denied / warned (flags
  * --deny-backup-interval and --warn-backup-interval; README "Rules", schedule/frequency), in seconds.

@@ -1,10 +1,11 @@
 // kubectl's built-in kustomize, for the tests that render the install bundle. Older kustomize releases
-// cannot render it (kubectl 1.20's v2 lacks `patches` with targets): those tests skip, saying why.
+// cannot render it (kubectl 1.20's v2 lacks `patches` with targets; namespace-sync's replacements,
+// with wildcards and `[key=value]` in their field paths, were reworked in v5): those tests skip, saying why.
 import { spawnSync } from "node:child_process";
 
 /** The oldest kustomize that renders the bundle, and the kubectl release that embeds it (README, Install). */
-const MIN_KUSTOMIZE = [4, 5, 4] as const;
-const MIN_KUBECTL = "1.24";
+const MIN_KUSTOMIZE = [5, 0, 1] as const;
+const MIN_KUBECTL = "1.27";
 
 const newer = (v: readonly number[], min: readonly number[]): boolean => {
   for (let i = 0; i < min.length; i++) if ((v[i] ?? 0) !== (min[i] ?? 0)) return (v[i] ?? 0) > (min[i] ?? 0);

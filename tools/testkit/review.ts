@@ -10,6 +10,8 @@ export interface ReviewOptions {
   readonly namespace?: string;
   readonly dryRun?: boolean;
   readonly uid?: string;
+  /** Who sent it (request.userInfo); a cluster admin by default. */
+  readonly userInfo?: { readonly username: string; readonly groups?: readonly string[] };
 }
 
 export interface AdmissionReviewRequest {
@@ -37,7 +39,7 @@ export function admissionReview(kind: KindName, object: unknown, opts: ReviewOpt
       name: metadata.name ?? "",
       namespace: opts.namespace ?? metadata.namespace ?? "default",
       operation,
-      userInfo: { username: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] },
+      userInfo: opts.userInfo ?? { username: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] },
       object: operation === "DELETE" ? null : object,
       oldObject: operation === "CREATE" ? null : (opts.oldObject ?? object),
       dryRun: opts.dryRun ?? false,

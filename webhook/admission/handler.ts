@@ -3,16 +3,19 @@
 import type { Route } from "../kinds.js";
 import { OBJECT_LIMITS } from "./bounds.js";
 import { mutate, schemaRule } from "./defaulting.js";
-import type { FieldError } from "./field.js";
+import { ENFORCE_ALL, enforce, type Enforcement } from "./enforcement.js";
+import { errorString, type FieldError } from "./field.js";
 import { REVIEW_LIMITS, requestHead, tooBigToParse } from "./prescan.js";
 import type { Registry } from "./rule.js";
 import { BadReview, badRequest, decodeReview, encodeVerdict, toAdmissionInput, type AdmissionRequest } from "./review.js";
 import { validate, type AdmissionOptions } from "./validation.js";
-import { allowed, type RuleFailure, type Verdict } from "./verdict.js";
+import { allowed, type RuleFailure, type Verdict, type Violation } from "./verdict.js";
 
 export interface HandlerDependencies {
   readonly registry: Registry;
   readonly options: AdmissionOptions;
+  /** deny (default), warn, or warn for some rules (README "Rolling out"). */
+  readonly enforcement?: Enforcement;
 }
 
 /** What the server logs for one admission (never a Secret value: resolvers keep key names only). */
@@ -30,18 +33,37 @@ export interface AdmissionLog {
   readonly warnings: number;
   /** The rules of the denials and warnings, for logs and metrics. */
   readonly rules: readonly string[];
+  /** What deny mode would have denied, admitted by the enforcement mode: rule and error. */
+  readonly wouldDeny?: readonly { readonly rule: string; readonly error: string }[];
 }
 
 export type Handled =
   /** An AdmissionReview answer (HTTP 200), including in-band refusals. */
-  | { readonly status: 200; readonly body: string; readonly allowed: boolean; readonly log?: AdmissionLog; readonly failures: readonly RuleFailure[] }
+  | {
+      readonly status: 200;
+      readonly body: string;
+      readonly allowed: boolean;
+      readonly log?: AdmissionLog;
+      readonly failures: readonly RuleFailure[];
+      /** Violations the enforcement mode turned into warnings (counted in cnp_webhook_would_deny_total). */
+      readonly wouldDeny: readonly Violation[];
+    }
   /** Not an AdmissionReview at all: HTTP 400 with a short plain message. */
   | { readonly status: 400; readonly message: string };
 
 const isJSON = (contentType: string | undefined): boolean => (contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 
-/** The answer to a review once its verdict is known, with the log line that goes with it. */
-function answer(route: Route, uid: string, subject: { namespace: string; name: string; operation: string; dryRun: boolean }, verdict: Verdict): Handled {
+/**
+ * The answer to a review once its verdict is known, with the log line that goes with it; `wouldDeny`
+ * is what the enforcement mode admitted (README "Rolling out").
+ */
+function answer(
+  route: Route,
+  uid: string,
+  subject: { namespace: string; name: string; operation: string; dryRun: boolean },
+  verdict: Verdict,
+  wouldDeny: readonly Violation[] = [],
+): Handled {
   const review = encodeVerdict(uid, { kind: route.kind, name: subject.name }, verdict);
   const violations = verdict.type === "denied" ? verdict.violations : [];
   const log: AdmissionLog = {
@@ -54,13 +76,17 @@ function answer(route: Route, uid: string, subject: { namespace: string; name: s
     errors: violations.length,
     warnings: review.response.warnings?.length ?? 0,
     rules: [...new Set([...violations.map((v) => v.rule), ...verdict.warnings.map((w) => w.rule)])],
+    ...(wouldDeny.length > 0 ? { wouldDeny: wouldDeny.map((v) => ({ rule: v.rule, error: errorString(v.error) })) } : {}),
   };
-  return { status: 200, body: JSON.stringify(review), allowed: review.response.allowed, log, failures: verdict.type === "failed" ? verdict.failures : [] };
+  const failures = verdict.type === "failed" ? verdict.failures : [];
+  return { status: 200, body: JSON.stringify(review), allowed: review.response.allowed, log, failures, wouldDeny };
 }
 
 /**
  * A body too big to carry storable objects is judged from its bytes: parsing megabytes of JSON
  * would cost every other admission its latency. The request is identified by its first fields.
+ * Denied in every enforcement mode: a bound on the server's cost, not a rule's verdict (the
+ * apiserver could not store such objects anyway).
  */
 function tooBig(route: Route, body: Buffer, why: "bytes" | "separators"): Handled {
   const head = requestHead(body);
@@ -83,7 +109,12 @@ function tooBig(route: Route, body: Buffer, why: "bytes" | "separators"): Handle
   return answer(route, head.uid, subject, { type: "denied", violations: [{ rule: schemaRule(route.kind), error }], warnings: [] });
 }
 
-export async function handle(route: Route, body: Buffer, contentType: string | undefined, { registry, options }: HandlerDependencies): Promise<Handled> {
+export async function handle(
+  route: Route,
+  body: Buffer,
+  contentType: string | undefined,
+  { registry, options, enforcement = ENFORCE_ALL }: HandlerDependencies,
+): Promise<Handled> {
   if (!isJSON(contentType)) return { status: 400, message: "content type must be application/json" };
   const oversized = tooBigToParse(body);
   if (oversized) return tooBig(route, body, oversized);
@@ -101,9 +132,10 @@ export async function handle(route: Route, body: Buffer, contentType: string | u
     throw err;
   }
   const input = toAdmissionInput(request, route.kind);
-  if (typeof input === "string") return { status: 200, body: JSON.stringify(badRequest(request.uid, input)), allowed: false, failures: [] };
+  if (typeof input === "string") return { status: 200, body: JSON.stringify(badRequest(request.uid, input)), allowed: false, failures: [], wouldDeny: [] };
 
-  const verdict = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
+  const judged = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
+  const { verdict, wouldDeny } = enforce(judged, enforcement);
   const subject = { namespace: input.namespace, name: input.name ?? "", operation: input.operation, dryRun: request.dryRun === true };
-  return answer(route, request.uid, subject, verdict);
+  return answer(route, request.uid, subject, verdict, wouldDeny);
 }

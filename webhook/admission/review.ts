@@ -4,6 +4,7 @@ import { GROUP, type KindName } from "../../schemas/kinds.js";
 import { isRecord } from "../formats/json.js";
 import type { AdmissionInput } from "./defaulting.js";
 import { MAX_LISTED } from "./bounds.js";
+import { WOULD_DENY } from "./enforcement.js";
 import { errorBody, errorString, ErrorTypes, warningText, type FieldError } from "./field.js";
 import type { Verdict } from "./verdict.js";
 
@@ -101,7 +102,7 @@ export const badRequest = (uid: string, message: string): AdmissionReviewRespons
 
 /** The response to one request, for every verdict. */
 export function encodeVerdict(uid: string, subject: { kind: KindName; name: string }, verdict: Verdict): AdmissionReviewResponse {
-  const unique = [...new Set(verdict.warnings.map((w) => warningText(w.field, w.message)))];
+  const unique = [...new Set(verdict.warnings.map((w) => warningText(w.wouldDeny ? `${WOULD_DENY} ${w.field}` : w.field, w.message)))];
   const { shown, more } = listed(unique);
   const warnings = more > 0 ? [...shown, warningText("<object>", `and ${more} more warnings`)] : [...shown];
   const withWarnings = (response: ReviewResponse): ReviewResponse => (warnings.length > 0 ? { ...response, warnings } : response);

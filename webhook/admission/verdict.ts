@@ -9,6 +9,8 @@ export interface Warning {
   readonly rule: string;
   readonly field: string;
   readonly message: string;
+  /** A denial admitted by the enforcement mode (README "Rolling out"): told as "would deny: <field>: <message>". */
+  readonly wouldDeny?: boolean;
 }
 
 /** A denial of one rule, as an apimachinery field error. */

@@ -1,15 +1,19 @@
 // `cnp-webhook manifests`: the install as one multi-document YAML stream, for `| kubectl apply -f -`.
 import { readFileSync, readdirSync } from "node:fs";
 import { isCACertificate, readCertificateInfo } from "../../certs/tls.js";
-import { NAMESPACE, TLS_SECRET } from "../deployment.js";
+import { FAILURE_POLICY, MONITORING_NAMESPACE, NAMESPACE, OPERATOR_SERVICE_ACCOUNT, TLS_SECRET, WEBHOOK_TIMEOUT_SECONDS } from "../deployment.js";
 import { installObjects, renderYaml, webhookImage } from "../install/manifests.js";
 import { UsageError, defineCommand, dnsLabel, type Command } from "./command.js";
+import { webhookKnobs } from "./webhook-knobs.js";
 
-const HELP = `Usage: cnp-webhook manifests [--ca-bundle FILE | --cert-manager] [--namespace N] [--image IMG] [--no-crds]
+const HELP = `Usage: cnp-webhook manifests [--ca-bundle FILE | --cert-manager] [--namespace N] [--image IMG] [flags]
+       cnp-webhook manifests --crds
 
-Prints everything the webhook needs on a cluster as multi-document YAML: the CRDs, Namespace,
-ServiceAccount, ClusterRole(Binding), Service, Deployment (reading Secret ${TLS_SECRET}),
-PodDisruptionBudget and the Mutating/ValidatingWebhookConfigurations. Pipe it to 'kubectl apply -f -'.
+Prints everything the webhook needs on a cluster as multi-document YAML: Namespace (Pod Security
+"restricted"), ServiceAccount, ClusterRole(Binding), Service, Deployment (reading Secret ${TLS_SECRET}),
+PodDisruptionBudget, NetworkPolicy and the Mutating/ValidatingWebhookConfigurations. Pipe it to
+'kubectl apply -f -'.
+The CRDs are not included: on a cluster with the operator they are the operator's (see --crds).
 
 The apiserver must trust the webhook's serving certificate; pick one:
   --ca-bundle FILE   the CA that signed it (e.g. the ca.crt written by 'cnp-webhook certs'), embedded
@@ -21,8 +25,29 @@ The apiserver must trust the webhook's serving certificate; pick one:
 Flags:
   --namespace N      namespace of the webhook (default ${NAMESPACE}); it is excluded from admission
   --image IMG        container image (default ${webhookImage()})
-  --no-crds          leave the CRDs out (they are in generated/crds/)
-  -h, --help         show this help
+  --crds             print only the three CRDs (for clusters without the operator, e.g. CI)
+
+Webhook configuration (WEBHOOKS: a role mutate|validate, a kind cluster|backup|scheduledbackup, or
+one webhook such as validate-backup; without "WEBHOOKS=" every webhook; later settings win):
+  --failure-policy [WEBHOOKS=]Fail|Ignore   (default ${FAILURE_POLICY}; repeatable, comma-separated)
+  --timeout-seconds [WEBHOOKS=]N            1-30 (default mutate ${WEBHOOK_TIMEOUT_SECONDS.mutate}, validate ${WEBHOOK_TIMEOUT_SECONDS.validate})
+  --namespace-selector SELECTOR             only namespaces matching it (kubectl -l syntax:
+                                            'env in (prod,staging),!skip-cnp-webhook'); the
+                                            webhook's own namespace stays excluded
+  --object-selector SELECTOR                only objects whose labels match it
+  --exempt-service-account NS/NAME          requests of this service account skip the webhook
+                                            (matchConditions, Kubernetes 1.28+; repeatable), e.g. the
+                                            operator's: ${OPERATOR_SERVICE_ACCOUNT.namespace}/${OPERATOR_SERVICE_ACCOUNT.name}
+
+The webhook and its surroundings:
+  --enforcement deny|warn    warn: admit what would be denied, with "would deny:" warnings
+  --monitoring               metrics port on the Service, ServiceMonitor, PrometheusRule and a
+                             Grafana dashboard ConfigMap (needs the Prometheus Operator's CRDs)
+  --metrics-tls              serve /metrics over HTTPS with the serving certificate
+  --no-network-policy        leave out the NetworkPolicy (in by default: ingress only to the webhook
+                             port, and to metrics from namespace ${MONITORING_NAMESPACE})
+  --restrict-egress          the NetworkPolicy also limits egress to the API server's ports (443, 6443)
+  -h, --help                 show this help
 
 Exit codes: 0 printed, 2 usage error or unusable --ca-bundle.
 `;
@@ -81,9 +106,27 @@ export const manifestsCommand: Command = defineCommand({
     "cert-manager": { type: "boolean" },
     namespace: { type: "string", short: "n" },
     image: { type: "string" },
+    crds: { type: "boolean" },
+    // Leaving the CRDs out is the default now; the flag stays so that scripts keep working.
     "no-crds": { type: "boolean" },
+    "failure-policy": { type: "string", multiple: true },
+    "timeout-seconds": { type: "string", multiple: true },
+    "namespace-selector": { type: "string" },
+    "object-selector": { type: "string" },
+    "exempt-service-account": { type: "string", multiple: true },
+    enforcement: { type: "string" },
+    monitoring: { type: "boolean" },
+    "metrics-tls": { type: "boolean" },
+    "no-network-policy": { type: "boolean" },
+    "restrict-egress": { type: "boolean" },
   },
   async run(values, _positionals, io) {
+    if (values.crds) {
+      const others = Object.keys(values).filter((k) => k !== "crds" && values[k as keyof typeof values] !== undefined);
+      if (others.length > 0) throw new UsageError(`--crds prints the CRDs only; it takes no other flag (got --${others[0]})`);
+      io.stdout(crdDocuments().join("---\n"));
+      return 0;
+    }
     const namespace = dnsLabel(values.namespace ?? NAMESPACE, "--namespace");
     const image = values.image ?? webhookImage();
     if (image === "" || /\s/.test(image)) throw new UsageError(`--image "${image}" is not an image reference`);
@@ -101,9 +144,25 @@ export const manifestsCommand: Command = defineCommand({
           "will not trust the webhook (and with failurePolicy Fail, creating Clusters/Backups fails) until one is set.\n",
       );
     }
-    const objects = installObjects({ namespace, image, caBundle: bundle, certManager: values["cert-manager"] ?? false });
-    const docs = [...(values["no-crds"] ? [] : crdDocuments()), renderYaml(objects)];
-    io.stdout(docs.join("---\n"));
+    if (values.enforcement !== undefined && values.enforcement !== "deny" && values.enforcement !== "warn") {
+      throw new UsageError(`--enforcement must be one of deny, warn, not ${JSON.stringify(values.enforcement)}`);
+    }
+    if (values["no-network-policy"] && values["restrict-egress"]) {
+      throw new UsageError("--restrict-egress changes the NetworkPolicy that --no-network-policy leaves out: pick one");
+    }
+    const objects = installObjects({
+      namespace,
+      image,
+      ...(bundle ? { caBundle: bundle } : {}),
+      certManager: values["cert-manager"] ?? false,
+      ...webhookKnobs(values),
+      ...(values.enforcement ? { enforcement: values.enforcement } : {}),
+      monitoring: values.monitoring ?? false,
+      metricsTls: values["metrics-tls"] ?? false,
+      networkPolicy: values["no-network-policy"] !== true,
+      restrictEgress: values["restrict-egress"] ?? false,
+    });
+    io.stdout(renderYaml(objects));
     return 0;
   },
 });

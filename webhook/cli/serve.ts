@@ -9,6 +9,7 @@ import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
+import { parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -16,7 +17,7 @@ const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn"
 const HELP = `cnp-webhook serve: answer AdmissionReview v1 over HTTPS (TLS >= 1.2)
 
 Paths: ${ROUTES.map((r) => r.path).join(",\n       ")},
-       /healthz, /readyz; Prometheus /metrics on --metrics-port (plain HTTP).
+       /healthz, /readyz; Prometheus /metrics on --metrics-port (plain HTTP; HTTPS with --metrics-tls).
 
 Flags:
   --port N               HTTPS port (default ${WEBHOOK_PORT})
@@ -24,6 +25,7 @@ Flags:
   --tls-cert F           serving certificate, PEM (default ${TLS_DIR}/${FILE_NAMES.cert}); reloaded when it changes
   --tls-key F            its private key, PEM (default ${TLS_DIR}/${FILE_NAMES.key})
   --metrics-port N       metrics port, 0 disables (default ${METRICS_PORT})
+  --metrics-tls          serve /metrics over HTTPS with the serving certificate
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
@@ -33,6 +35,9 @@ Flags:
                          paths, as the apiserver presents one per its admission configuration;
                          /healthz and /readyz stay open for the kubelet's probes
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
+  --enforcement MODE     deny (default) or warn: admit what would be denied, with warnings
+                         "would deny: ...", logged and counted in cnp_webhook_would_deny_total
+  --warn-only IDS        comma-separated rule IDs that only warn, as in warn mode (repeatable)
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
 ${RULE_SETTINGS_HELP}
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
@@ -55,10 +60,13 @@ export const serveCommand = (registry: Registry): Command =>
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "metrics-port": { type: "string" },
+      "metrics-tls": { type: "boolean" },
       kubeconfig: { type: "string" },
       "lookup-timeout": { type: "string" },
       "cache-sync-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
+      enforcement: { type: "string" },
+      "warn-only": { type: "string", multiple: true },
       "default-image": { type: "string" },
       ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
@@ -75,6 +83,8 @@ export const serveCommand = (registry: Registry): Command =>
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
         cacheSyncTimeoutMs: parseDurationMs(values["cache-sync-timeout"] ?? CACHE_SYNC_TIMEOUT, "--cache-sync-timeout"),
+        metricsTls: values["metrics-tls"] ?? false,
+        enforcement: parseEnforcement(values.enforcement, values["warn-only"], registry),
         settings: ruleSettings(values),
         ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };

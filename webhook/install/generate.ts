@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFolder } from "../../schemas/write.js";
-import { manifestFiles } from "./manifests.js";
+import { manifestFiles } from "./kustomize.js";
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {

@@ -1,46 +1,38 @@
-// What an admin applies (README "Install and operate"): the webhook's Namespace, RBAC, Deployment, Service, PDB and webhook
-// configurations, as plain objects rendered with `yaml`. Same options, same bytes: `make generate`
+// What an admin applies (README "Install and operate"): the webhook's Namespace, RBAC, Deployment, Service, PDB,
+// NetworkPolicy and webhook configurations, as plain objects rendered with `yaml`. Same options, same bytes: `make generate`
 // writes them to generated/manifests/, `cnp-webhook manifests` prints them.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { FILE_NAMES } from "../../certs/files.js";
-import { GROUP, KINDS, VERSION } from "../../schemas/kinds.js";
-import {
-  MEMORY,
-  METRICS_PORT,
-  NAME,
-  NAMESPACE,
-  NODE_OPTIONS,
-  RUN_AS_USER,
-  SERVICE_PORT,
-  TLS_DIR,
-  TLS_SECRET,
-  WEBHOOK_PORT,
-  serviceHost,
-} from "../deployment.js";
-import { route, type Role } from "../kinds.js";
+import { MEMORY, METRICS_PORT, NAME, NODE_OPTIONS, RUN_AS_USER, SERVICE_PORT, TLS_DIR, TLS_SECRET, WEBHOOK_PORT, serviceHost } from "../deployment.js";
 import { REFERENCE_KINDS, type ReferenceKindInfo } from "../references/kinds.js";
+import { labels, meta, type Obj } from "./meta.js";
+import { METRICS_PORT_NAME, monitoringObjects } from "./monitoring.js";
+import { networkPolicy } from "./network.js";
+import { webhookConfiguration, type WebhookConfigurationOptions } from "./webhooks.js";
 
-export interface InstallOptions {
-  readonly namespace: string;
+export interface InstallOptions extends WebhookConfigurationOptions {
   readonly image: string;
-  /** base64 of the PEM CA bundle, for every webhook's clientConfig.caBundle. */
-  readonly caBundle?: string;
-  /** Annotate the webhook configurations for cert-manager's CA injector. */
+  /** Annotate the webhook configurations for cert-manager's CA injector, and add its Issuers and Certificates. */
   readonly certManager?: boolean;
+  /** `serve --enforcement warn`: admit what would be denied, with warnings (README "Rolling out"). */
+  readonly enforcement?: "deny" | "warn";
+  /** `serve --metrics-tls`: /metrics over HTTPS with the serving certificate. */
+  readonly metricsTls?: boolean;
+  /** The metrics port on the Service, a ServiceMonitor, a PrometheusRule and a Grafana dashboard. */
+  readonly monitoring?: boolean;
+  /** The NetworkPolicy for the webhook's Pods: on unless false (`manifests --no-network-policy`). */
+  readonly networkPolicy?: boolean;
+  /** The NetworkPolicy limits egress to the API server's ports too. */
+  readonly restrictEgress?: boolean;
 }
-
-type Obj = Record<string, unknown>;
 
 /** `cnp-webhook:<package version>`: the tag the Dockerfile's image is built with. */
 export function webhookImage(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
   return `${NAME}:${pkg.version}`;
 }
-
-const labels = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/component": "webhook" };
-const meta = (name: string, namespace?: string, extra: Obj = {}): Obj => ({ name, ...(namespace ? { namespace } : {}), labels, ...extra });
 
 /** Kinds with the same group and verbs share one rule: `{apiGroups: [G], resources: [a, b], verbs}`. */
 function rbacRules(kinds: readonly ReferenceKindInfo[]): Obj[] {
@@ -74,7 +66,18 @@ function rbac(ns: string): Obj[] {
   ];
 }
 
-function deployment(ns: string, image: string): Obj {
+/** `serve`'s arguments in the Pod: the mounted certificate, and the options that change how it serves. */
+function serveArgs(o: InstallOptions): string[] {
+  return [
+    "serve",
+    ...["--tls-cert", join(TLS_DIR, FILE_NAMES.cert), "--tls-key", join(TLS_DIR, FILE_NAMES.key)],
+    ...(o.metricsTls ? ["--metrics-tls"] : []),
+    ...(o.enforcement === "warn" ? ["--enforcement", "warn"] : []),
+  ];
+}
+
+function deployment(o: InstallOptions): Obj {
+  const ns = o.namespace;
   const probe = (path: string, periodSeconds: number, failureThreshold: number): Obj => ({
     httpGet: { path, port: WEBHOOK_PORT, scheme: "HTTPS" },
     periodSeconds,
@@ -91,7 +94,12 @@ function deployment(ns: string, image: string): Obj {
       template: {
         metadata: {
           labels,
-          annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT), "prometheus.io/path": "/metrics" },
+          annotations: {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": String(METRICS_PORT),
+            "prometheus.io/path": "/metrics",
+            ...(o.metricsTls ? { "prometheus.io/scheme": "https" } : {}),
+          },
         },
         spec: {
           serviceAccountName: NAME,
@@ -111,13 +119,13 @@ function deployment(ns: string, image: string): Obj {
           containers: [
             {
               name: "webhook",
-              image,
+              image: o.image,
               imagePullPolicy: "IfNotPresent",
-              args: ["serve", "--tls-cert", join(TLS_DIR, FILE_NAMES.cert), "--tls-key", join(TLS_DIR, FILE_NAMES.key)],
+              args: serveArgs(o),
               env: [{ name: "NODE_OPTIONS", value: NODE_OPTIONS }],
               ports: [
                 { name: "https", containerPort: WEBHOOK_PORT, protocol: "TCP" },
-                { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+                { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: "TCP" },
               ],
               readinessProbe: probe("/readyz", 5, 3),
               livenessProbe: { ...probe("/healthz", 10, 3), initialDelaySeconds: 5 },
@@ -133,24 +141,26 @@ function deployment(ns: string, image: string): Obj {
               volumeMounts: [{ name: "tls", mountPath: TLS_DIR, readOnly: true }],
             },
           ],
-          volumes: [{ name: "tls", secret: { secretName: TLS_SECRET, defaultMode: 0o440 /* rendered as 288 */ } }],
+          // optional: the Pod starts before the Secret exists (cert-manager not done yet) and serves a
+          // placeholder certificate, not ready, until the kubelet fills the volume (README "Operate").
+          volumes: [{ name: "tls", secret: { secretName: TLS_SECRET, defaultMode: 0o440 /* rendered as 288 */, optional: true } }],
         },
       },
     },
   };
 }
 
-function service(ns: string): Obj {
+/** The Service's metrics port, only with the monitoring component: metrics are not exposed unless asked for. */
+export const SERVICE_METRICS_PORT = { name: METRICS_PORT_NAME, port: METRICS_PORT, targetPort: METRICS_PORT, protocol: "TCP" } as const;
+
+function service(ns: string, monitoring: boolean): Obj {
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: meta(NAME, ns),
     spec: {
       selector: labels,
-      ports: [
-        { name: "https", port: SERVICE_PORT, targetPort: WEBHOOK_PORT, protocol: "TCP" },
-        { name: "metrics", port: METRICS_PORT, targetPort: METRICS_PORT, protocol: "TCP" },
-      ],
+      ports: [{ name: "https", port: SERVICE_PORT, targetPort: WEBHOOK_PORT, protocol: "TCP" }, ...(monitoring ? [SERVICE_METRICS_PORT] : [])],
     },
   };
 }
@@ -162,38 +172,12 @@ const pdb = (ns: string): Obj => ({
   spec: { minAvailable: 1, selector: { matchLabels: labels } },
 });
 
-function webhookConfiguration(role: Role, o: InstallOptions): Obj {
-  const webhooks = KINDS.map((k) => ({
-    name: route(role, k.kind).webhookName,
-    admissionReviewVersions: ["v1"],
-    clientConfig: {
-      service: { name: NAME, namespace: o.namespace, path: route(role, k.kind).path, port: SERVICE_PORT },
-      ...(o.caBundle ? { caBundle: o.caBundle } : {}),
-    },
-    rules: [{ apiGroups: [GROUP], apiVersions: [VERSION], operations: ["CREATE", "UPDATE"], resources: [k.plural], scope: "Namespaced" }],
-    failurePolicy: "Fail",
-    matchPolicy: "Equivalent",
-    sideEffects: "None",
-    timeoutSeconds: 10,
-    // The webhook must never gate its own namespace (it could not come back up otherwise).
-    namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [o.namespace] }] },
-    ...(role === "mutate" ? { reinvocationPolicy: "Never" } : {}),
-  }));
-  const annotations = o.certManager ? { annotations: { "cert-manager.io/inject-ca-from": `${o.namespace}/${NAME}` } } : {};
-  return {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: role === "mutate" ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration",
-    metadata: meta(NAME, undefined, annotations),
-    webhooks,
-  };
-}
-
 /**
  * cert-manager: a self-signed issuer signs a CA, the CA issues the serving certificate into Secret
  * cnp-webhook-tls, and the CA injector copies that Secret's ca.crt into the webhook configurations.
  * Serving certificates renew without the caBundle changing.
  */
-function certManagerObjects(ns: string): Obj[] {
+export function certManagerObjects(ns: string): Obj[] {
   const cm = "cert-manager.io/v1";
   return [
     { apiVersion: cm, kind: "Issuer", metadata: meta(`${NAME}-selfsigned`, ns), spec: { selfSigned: {} } },
@@ -218,7 +202,8 @@ function certManagerObjects(ns: string): Obj[] {
       spec: {
         secretName: TLS_SECRET,
         commonName: serviceHost(NAME, ns),
-        dnsNames: [serviceHost(NAME, ns), `${serviceHost(NAME, ns)}.cluster.local`],
+        // As `cnp-webhook certs` makes them; the bare name is what Prometheus checks with --metrics-tls.
+        dnsNames: [NAME, `${NAME}.${ns}`, serviceHost(NAME, ns), `${serviceHost(NAME, ns)}.cluster.local`],
         duration: "2160h",
         renewBefore: "720h",
         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
@@ -229,64 +214,39 @@ function certManagerObjects(ns: string): Obj[] {
   ];
 }
 
+/** Pod Security Admission: the webhook's Pods meet the `restricted` profile, and the namespace enforces it. */
+const POD_SECURITY_LABELS = Object.fromEntries(
+  ["enforce", "audit", "warn"].flatMap((mode) => [
+    [`pod-security.kubernetes.io/${mode}`, "restricted"],
+    [`pod-security.kubernetes.io/${mode}-version`, "latest"],
+  ]),
+);
+
+const namespaceObject = (ns: string): Obj => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { ...labels, ...POD_SECURITY_LABELS } } });
+
+export const injectCAFrom = (namespace: string): Obj => ({ "cert-manager.io/inject-ca-from": `${namespace}/${NAME}` });
+
 /** Every object of the install, the webhook configurations last (they gate admissions once applied). */
 export function installObjects(o: InstallOptions): Obj[] {
+  const webhookMeta = meta(NAME, undefined, o.certManager ? { annotations: injectCAFrom(o.namespace) } : {});
   return [
-    { apiVersion: "v1", kind: "Namespace", metadata: meta(o.namespace) },
+    namespaceObject(o.namespace),
     ...rbac(o.namespace),
     ...(o.certManager ? certManagerObjects(o.namespace) : []),
-    service(o.namespace),
-    deployment(o.namespace, o.image),
+    service(o.namespace, o.monitoring === true),
+    deployment(o),
     pdb(o.namespace),
-    webhookConfiguration("mutate", o),
-    webhookConfiguration("validate", o),
+    ...(o.monitoring ? monitoringObjects(o.namespace, o.metricsTls === true) : []),
+    ...(o.networkPolicy !== false ? [networkPolicy(o.namespace, o.restrictEgress === true)] : []),
+    webhookConfiguration("mutate", o, webhookMeta),
+    webhookConfiguration("validate", o, webhookMeta),
   ];
 }
 
 // Shared label objects would otherwise come out as YAML anchors and aliases (&a1 / *a1).
-const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
-const HEADER = "# Generated by `make generate` from webhook/install/manifests.ts. Do not edit.\n";
-const yaml = (objects: readonly Obj[]): string => objects.map((o) => stringify(o, YAML_OPTIONS)).join("---\n");
+export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
 /** A multi-document YAML stream. */
 export function renderYaml(objects: readonly Obj[], header = ""): string {
-  return header + yaml(objects);
-}
-
-const kustomization = (resources: string[], extra: Obj = {}): string =>
-  HEADER + stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources, ...extra }, YAML_OPTIONS);
-
-/**
- * generated/manifests/: `kubectl apply -k generated/manifests` (certificates from `cnp-webhook certs`)
- * or `-k generated/manifests/cert-manager`. Both build on base/ — an overlay cannot live inside its own
- * base (kustomize reports a cycle), and the CRDs are copied into base/crds/ because kustomize refuses
- * files outside a kustomization's root (`../crds/...`).
- * @param crds generated/crds/ file name → content
- */
-export function manifestFiles(crds: Record<string, string>, image = webhookImage()): Record<string, string> {
-  const o: InstallOptions = { namespace: NAMESPACE, image };
-  const all = installObjects(o);
-  const byKind = (...kinds: string[]) => all.filter((x) => kinds.includes(x["kind"] as string));
-  const base: Record<string, string> = {
-    "namespace.yaml": renderYaml(byKind("Namespace"), HEADER),
-    "rbac.yaml": renderYaml(byKind("ServiceAccount", "ClusterRole", "ClusterRoleBinding"), HEADER),
-    "service.yaml": renderYaml(byKind("Service"), HEADER),
-    "deployment.yaml": renderYaml(byKind("Deployment", "PodDisruptionBudget"), HEADER),
-    "webhooks.yaml": renderYaml(byKind("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"), HEADER),
-  };
-  const crdNames = Object.keys(crds).sort();
-  const files: Record<string, string> = {
-    "kustomization.yaml": kustomization(["base"]),
-    "base/kustomization.yaml": kustomization([...Object.keys(base), ...crdNames.map((f) => `crds/${f}`)]),
-    "cert-manager/kustomization.yaml": kustomization(["../base", "certificates.yaml"], {
-      patches: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"].map((kind) => ({
-        target: { kind, name: NAME },
-        patch: stringify([{ op: "add", path: "/metadata/annotations", value: { "cert-manager.io/inject-ca-from": `${NAMESPACE}/${NAME}` } }]),
-      })),
-    }),
-    "cert-manager/certificates.yaml": renderYaml(certManagerObjects(NAMESPACE), HEADER),
-  };
-  for (const [name, text] of Object.entries(base)) files[`base/${name}`] = text;
-  for (const name of crdNames) files[`base/crds/${name}`] = crds[name]!;
-  return files;
+  return header + objects.map((o) => stringify(o, YAML_OPTIONS)).join("---\n");
 }

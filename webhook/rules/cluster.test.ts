@@ -138,7 +138,7 @@ describe("cluster/storage-size", () => {
     for (const size of ["1Gi", "500M", "1e3", "1.5Ti", "2048Mi"]) await admitted(withField(validCluster(), "spec.storage.size", size));
   });
 
-  test("the operator's code wins over SPEC §6.2: size is required even with a pvcTemplate, whose request it replaces", async () => {
+  test("the operator's code wins over the first wording of the rule: size is required even with a pvcTemplate, whose request it replaces", async () => {
     // cnp v0.5.0 api/v1alpha1/cluster_webhook.go:234-247 refuses an empty size; pkg/specs/pvcs.go:46-65
     // overwrites the template's resources with storage.size.
     const templated = withField(validCluster(), "spec.storage", {

@@ -215,7 +215,7 @@ describe("objectstore/credential-secrets", () => {
       deniedBy("objectstore/credential-secrets", "NotFound", `${CREDS}.secretAccessKey.key`),
     );
   });
-  test("optional: true makes a missing Secret or key a warning: the Pod starts and boto3 falls back (SPEC §7 says deny; the code wins)", async () => {
+  test("optional: true makes a missing Secret or key a warning: the Pod starts and boto3 falls back (the code wins over a deny)", async () => {
     // cnp v0.5.0 pkg/specs/pods.go:471-503 copies the selector, optional included, into the Pod's secretKeyRef.
     const optional = store("s3Credentials.secretAccessKey.optional", true);
     assert.deepEqual(
@@ -286,7 +286,7 @@ describe("objectstore/credentials-update", () => {
 });
 
 describe("objectstore/data-options: release 0.5 passes neither jobs nor immediateCheckpoint", () => {
-  test("non-default values are warned; jobs: 0 is not denied (SPEC §6.2 says jobs >= 1; 0.5 never passes it)", async () => {
+  test("non-default values are warned; jobs: 0 is not denied (0.5 never passes it: docs/operator-0.5.md)", async () => {
     assert.deepEqual(await verdict(store("data.jobs", 4)), warnedBy("objectstore/data-options", `${STORE}.data.jobs`));
     assert.deepEqual(await verdict(store("data.jobs", 0)), warnedBy("objectstore/data-options", `${STORE}.data.jobs`));
     assert.deepEqual(await verdict(store("data.immediateCheckpoint", true)), warnedBy("objectstore/data-options", `${STORE}.data.immediateCheckpoint`));

@@ -15,7 +15,7 @@ describe("cluster/parameters", () => {
     }
   });
 
-  test("the operator's code wins over SPEC §6.2: logging_collector 'off' is what its own webhook writes into every Cluster", async () => {
+  test("the operator's code wins over the first wording of the rule: logging_collector 'off' is what its own webhook writes into every Cluster", async () => {
     // cnp v0.5.0 pkg/postgres/configuration.go:173-178 and api/v1alpha1/cluster_webhook.go:71-79: every
     // Cluster the operator's mutating webhook has seen carries logging_collector: "off".
     const defaulted = withParameters({
@@ -34,7 +34,7 @@ describe("cluster/parameters", () => {
     });
   });
 
-  test("ordinary parameters, and ones SPEC lists but the operator does not fix, are admitted", async () => {
+  test("ordinary parameters, and ones first listed but the operator does not fix, are admitted", async () => {
     const ordinary = withParameters({ shared_buffers: "256MB", max_connections: "200", log_min_duration_statement: "1s", ssl_renegotiation_limit: "0" });
     assert.deepEqual(await judge("Cluster", ordinary, { state }), { denied: [], warned: [] });
   });

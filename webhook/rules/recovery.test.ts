@@ -31,7 +31,7 @@ describe("recovery/backup", () => {
     const v = await check("Cluster", restore(), { state: { secrets, backups: [completedBackup()] } });
     assert.ok(!v.patch.some((op) => op.path.startsWith("/spec/bootstrap")));
   });
-  test("absent: denied, because release 0.5 takes the first serial before it reads the Backup and never starts (SPEC §6.2 says warn; the code wins)", async () => {
+  test("absent: denied, because release 0.5 takes the first serial before it reads the Backup and never starts (the code wins over a warning: docs/operator-0.5.md)", async () => {
     // cnp v0.5.0 controllers/cluster_create.go:379-422: latestGeneratedNode = 1 is persisted, then the
     // missing Backup requeues, and the next reconcile refuses to create the primary for ever.
     assert.deepEqual(await verdict(restore(), []), deniedBy("recovery/backup", "NotFound"));
@@ -88,7 +88,7 @@ describe("recovery/restore-command", () => {
 
 describe("recovery/wal-folder: release 0.5 replays WAL from the Backup's spec.cluster.name", () => {
   const renamed = withField(completedBackup("backup-example", "pg-old"), "status.serverName", "pg-archive");
-  test("a Backup archived under another server name is denied (SPEC §6.2 says warn; the code wins)", async () => {
+  test("a Backup archived under another server name is denied (the code wins over a warning: docs/operator-0.5.md)", async () => {
     // cnp v0.5.0 pkg/management/postgres/restore.go:142 passes backup.Spec.Cluster.Name; the base backup
     // holds no WAL (barman 2.12 PGDATA_EXCLUDE_LIST), so the replay from the wrong folder cannot reach consistency.
     assert.deepEqual(await verdict(restore(), [renamed]), deniedBy("recovery/wal-folder", "Invalid"));

@@ -70,6 +70,8 @@ function admissionListener(route: Route, { metrics, logger, requireClientCertifi
     if (handled.status !== 200) return plain(res, handled.status, handled.message);
     reply(res, 200, handled.body, "application/json");
     metrics.requests.inc({ webhook: route.label, allowed: String(handled.allowed) });
+    // Each rule once per admission: how many requests deny mode would have refused because of it.
+    for (const rule of new Set(handled.wouldDeny.map((v) => v.rule))) metrics.wouldDeny.inc({ rule });
     for (const failure of handled.failures) {
       metrics.ruleErrors.inc({ rule: failure.rule });
       logger.error({ uid: handled.log?.uid, rule: failure.rule, err: failure.error }, "rule failed");

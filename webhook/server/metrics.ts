@@ -27,6 +27,12 @@ export class Metrics {
     labelNames: ["rule"] as const,
     registers: [this.registry],
   });
+  readonly wouldDeny = new Counter({
+    name: "cnp_webhook_would_deny_total",
+    help: "Admissions that deny mode would have refused but the enforcement mode (--enforcement warn, --warn-only) admitted, by rule.",
+    labelNames: ["rule"] as const,
+    registers: [this.registry],
+  });
   readonly lookups = new Counter({
     name: "cnp_webhook_reference_lookups_total",
     help: "Reference lookups (Secret, Cluster, Backup), by kind and outcome (present, absent, unknown).",

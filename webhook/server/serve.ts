@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import type { Enforcement } from "../admission/enforcement.js";
 import type { Registry } from "../admission/rule.js";
 import type { RuleSettings } from "../admission/settings.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
@@ -22,6 +23,8 @@ export interface ServeOptions {
   /** 0 disables the metrics listener; "ephemeral" listens on a free port (tests). */
   readonly metricsPort: number | "ephemeral";
   readonly metricsHost?: string;
+  /** Serve /metrics over HTTPS with the serving certificate (flag --metrics-tls). */
+  readonly metricsTls?: boolean;
   readonly defaultImage: string;
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
@@ -30,6 +33,8 @@ export interface ServeOptions {
    * server is ready anyway and answers through GETs and "could not verify" until they do.
    */
   readonly cacheSyncTimeoutMs?: number;
+  /** deny (default) or warn, for every rule or some (README "Rolling out"). */
+  readonly enforcement?: Enforcement;
   /** Thresholds and target release for the rules (flags of serve); the defaults when absent. */
   readonly settings?: RuleSettings;
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
@@ -168,12 +173,17 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
   const limits = { ...CONNECTION_LIMITS, ...options.connectionLimits };
   const clientCa = options.clientCa ? readClientCa(options.clientCa) : undefined;
   let https: HttpsServer | undefined;
+  let metricsHttps: HttpsServer | undefined;
   let closing = false;
   const reloader = new CertificateReloader({
     certFile: options.tlsCert,
     keyFile: options.tlsKey,
     // Existing connections keep the context they were handshaken with; new ones get the new pair.
-    apply: (pair) => https?.setSecureContext(secureContextOptions(pair, clientCa)),
+    // Prometheus presents no client certificate: /metrics over HTTPS never asks for one.
+    apply: (pair) => {
+      https?.setSecureContext(secureContextOptions(pair, clientCa));
+      metricsHttps?.setSecureContext(secureContextOptions(pair));
+    },
     metrics,
     logger,
     ...options.certificateReload,
@@ -193,6 +203,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     notReadyBecause,
     requireClientCertificate: clientCa !== undefined,
     registry: deps.registry,
+    ...(options.enforcement ? { enforcement: options.enforcement } : {}),
     options: {
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,
@@ -243,7 +254,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     } else logger.error({ err }, "HTTPS server error");
   });
 
-  let metricsServer: HttpServer | undefined;
+  let metricsServer: HttpServer | HttpsServer | undefined;
   let metricsDrain: Drain | undefined;
   let metricsPort: number | undefined;
   if (options.metricsPort !== 0) {
@@ -257,7 +268,21 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
         () => res.writeHead(500).end(),
       );
     });
-    metricsServer = createHttpServer(m.handler);
+    // The same bounds as the webhook port: a slow or silent scraper does not hold a socket either.
+    const bounds = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+    };
+    if (options.metricsTls) {
+      metricsHttps = createHttpsServer(
+        { ...secureContextOptions(reloader.current ?? initial), handshakeTimeout: limits.handshakeTimeoutMs, ...bounds },
+        m.handler,
+      );
+      metricsServer = metricsHttps;
+    } else metricsServer = createHttpServer(bounds, m.handler);
+    metricsServer.maxConnections = limits.maxConnections;
     metricsDrain = m.drain;
     try {
       metricsPort = await listen(metricsServer, options.metricsPort === "ephemeral" ? 0 : options.metricsPort, options.metricsHost ?? options.host);
@@ -267,7 +292,11 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       throw err;
     }
   }
-  logger.info({ port, metricsPort, resolver: resolver.source, strictReferences: options.strictReferences }, "serving");
+  const enforcement = options.enforcement && { mode: options.enforcement.mode, warnOnly: [...options.enforcement.warnOnly] };
+  logger.info(
+    { port, metricsPort, metricsTls: options.metricsTls === true, resolver: resolver.source, strictReferences: options.strictReferences, enforcement },
+    "serving",
+  );
 
   const server = https;
   return {
