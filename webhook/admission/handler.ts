@@ -2,6 +2,7 @@
 // reads the body and writes the answer; this decides what the answer is.
 import type { Route } from "../kinds.js";
 import { mutate } from "./defaulting.js";
+import { ignoredRules, withoutIgnoredRules } from "./ignore.js";
 import type { Registry } from "./rule.js";
 import { BadReview, badRequest, decodeReview, encodeVerdict, toAdmissionInput, type AdmissionRequest } from "./review.js";
 import { validate, type AdmissionOptions } from "./validation.js";
@@ -10,6 +11,8 @@ import type { RuleFailure } from "./verdict.js";
 export interface HandlerDependencies {
   readonly registry: Registry;
   readonly options: AdmissionOptions;
+  /** Honour the annotation cnp-webhook.io/ignore (flag --allow-ignore-annotation); off by default. */
+  readonly allowIgnoreAnnotation?: boolean;
 }
 
 /** What the server logs for one admission (never a Secret value: resolvers keep key names only). */
@@ -37,7 +40,12 @@ export type Handled =
 
 const isJSON = (contentType: string | undefined): boolean => (contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 
-export async function handle(route: Route, body: Buffer, contentType: string | undefined, { registry, options }: HandlerDependencies): Promise<Handled> {
+export async function handle(
+  route: Route,
+  body: Buffer,
+  contentType: string | undefined,
+  { registry, options, allowIgnoreAnnotation }: HandlerDependencies,
+): Promise<Handled> {
   if (!isJSON(contentType)) return { status: 400, message: "content type must be application/json" };
   let parsed: unknown;
   try {
@@ -55,7 +63,8 @@ export async function handle(route: Route, body: Buffer, contentType: string | u
   const input = toAdmissionInput(request, route.kind);
   if (typeof input === "string") return { status: 200, body: JSON.stringify(badRequest(request.uid, input)), allowed: false, failures: [] };
 
-  const verdict = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
+  const judged = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
+  const verdict = allowIgnoreAnnotation && route.role === "validate" ? withoutIgnoredRules(judged, ignoredRules(input.object)).verdict : judged;
   const name = input.name ?? "";
   const review = encodeVerdict(request.uid, { kind: input.kind, name }, verdict);
   const violations = verdict.type === "denied" ? verdict.violations : [];

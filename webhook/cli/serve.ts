@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
 import { FILE_NAMES } from "../../certs/files.js";
+import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
 import { ROUTES } from "../kinds.js";
@@ -28,6 +29,9 @@ Flags:
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
+  --allow-ignore-annotation
+                         honour the annotation ${IGNORE_ANNOTATION}: RULE_ID,... on objects (off:
+                         anyone who may write an object could waive a rule for it)
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
 
@@ -52,6 +56,7 @@ export const serveCommand = (registry: Registry): Command =>
       "lookup-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
       "default-image": { type: "string" },
+      "allow-ignore-annotation": { type: "boolean" },
       "log-level": { type: "string" },
     },
     async run(values) {
@@ -64,6 +69,7 @@ export const serveCommand = (registry: Registry): Command =>
         defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
+        allowIgnoreAnnotation: values["allow-ignore-annotation"] ?? false,
       };
       const logger = createLogger(logLevel(values["log-level"]));
       const resolver = await resolverFor(values.kubeconfig, logger);

@@ -24,6 +24,8 @@ export interface ServeOptions {
   readonly defaultImage: string;
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
+  /** Honour the annotation cnp-webhook.io/ignore (README "Checking manifests in CI"). */
+  readonly allowIgnoreAnnotation?: boolean;
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
   readonly certificateReload?: Pick<CertificateReloaderOptions, "pollIntervalMs" | "debounceMs" | "settleMs" | "watch">;
 }
@@ -123,6 +125,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     metrics,
     isReady,
     registry: deps.registry,
+    allowIgnoreAnnotation: options.allowIgnoreAnnotation ?? false,
     options: {
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,

@@ -1,0 +1,32 @@
+// JUnit XML (the Jenkins/Ant dialect that CI test reports read): a suite per file, a test case per
+// document; a denial is a failure, what could not be checked an error, a skipped document skipped.
+import junitModule, { type Builder } from "junit-report-builder";
+import { fails, findingText, objectRef, type Report } from "../report.js";
+
+// junit-report-builder is CommonJS; under NodeNext its default import is the module object.
+const junit = (junitModule as unknown as { default: Builder }).default;
+
+export function formatJunit({ results, failOnWarnings }: Report): string {
+  const builder = junit.newBuilder().name("cnp-webhook validate");
+  const suites = new Map<string, ReturnType<typeof builder.testSuite>>();
+  for (const r of results) {
+    let suite = suites.get(r.file);
+    if (!suite) {
+      suite = builder.testSuite().name(r.file);
+      suites.set(r.file, suite);
+    }
+    const test = suite
+      .testCase()
+      .className(r.file)
+      .name(`${objectRef(r)} (${r.file}:${r.line})`)
+      .file(r.file);
+    const details = r.findings.map((f) => `${r.file}:${f.line}:${f.column}: ${f.severity}: ${findingText(f)} [${f.rule}]`).join("\n");
+    const first = r.findings.find((f) => f.severity === "error") ?? r.findings[0];
+    const message = first ? `${findingText(first)} [${first.rule}]` : "";
+    if (r.status === "skipped") test.skipped().standardOutput(r.hint ?? "");
+    else if (r.status === "error") test.error(message, "error", details);
+    else if (fails(r, failOnWarnings)) test.failure(message, r.status === "denied" ? "denied" : "warning").stacktrace(details);
+    else if (details) test.standardOutput(details);
+  }
+  return `${builder.build()}\n`;
+}
