@@ -95,6 +95,9 @@ export function problemResult(problem: ReadProblem): CheckResult {
   };
 }
 
+/** In the order they are written (a stable sort: findings at one place keep the rules' order). */
+const byPosition = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
+
 const at = (p: SourcePosition): { line: number; column: number } => ({ line: p.line, column: p.column });
 
 interface Context {
@@ -208,7 +211,7 @@ async function admit(doc: ManifestDocument, kind: KindName, ctx: Context): Promi
     namespace,
     name,
     status: verdict.type === "failed" ? "error" : errors.length > 0 ? "denied" : "admitted",
-    findings: [...errors, ...warnings],
+    findings: [...byPosition(errors), ...byPosition(warnings)],
     ignored: [...ignored.violations.map((v) => denial(v.rule, v.error)), ...ignored.warnings.map((w) => located("warning", w.rule, w.field, w.message))],
     patch: defaulted.type === "allowed" ? defaulted.patch : [],
     created,

@@ -2,7 +2,7 @@
 // them (status and pruned nulls gone, defaults in), keeping comments and key order where the YAML
 // allows an edit in place.
 import jsonpatch from "fast-json-patch";
-import { type Document, stringify, visit } from "yaml";
+import { type Document, isScalar, stringify, visit } from "yaml";
 import type { PatchOperation } from "../admission/verdict.js";
 import type { Path } from "./apiserver.js";
 import type { CheckResult } from "./check.js";
@@ -16,14 +16,18 @@ const pathOf = (pointer: string): Path =>
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
     .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
 
-/** Aliases and merge keys make an edit in place ambiguous (an edit would land in the anchor, or shadow it). */
+/** Anchors, aliases and merge keys make an edit in place ambiguous (an edit would land in the anchor, or shadow it). */
 function hasAliases(doc: Document): boolean {
   let found = false;
+  const stop = () => {
+    found = true;
+    return visit.BREAK;
+  };
   visit(doc, {
-    Alias: () => {
-      found = true;
-      return visit.BREAK;
-    },
+    Alias: stop,
+    Node: (_, node) => (node.anchor ? stop() : undefined),
+    // The merge key reads as a symbol once resolved by the YAML 1.1 schema, "<<" before.
+    Pair: (_, pair) => (isScalar(pair.key) && (pair.key.value === "<<" || typeof pair.key.value === "symbol") ? stop() : undefined),
   });
   return found;
 }
@@ -36,8 +40,11 @@ function edited(source: Document.Parsed, removed: readonly Path[], patch: readon
     else if (op.op === "remove") doc.deleteIn(pathOf(op.path));
   }
   if (doc.directives) doc.directives.docStart = true;
-  return doc.toString();
+  return withNewline(doc.toString());
 }
+
+/** Documents are joined into one stream: each must end its last line. */
+const withNewline = (s: string): string => (s.endsWith("\n") ? s : `${s}\n`);
 
 const plain = (value: unknown): string => `---\n${stringify(value, { version: "1.1", lineWidth: 0 })}`;
 
@@ -51,7 +58,7 @@ export function printDefaulted(documents: readonly ManifestDocument[], results: 
         if (!d.source) return plain(d.value);
         const copy = d.source.clone();
         if (copy.directives) copy.directives.docStart = true;
-        return copy.toString();
+        return withNewline(copy.toString());
       }
       if (d.source && !hasAliases(d.source)) return edited(d.source, r.created.removed, r.patch);
       return plain(jsonpatch.applyPatch(structuredClone(r.created.object), structuredClone([...r.patch])).newDocument);

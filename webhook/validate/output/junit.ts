@@ -3,8 +3,9 @@
 import junitModule, { type Builder } from "junit-report-builder";
 import { fails, findingText, objectRef, type Report } from "../report.js";
 
-// junit-report-builder is CommonJS; under NodeNext its default import is the module object.
-const junit = (junitModule as unknown as { default: Builder }).default;
+// junit-report-builder's types declare an ES `export default`, but the CommonJS build Node loads sets
+// `module.exports` to the builder itself, which is what a default import gives at run time.
+const junit = junitModule as unknown as Builder;
 
 export function formatJunit({ results, failOnWarnings }: Report): string {
   const builder = junit.newBuilder().name("cnp-webhook validate");
