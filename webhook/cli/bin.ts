@@ -3,9 +3,18 @@
 import { RULES } from "../rules/registry.js";
 import { main } from "./main.js";
 
-async function readStdin(): Promise<string> {
+/** Standard input, up to `maxBytes`: beyond that it stops reading and answers null (validate --max-file-size). */
+async function readStdin(maxBytes: number): Promise<string | null> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    length += (chunk as Buffer).length;
+    if (length > maxBytes) {
+      process.stdin.destroy();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { API_VERSION, DRAFT_API_VERSION } from "../../schemas/kinds.js";
 import { migrateText } from "../migrate/draft.js";
-import { collectSources, STDIN_ARG, STDIN_NAME } from "../validate/discovery.js";
+import { collectSources, DEFAULT_MAX_FILE_SIZE, STDIN_ARG, STDIN_NAME } from "../validate/discovery.js";
 import { UsageError, defineCommand, type Command } from "./command.js";
 
 const HELP = `cnp-webhook migrate: rewrite manifests written for the early draft of the API
@@ -30,10 +30,15 @@ export const migrateCommand: Command = defineCommand({
     if (positionals.length === 0) throw new UsageError("migrate needs at least one file or directory, or - for standard input");
     const inPlace = values["in-place"] ?? false;
     if (inPlace && positionals.includes(STDIN_ARG)) throw new UsageError("--in-place cannot rewrite standard input");
-    const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.() ?? Promise.resolve("")) : "";
-    const { sources, unreadable } = collectSources(positionals, () => false, stdin);
+    const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(DEFAULT_MAX_FILE_SIZE) ?? Promise.resolve("")) : "";
+    if (stdin === null) {
+      io.stderr(`error: ${STDIN_NAME}: more than ${DEFAULT_MAX_FILE_SIZE} bytes: not read\n`);
+      return 2;
+    }
+    const { sources, unreadable, notRegular } = collectSources(positionals, () => false, stdin);
     let failed = unreadable.length > 0;
     for (const u of unreadable) io.stderr(`error: ${u.file}: ${u.message}\n`);
+    for (const n of notRegular) io.stderr(`skipped: ${n.file}: ${n.message}\n`);
     const out: string[] = [];
     let count = 0;
     for (const source of sources) {

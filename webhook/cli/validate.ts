@@ -6,7 +6,9 @@ import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
 import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../validate/config.js";
+import { DEFAULT_MAX_FILE_SIZE } from "../validate/discovery.js";
 import { runValidate } from "../validate/run.js";
+import { DEFAULT_MAX_DOCUMENTS } from "../validate/yaml.js";
 import { UsageError, defineCommand, parseDurationMs, type Command } from "./command.js";
 
 const HELP = `cnp-webhook validate: run the webhook's defaulting and validation over manifests
@@ -14,6 +16,8 @@ const HELP = `cnp-webhook validate: run the webhook's defaulting and validation 
 Usage: cnp-webhook validate [flags] PATH... (a PATH of - reads standard input)
 
 Files and directories (searched for .yaml, .yml, .json; node_modules and hidden folders are left out).
+Only regular files are read: a FIFO, device or socket found in a directory is reported as skipped
+without being opened; named on the command line it is an error (pipe it to - instead).
 YAML is read as kubectl reads it (YAML 1.1: merge keys, yes/no). Secrets, Clusters and Backups in the
 input are the cluster state for reference checks (a Backup's status included); objects missing from
 them are reported as not verified, unless --kubeconfig adds a live cluster as a second source.
@@ -25,6 +29,9 @@ Flags:
       --ignore-path GLOB  do not read paths matching GLOB (repeatable; ** crosses folders)
       --print-defaulted   write the objects as the mutating webhook would leave them;
                           the report then goes to standard error
+      --max-file-size N   bytes read at most from one file or stdin; larger ones are reported,
+                          not read (default 16Mi; K, M, Ki, Mi suffixes)
+      --max-documents N   documents at most in one file (default ${DEFAULT_MAX_DOCUMENTS})
       --strict-references deny instead of warn when a reference is absent or cannot be verified
       --kubeconfig F      also look references up in this cluster
   -n, --namespace NS      namespace of objects without one (default "default")
@@ -46,6 +53,22 @@ const outputFormat = (text: string): OutputFormat => {
 };
 
 const KIND_NAMES = KINDS.map((k) => k.kind);
+
+const SIZE_UNITS: Record<string, number> = { "": 1, K: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** A byte count as Kubernetes quantities write it (16Mi, 500K, 1048576); an optional B after the unit. */
+function byteCount(text: string, flag: string): number {
+  const m = /^(\d+)(K|M|G|Ki|Mi|Gi)?B?$/.exec(text.trim());
+  const n = m ? Number(m[1]) * (SIZE_UNITS[m[2] ?? ""] ?? 1) : Number.NaN;
+  if (!(n > 0) || !Number.isSafeInteger(n)) throw new UsageError(`${flag}: not a positive byte count: ${JSON.stringify(text)} (e.g. 16Mi)`);
+  return n;
+}
+
+function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !(n > 0) || !Number.isSafeInteger(n)) throw new UsageError(`${flag}: not a positive integer: ${JSON.stringify(text)}`);
+  return n;
+}
 
 /** --skip-kind values, comma lists allowed; a kind this API does not have is a usage error. */
 function skipKinds(values: readonly string[] = []): string[] {
@@ -70,6 +93,8 @@ export const validateCommand = (registry: Registry): Command =>
       "ignore-path": { type: "string", multiple: true },
       "print-defaulted": { type: "boolean" },
       "strict-references": { type: "boolean" },
+      "max-file-size": { type: "string" },
+      "max-documents": { type: "string" },
       kubeconfig: { type: "string" },
       namespace: { type: "string", short: "n" },
       "lookup-timeout": { type: "string" },
@@ -81,6 +106,8 @@ export const validateCommand = (registry: Registry): Command =>
       if (positionals.filter((p) => p === "-").length > 1) throw new UsageError("- (standard input) may be given once");
       const lookupTimeoutMs = parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout");
       const skip = skipKinds(values["skip-kind"]);
+      const maxFileSize = values["max-file-size"] === undefined ? DEFAULT_MAX_FILE_SIZE : byteCount(values["max-file-size"], "--max-file-size");
+      const maxDocuments = values["max-documents"] === undefined ? DEFAULT_MAX_DOCUMENTS : positiveInteger(values["max-documents"], "--max-documents");
       const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
       try {
         return await runValidate(
@@ -95,6 +122,8 @@ export const validateCommand = (registry: Registry): Command =>
             skipKinds: skip,
             ignorePaths: values["ignore-path"] ?? [],
             printDefaulted: values["print-defaulted"] ?? false,
+            maxFileSize,
+            maxDocuments,
             ...(cluster ? { cluster } : {}),
           },
           registry,

@@ -15,7 +15,7 @@ import { chainResolvers } from "../references/resolver.js";
 import { asCreated, type Created } from "./apiserver.js";
 import type { ValidateConfig } from "./config.js";
 import { INPUT_CHECKS, type InputCheckId } from "./inputs.js";
-import { KUSTOMIZE_HINT, type ManifestDocument, type ReadProblem, type SourcePosition } from "./yaml.js";
+import { KUSTOMIZE_HINT, MAX_OBJECT_BYTES, type ManifestDocument, type ReadProblem, type SourcePosition } from "./yaml.js";
 
 export type CheckStatus = "admitted" | "denied" | "skipped" | "error";
 
@@ -140,6 +140,24 @@ function classify(doc: ManifestDocument, ctx: Context): CheckResult | { kind: Ki
   }
   if (!isKindName(kind)) {
     return result("denied", "input/api", "kind", `Unsupported value: ${JSON.stringify(kind)}: ${API_VERSION} has the kinds ${KIND_NAMES}`);
+  }
+  if (doc.size > MAX_OBJECT_BYTES) {
+    // Judged no further: the rules' cost grows with the object, and the apiserver would refuse it anyway.
+    return {
+      ...base,
+      status: "denied",
+      ignored: [],
+      patch: [],
+      findings: [
+        {
+          severity: "error",
+          rule: "input/object-size",
+          field: "",
+          message: `Too long: ${doc.size} bytes, above ${MAX_OBJECT_BYTES}, etcd's default request limit: the apiserver could not store this object`,
+          ...at(doc.position),
+        },
+      ],
+    };
   }
   if (name === "") {
     return result(

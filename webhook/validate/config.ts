@@ -23,4 +23,8 @@ export interface ValidateConfig {
   readonly ignorePaths: readonly string[];
   /** Write the objects as the mutating webhook would leave them; the report goes to stderr. */
   readonly printDefaulted: boolean;
+  /** Bytes read at most from one file or from stdin (--max-file-size). */
+  readonly maxFileSize: number;
+  /** Documents at most in one file (--max-documents). */
+  readonly maxDocuments: number;
 }

@@ -1,6 +1,8 @@
 // Where the manifests are: files as given, directories walked (without node_modules, .git or hidden
 // folders), `-` for stdin, minus --ignore-path; and which files a kustomization uses as patches.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// Only regular files are read, and at most --max-file-size bytes of each: a FIFO waits for ever for
+// a writer and /dev/zero never ends, so anything else is reported without being opened for reading.
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, type Stats, statSync } from "node:fs";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import picomatch from "picomatch";
 import { parse } from "yaml";
@@ -22,6 +24,63 @@ export interface Source {
 export interface Unreadable {
   readonly file: string;
   readonly message: string;
+  /** Above --max-file-size: reported as input/too-large rather than input/read. */
+  readonly tooLarge?: true;
+}
+
+/** A file found in a directory that is not a regular file (a FIFO, a device, a socket): reported, never opened. */
+export interface NotRegular {
+  readonly file: string;
+  readonly message: string;
+}
+
+/** --max-file-size's default: far above any manifest, far below what exhausts a CI runner's memory. */
+export const DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024;
+
+/** What a path is when it is not a regular file, in words. */
+function describeNode(st: Stats): string {
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+const NOT_OPENED = "not opened: only regular files are read";
+const tooLarge = (size: number | string, max: number) => `${size} bytes, above --max-file-size (${max} bytes): not read`;
+
+/**
+ * At most `max` bytes of a regular file. The path is checked with stat (which opens nothing) and then
+ * opened non-blocking and checked again on the descriptor, so that a FIFO swapped in between cannot
+ * block the run either.
+ */
+function readRegular(path: string, max: number): { text: string } | { notRegular: string } | { tooLarge: string } {
+  const st = statSync(path);
+  if (!st.isFile()) return { notRegular: `${describeNode(st)}; ${NOT_OPENED}` };
+  if (st.size > max) return { tooLarge: tooLarge(st.size, max) };
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const again = fstatSync(fd);
+    if (!again.isFile()) return { notRegular: `${describeNode(again)}; ${NOT_OPENED}` };
+    // One byte more than allowed tells a file that grew since stat from one at the limit.
+    let buffer = Buffer.allocUnsafe(Math.min(max, again.size) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > max) return { tooLarge: tooLarge(`more than ${max}`, max) };
+        const grown = Buffer.allocUnsafe(Math.min(max + 1, buffer.length * 2));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > max) return { tooLarge: tooLarge(`more than ${max}`, max) };
+    return { text: buffer.subarray(0, length).toString("utf8") };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -35,13 +94,27 @@ export function ignoreMatcher(globs: readonly string[]): (path: string) => boole
   return (path) => match(path.replace(/^\.\//, ""));
 }
 
-/** The manifest files under `paths`, in a stable order; `-` is stdin (read by the caller). */
-export function collectSources(paths: readonly string[], ignored: (path: string) => boolean, stdin: string): { sources: Source[]; unreadable: Unreadable[] } {
+/**
+ * The manifest files under `paths`, in a stable order; `-` is stdin (read by the caller). A file named
+ * on the command line that is not a regular file is an error (pipe it to `-` instead); one found in a
+ * directory is reported as skipped.
+ */
+export function collectSources(
+  paths: readonly string[],
+  ignored: (path: string) => boolean,
+  stdin: string,
+  maxFileSize: number = DEFAULT_MAX_FILE_SIZE,
+): { sources: Source[]; unreadable: Unreadable[]; notRegular: NotRegular[] } {
   const sources: Source[] = [];
   const unreadable: Unreadable[] = [];
+  const notRegular: NotRegular[] = [];
   const read = (path: string, explicit: boolean): void => {
     try {
-      sources.push({ name: path, text: readFileSync(path, "utf8"), explicit });
+      const got = readRegular(path, maxFileSize);
+      if ("text" in got) sources.push({ name: path, text: got.text, explicit });
+      else if ("tooLarge" in got) unreadable.push({ file: path, message: got.tooLarge, tooLarge: true });
+      else if (explicit) unreadable.push({ file: path, message: `${got.notRegular}; pipe it instead: cnp-webhook validate - < ${path}` });
+      else notRegular.push({ file: path, message: got.notRegular });
     } catch (err) {
       unreadable.push({ file: path, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     }
@@ -57,6 +130,7 @@ export function collectSources(paths: readonly string[], ignored: (path: string)
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.name.startsWith(".") || ignored(path)) continue;
+      // A symbolic link is not followed into a folder (no loops); one to a file is read if regular.
       if (entry.isDirectory()) {
         if (!SKIPPED_FOLDERS.has(entry.name)) walk(path);
       } else if (MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase())) read(path, false);
@@ -79,7 +153,7 @@ export function collectSources(paths: readonly string[], ignored: (path: string)
     if (isDirectory) walk(path);
     else read(path, true);
   }
-  return { sources, unreadable };
+  return { sources, unreadable, notRegular };
 }
 
 /** A file found while walking that names neither apiVersion nor kind is not a manifest (package.json, tsconfig.json). */
@@ -98,7 +172,9 @@ export function kustomizePatches(files: readonly string[]): Map<string, string> 
       const file = join(dir, name);
       let kustomization: unknown;
       try {
-        kustomization = parse(readFileSync(file, "utf8"));
+        const got = readRegular(file, DEFAULT_MAX_FILE_SIZE);
+        if (!("text" in got)) continue; // not a file kustomize could read either
+        kustomization = parse(got.text);
       } catch {
         continue; // absent, or not YAML: kustomize would say so itself
       }

@@ -9,7 +9,21 @@ export interface InputCheck {
 }
 
 export const INPUT_CHECKS = [
-  { id: "input/read", severity: "error", summary: "a path that does not exist or cannot be read" },
+  {
+    id: "input/read",
+    severity: "error",
+    summary: "a path that does not exist or cannot be read, or, named on the command line, is not a regular file (pipe it to - instead)",
+  },
+  {
+    id: "input/too-large",
+    severity: "error",
+    summary: "a file (or stdin) above --max-file-size, or with more documents than --max-documents: not read",
+  },
+  {
+    id: "input/not-regular",
+    severity: "skip",
+    summary: "a FIFO, device or socket (or a symbolic link to one) found in a directory: skipped without being opened",
+  },
   { id: "input/syntax", severity: "error", summary: "YAML that kubectl cannot read: a syntax error, or a number JSON cannot hold (.inf, .nan)" },
   { id: "input/helm", severity: "error", summary: "a Helm template that was not rendered: pipe `helm template` instead" },
   { id: "input/not-an-object", severity: "error", summary: "a document without apiVersion or kind, or that is not a mapping: kubectl refuses it" },
@@ -17,6 +31,11 @@ export const INPUT_CHECKS = [
     id: "input/patch",
     severity: "error",
     summary: "a kustomize patch or fragment (no metadata.name, or listed as a patch by a kustomization): pipe `kubectl kustomize` instead",
+  },
+  {
+    id: "input/object-size",
+    severity: "deny",
+    summary: "an object larger than etcd's default request limit (1.5 MiB): the apiserver could not store it; not judged further",
   },
   { id: "input/api", severity: "deny", summary: "a kind that postgresql.k8s.enterprisedb.io/v1alpha1 does not have: kubectl would find no such resource" },
   {

@@ -76,6 +76,19 @@ export function objectRef(r: CheckResult): string {
   return `${resource}${group ? `.${group}` : ""}/${r.name || "<no name>"}`;
 }
 
+/**
+ * Characters that a terminal, a log viewer or an XML reader would act on rather than show: C0 and C1
+ * controls (ESC starts terminal escape sequences; CR and LF start new lines, so a fake summary or a
+ * workflow command), DEL, the line and paragraph separators, and the bidirectional overrides that
+ * reorder what is shown.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Text from a manifest (names, values, file names) made safe to print: unsafe characters as escapes (`\u001b`). */
+export const escapeControl = (s: string): string => s.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
+
 /** `field: message`, or the message alone for the document as a whole. */
 export const findingText = (f: Finding): string => (f.field ? `${f.field}: ${f.message}` : f.message);
 

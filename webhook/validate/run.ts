@@ -18,8 +18,8 @@ import { KUSTOMIZE_HINT, readManifests, type ManifestDocument } from "./yaml.js"
 export interface CommandIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
-  /** All of standard input, for the path `-`. */
-  readStdin?: () => Promise<string>;
+  /** All of standard input, for the path `-`; null when longer than `maxBytes`. */
+  readStdin?: (maxBytes: number) => Promise<string | null>;
 }
 
 const FORMATTERS: Record<OutputFormat, (report: Report) => string> = {
@@ -47,15 +47,24 @@ const notAManifest = (file: string): CheckResult => ({
   patch: [],
 });
 
+const notRegularFile = (file: string, message: string): CheckResult => ({
+  ...notAManifest(file),
+  hint: message,
+  skippedBy: "input/not-regular",
+});
+
 /** Returns the exit code: 0 all admitted, 1 any denied, 2 anything that could not be checked. */
 export async function runValidate(config: ValidateConfig, registry: Registry, io: CommandIO): Promise<number> {
-  const stdin = config.paths.includes(STDIN_ARG) ? await (io.readStdin?.() ?? Promise.resolve("")) : "";
-  const { sources, unreadable } = collectSources(config.paths, ignoreMatcher(config.ignorePaths), stdin);
+  const stdin = config.paths.includes(STDIN_ARG) ? await (io.readStdin?.(config.maxFileSize) ?? Promise.resolve("")) : "";
+  const paths = stdin === null ? config.paths.filter((p) => p !== STDIN_ARG) : config.paths;
+  const { sources, unreadable, notRegular } = collectSources(paths, ignoreMatcher(config.ignorePaths), stdin ?? "", config.maxFileSize);
+  if (stdin === null)
+    unreadable.unshift({ file: STDIN_NAME, message: `more than ${config.maxFileSize} bytes, above --max-file-size: not read`, tooLarge: true });
   const patches = kustomizePatches(sources.filter((s) => s.name !== STDIN_NAME).map((s) => s.name));
   const results: CheckResult[] = unreadable.map((u) =>
-    problemResult({ file: u.file, position: { line: 1, column: 1 }, check: "input/read", message: u.message }),
+    problemResult({ file: u.file, position: { line: 1, column: 1 }, check: u.tooLarge ? "input/too-large" : "input/read", message: u.message }),
   );
-  const skippedFiles: CheckResult[] = [];
+  const skippedFiles: CheckResult[] = notRegular.map((n) => notRegularFile(n.file, n.message));
   const documents: ManifestDocument[] = [];
   for (const source of sources) {
     if (!source.explicit && !mentionsKubernetes(source.text)) {
@@ -68,7 +77,7 @@ export async function runValidate(config: ValidateConfig, registry: Registry, io
       results.push(problemResult({ file: source.name, position: { line: 1, column: 1 }, check: "input/patch", message }));
       continue;
     }
-    const read = readManifests(source.name, source.text);
+    const read = readManifests(source.name, source.text, config.maxDocuments);
     results.push(...read.problems.map(problemResult));
     documents.push(...read.documents);
   }
@@ -77,7 +86,7 @@ export async function runValidate(config: ValidateConfig, registry: Registry, io
     return 2;
   }
   results.push(...(await checkDocuments(documents, config, registry)), ...skippedFiles);
-  // In input order: files as read (unreadable paths first), documents as written.
+  // In input order: files as read (paths not read first), documents as written.
   const order = new Map(sources.map((s, i) => [s.name, i]));
   results.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.index - b.index);
   const summary = summarize(results, sources.length);

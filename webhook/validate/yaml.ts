@@ -44,6 +44,8 @@ export interface ManifestDocument {
   readonly duplicateKeys: readonly { readonly field: string; readonly position: SourcePosition }[];
   /** The YAML document, for rewriting it with its comments (--print-defaulted); absent for List items. */
   readonly source?: Document.Parsed;
+  /** Bytes of source the document spans: what the apiserver would be sent, give or take the encoding. */
+  readonly size: number;
 }
 
 /** A file, or one document of it, that cannot be read as Kubernetes objects at all. */
@@ -52,7 +54,7 @@ export interface ReadProblem {
   readonly index?: number;
   readonly position: SourcePosition;
   /** An input check of webhook/validate/inputs.ts. */
-  readonly check: "input/read" | "input/syntax" | "input/helm" | "input/not-an-object" | "input/patch";
+  readonly check: "input/read" | "input/too-large" | "input/syntax" | "input/helm" | "input/not-an-object" | "input/patch";
   readonly message: string;
 }
 
@@ -200,8 +202,117 @@ const looksLikeJsonPatch = (value: unknown): boolean =>
 
 export const KUSTOMIZE_HINT = "validate what kustomize renders: kubectl kustomize DIR | cnp-webhook validate -";
 
+/**
+ * The largest object the apiserver can store: etcd refuses a request above --max-request-bytes, whose
+ * default is 1.5 MiB (etcd server/embed/config.go, DefaultMaxRequestBytes), with "etcdserver: request
+ * is too large".
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
+
+/**
+ * The text with every YAML document longer than MAX_OBJECT_BYTES emptied but for its line breaks, so
+ * that it costs nothing to parse while the others keep their lines, columns and indexes; and where
+ * those documents were. Parsing is what costs with the YAML parser (some seconds per MiB), and no
+ * such document could be created anyway.
+ */
+function withoutOversized(text: string): { text: string; oversized: { index: number; offset: number; bytes: number }[] } {
+  if (text.length <= MAX_OBJECT_BYTES) return { text, oversized: [] };
+  const starts = [0, ...[...text.matchAll(DOCUMENT_START)].map((m) => m.index ?? 0).filter((i) => i > 0)];
+  const oversized: { index: number; offset: number; bytes: number }[] = [];
+  const parts: string[] = [];
+  let length = 0;
+  const push = (part: string) => {
+    parts.push(part);
+    length += part.length;
+  };
+  starts.forEach((start, index) => {
+    const chunk = text.slice(start, starts[index + 1] ?? text.length);
+    const bytes = chunk.length <= MAX_OBJECT_BYTES / 4 ? chunk.length : Buffer.byteLength(chunk);
+    if (bytes <= MAX_OBJECT_BYTES) return push(chunk);
+    // Offsets into the text as parsed, where the lines (and so the positions) are the same.
+    oversized.push({ index, offset: length, bytes });
+    const marker = chunk.startsWith("---") ? "---" : "";
+    push(marker + chunk.slice(marker.length).replace(/[^\n]+/g, ""));
+  });
+  return { text: parts.join(""), oversized };
+}
+
+/** --max-documents' default: a rendered chart or kustomization is tens to hundreds of documents. */
+export const DEFAULT_MAX_DOCUMENTS = 10_000;
+
+/**
+ * Documents in a YAML stream, counted without parsing it: a `---` at the start of a line always starts
+ * one (YAML 1.2 §9.1.2: a document marker at column 0 cannot be content, even inside a quoted scalar).
+ */
+export const countDocuments = (text: string): number => (text.match(/^---(?=[ \t\r\n]|$)/gm)?.length ?? 0) + 1;
+
+/**
+ * Whether a document's text declares a Secret. A syntax error's message can quote the line it is on
+ * (`password: |value` gives "Block scalar header includes extra characters: |value"); inside a Secret
+ * that line may hold a value, so the message is replaced by one that quotes nothing.
+ */
+const declaresSecret = (text: string): boolean => /(^|[\s{,])["']?kind["']?\s*:\s*["']?Secret\b/m.test(text);
+
+/** JSON at least this large is read with JSON.parse and located lazily (see readJson). */
+const JSON_FAST_PATH_BYTES = 1024 * 1024;
+
+/**
+ * A large JSON file: JSON.parse is some twenty times faster than the YAML parser and holds no syntax
+ * tree; kubectl reads JSON as JSON too (apimachinery's YAMLOrJSONDecoder, a repeated key taken last as
+ * here). Positions are found only when a finding asks for one, by parsing the text as YAML then. The
+ * one difference from the YAML path: keys written twice are not reported.
+ */
+function readJson(file: string, text: string): { documents: ManifestDocument[]; problems: ReadProblem[] } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // not JSON after all, or broken: the YAML path reports where
+  }
+  if (!isRecord(value)) return undefined;
+  let located: ManifestDocument[] | undefined;
+  const slow = (i: number): ManifestDocument | undefined => {
+    located ??= readYaml(file, text).documents;
+    return located[i];
+  };
+  const size = Buffer.byteLength(text);
+  const document = (object: Record<string, unknown>, i: number): ManifestDocument => ({
+    file,
+    index: 0,
+    position: { line: 1, column: 1 },
+    value: object,
+    locate: (field) => slow(i)?.locate(field) ?? { line: 1, column: 1 },
+    duplicateKeys: [],
+    size,
+  });
+  if (value.kind === "List" && Array.isArray(value.items)) {
+    return { documents: value.items.filter(isRecord).map((item, i) => document(item, i)), problems: [] };
+  }
+  return { documents: [document(value, 0)], problems: [] };
+}
+
 /** Reads every document of one file (or of stdin): objects, with a way to find their fields, or problems. */
-export function readManifests(file: string, text: string): { documents: ManifestDocument[]; problems: ReadProblem[] } {
+export function readManifests(
+  file: string,
+  text: string,
+  maxDocuments: number = DEFAULT_MAX_DOCUMENTS,
+): { documents: ManifestDocument[]; problems: ReadProblem[] } {
+  const count = countDocuments(text);
+  if (count > maxDocuments) {
+    const message = `${count} documents, above --max-documents (${maxDocuments}): not read`;
+    return { documents: [], problems: [{ file, position: { line: 1, column: 1 }, check: "input/too-large", message }] };
+  }
+  if (text.length >= JSON_FAST_PATH_BYTES && /^\s*\{/.test(text)) {
+    const read = readJson(file, text);
+    if (read) return read;
+  }
+  return readYaml(file, text);
+}
+
+function readYaml(file: string, source: string): { documents: ManifestDocument[]; problems: ReadProblem[] } {
+  const { text, oversized } = withoutOversized(source);
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lines });
   const docs = Array.isArray(parsed) ? parsed : [parsed];
@@ -215,8 +326,12 @@ export function readManifests(file: string, text: string): { documents: Manifest
     const error = doc.errors[0];
     if (error) {
       const at = error.linePos?.[0];
+      const position = at ? { line: at.line, column: at.col } : { line: 1, column: 1 };
+      if (declaresSecret(text.slice(doc.range[0], doc.range[2]))) {
+        return problem("input/syntax", position, `YAML syntax error (${error.code}) in a Secret; its lines are not shown, so that no Secret value is printed`);
+      }
       const message = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
-      return problem("input/syntax", at ? { line: at.line, column: at.col } : { line: 1, column: 1 }, `YAML syntax error: ${message}`);
+      return problem("input/syntax", position, `YAML syntax error: ${message}`);
     }
     const root = doc.contents;
     if (!root) return; // an empty document, or comments only: kubectl skips it too
@@ -246,6 +361,7 @@ export function readManifests(file: string, text: string): { documents: Manifest
       locate: (field) => positionOf(lines, locateNode(node, field, doc).range?.[0] ?? 0),
       duplicateKeys: inspect(node).duplicates.map((d) => ({ field: d.path.toString(), position: positionOf(lines, d.node.range?.[0] ?? 0) })),
       ...(own ? { source: doc } : {}),
+      size: Buffer.byteLength(text.slice(node.range?.[0] ?? 0, node.range?.[2] ?? 0)),
     });
     const items = isMap(root) ? pairsOf(root, doc).find((p) => keyText(p) === "items") : undefined;
     if (value.kind === "List" && Array.isArray(value.items) && isSeq(deref(items?.value, doc))) {
@@ -258,5 +374,9 @@ export function readManifests(file: string, text: string): { documents: Manifest
       documents.push(document(value, root, true));
     }
   });
+  for (const o of oversized) {
+    const message = `a document of ${o.bytes} bytes, above ${MAX_OBJECT_BYTES} (etcd's default request limit, so no object the apiserver could store): not read`;
+    problems.push({ file, index: o.index, position: positionOf(lines, o.offset), check: "input/too-large", message });
+  }
   return { documents, problems };
 }

@@ -1,10 +1,11 @@
 // GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::message` per finding,
 // which the runner turns into annotations on the pull request's lines.
-import { findingText, plural, type Report } from "../report.js";
+import { escapeControl, findingText, plural, type Report } from "../report.js";
 
 // Escaping as the runner reads it (the actions toolkit's command.ts): data escapes %, CR and LF;
-// property values also : and ,.
-const escapeData = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+// property values also : and ,. Other control characters are shown as escapes first (the log viewer
+// renders ANSI sequences); that also leaves no CR or LF to escape, but the runner's rules still apply.
+const escapeData = (s: string): string => escapeControl(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 const command = (name: string, properties: Record<string, string | number>, message: string): string =>

@@ -7,12 +7,15 @@ import { pathToFileURL } from "node:url";
 import { IGNORE_ANNOTATION } from "../../admission/ignore.js";
 import { packageVersion } from "../../version.js";
 import type { Finding } from "../check.js";
-import { findingText, type Report, type RuleDescriptor } from "../report.js";
+import { escapeControl, findingText, type Report, type RuleDescriptor } from "../report.js";
 
 const LEVELS: Record<string, "error" | "warning" | "note"> = { deny: "error", "deny or warn": "error", error: "error", warn: "warning", skip: "note" };
 
-/** A relative path stays relative (code scanning resolves it against the checkout); an absolute one becomes a file URI. */
-const uriOf = (file: string): string => (file.startsWith(sep) ? pathToFileURL(file).href : encodeURI(file.split(sep).join("/")));
+/**
+ * A relative path stays relative (code scanning resolves it against the checkout), each segment
+ * percent-encoded so that `#`, `?` or `%` in a name stay part of it; an absolute one becomes a file URI.
+ */
+const uriOf = (file: string): string => (file.startsWith(sep) ? pathToFileURL(file).href : file.split(sep).map(encodeURIComponent).join("/"));
 
 function rule(r: RuleDescriptor): SarifRuleBuilder {
   const built = new SarifRuleBuilder().initSimple({
@@ -26,7 +29,8 @@ function rule(r: RuleDescriptor): SarifRuleBuilder {
 }
 
 function result(file: string, f: Pick<Finding, "rule" | "line" | "column">, level: "error" | "warning" | "note", text: string): SarifResultBuilder {
-  const built = new SarifResultBuilder().initSimple({ level, messageText: text, ruleId: f.rule, fileUri: uriOf(file) });
+  // Messages are shown by code scanning and terminals alike: control characters as escapes, as in text.
+  const built = new SarifResultBuilder().initSimple({ level, messageText: escapeControl(text), ruleId: f.rule, fileUri: uriOf(file) });
   built.setLocationRegion({ startLine: f.line, startColumn: f.column });
   return built;
 }

@@ -1,15 +1,16 @@
 // TAP version 13: one test point per document, its findings in a YAML block.
 import { stringify } from "yaml";
 import type { Finding } from "../check.js";
-import { fails, objectRef, type Report } from "../report.js";
+import { escapeControl, fails, objectRef, type Report } from "../report.js";
 
-/** `#` starts a directive and `\` escapes it in a TAP description. */
-const description = (s: string): string => s.replace(/\\/g, "\\\\").replace(/#/g, "\\#");
+/** `#` starts a directive and `\` escapes it in a TAP description; a line break would end the test point. */
+const description = (s: string): string => escapeControl(s.replace(/\\/g, "\\\\").replace(/#/g, "\\#"));
 
 const located = ({ severity: _, ...f }: Finding) => f;
 
 function diagnostics(block: Record<string, unknown>): string[] {
-  const yaml = stringify(block, { lineWidth: 0 }).trimEnd();
+  // Double-quoted strings only: a block scalar's lines could read as the block's end (`...`) or as TAP.
+  const yaml = stringify(block, { lineWidth: 0, blockQuote: false, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" }).trimEnd();
   return ["  ---", ...yaml.split("\n").map((l) => `  ${l}`), "  ..."];
 }
 

@@ -1,10 +1,13 @@
 // For people and compiler-style problem matchers: one line per finding, `FILE:LINE:COLUMN: error: ...
-// [RULE]`, then each object's fate, then a summary.
-import { fails, findingText, NO_OBJECTS, objectRef, plural, type Report } from "../report.js";
+// [RULE]`, then each object's fate, then a summary. Every line is escaped as a whole (escapeControl):
+// names, values and file names come from the input, and must not move the cursor, recolour the
+// terminal or start a line of their own.
+import { escapeControl, fails, findingText, NO_OBJECTS, objectRef, plural, type Report } from "../report.js";
 import type { CheckResult } from "../check.js";
 
 function formatResult(r: CheckResult, failOnWarnings: boolean): string[] {
   const lines = r.findings.map((f) => `${r.file}:${f.line}:${f.column}: ${f.severity}: ${findingText(f)} [${f.rule}]`);
+  if (r.kind === "" && r.status === "skipped") return [...lines, `${r.file}: skipped: ${r.hint ?? ""} [${r.skippedBy ?? ""}]`];
   if (r.kind === "") return lines; // not an object: the finding says it all
   const where = `${r.file}:${r.line}`;
   if (r.status === "skipped") return [...lines, `${objectRef(r)} skipped (${where}): ${r.hint ?? ""}`];
@@ -25,5 +28,5 @@ export function formatText({ results, summary, failOnWarnings }: Report): string
     summary.ignored ? `${plural(summary.ignored, "finding")} ignored` : "",
   ].filter(Boolean);
   const none = summary.checked === 0 ? [`${NO_OBJECTS} in ${plural(summary.files, "file")}`] : [];
-  return `${[...results.flatMap((r) => formatResult(r, failOnWarnings)), counts.join("; "), ...none].join("\n")}\n`;
+  return `${[...results.flatMap((r) => formatResult(r, failOnWarnings)).map(escapeControl), counts.join("; "), ...none].join("\n")}\n`;
 }
