@@ -246,7 +246,7 @@ export const DEFAULT_MAX_DOCUMENTS = 10_000;
  * Documents in a YAML stream, counted without parsing it: a `---` at the start of a line always starts
  * one (YAML 1.2 §9.1.2: a document marker at column 0 cannot be content, even inside a quoted scalar).
  */
-export const countDocuments = (text: string): number => (text.match(/^---(?=[ \t\r\n]|$)/gm)?.length ?? 0) + 1;
+const countDocuments = (text: string): number => (text.match(/^---(?=[ \t\r\n]|$)/gm)?.length ?? 0) + 1;
 
 /**
  * Whether a document's text declares a Secret. A syntax error's message can quote the line it is on
