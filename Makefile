@@ -63,5 +63,9 @@ bench: build
 fuzz: build
 	FUZZ_RUNS=$${FUZZ_RUNS:-100000} $(NODE) --enable-source-maps dist/tools/fuzz/fuzz.js
 
+# The probes of issue-style attacks (README "Reliability"); HOSTILE_SECONDS=10 shortens the load.
+hostile: build
+	$(NODE) --enable-source-maps dist/tools/hostile/hostile.js
+
 clean:
 	rm -rf dist

@@ -179,7 +179,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
   } else {
     action = certPem === undefined ? "created" : "renewed";
     reason = problem ?? "missing";
-    const created = await createServing(ca, opts.service, opts.namespace, dnsNames, now, servingDays);
+    const created = await createLeaf(ca, { commonName: `${opts.service}.${opts.namespace}.svc`, usage: "server", dnsNames }, now, servingDays);
     // Two renames are not one atomic swap: a watcher may briefly see a new key with the old cert,
     // so it should check keyMatchesCertificate() before reloading.
     writeAtomic(files.key, created.keyPem, 0o600);
@@ -311,11 +311,10 @@ async function createCA(service: string, now: Date, days: number): Promise<Loade
   return { cert, certPem: withNewline(cert.toString("pem")), key: keys.privateKey, keyPem };
 }
 
-async function createServing(
+/** A certificate signed by the CA: a serving one (with its DNS names and IPs) or a client one. */
+async function createLeaf(
   ca: LoadedCA,
-  service: string,
-  namespace: string,
-  dnsNames: string[],
+  leaf: { commonName: string; usage: "server" | "client"; dnsNames?: readonly string[] },
   now: Date,
   days: number,
 ): Promise<{ certPem: string; keyPem: string }> {
@@ -324,9 +323,18 @@ async function createServing(
   // A leaf outliving its CA would fail verification after the CA expires anyway.
   if (v.notAfter > ca.cert.notAfter) v.notAfter = ca.cert.notAfter;
   const caSki = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const names =
+    leaf.usage === "server"
+      ? [
+          new x509.SubjectAlternativeNameExtension([
+            ...(leaf.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
+            ...SERVING_IP_ADDRESSES.map((value) => ({ type: "ip" as const, value })),
+          ]),
+        ]
+      : [];
   const cert = await x509.X509CertificateGenerator.create({
     ...v,
-    subject: [{ CN: [`${service}.${namespace}.svc`] }],
+    subject: [{ CN: [leaf.commonName] }],
     issuer: ca.cert.subjectName, // reuse the CA's encoded name so chain building matches byte-for-byte
     publicKey: keys.publicKey,
     signingKey: ca.key,
@@ -334,16 +342,35 @@ async function createServing(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        ...dnsNames.map((value) => ({ type: "dns" as const, value })),
-        ...SERVING_IP_ADDRESSES.map((value) => ({ type: "ip" as const, value })),
-      ]),
+      new x509.ExtendedKeyUsageExtension([leaf.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+      ...names,
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       caSki ? new x509.AuthorityKeyIdentifierExtension(caSki.keyId) : await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
     ],
   });
   return { certPem: withNewline(cert.toString("pem")), keyPem };
+}
+
+/**
+ * A client certificate signed by the CA in `dir` (`client.crt`, `client.key` beside it): what the
+ * apiserver presents to a webhook started with --client-ca (README "HTTP API").
+ */
+export async function issueClientCertificate(opts: {
+  dir: string;
+  commonName: string;
+  days?: number;
+  now?: Date;
+}): Promise<{ certFile: string; keyFile: string; notAfter: Date }> {
+  const caCertPem = readIfExists(path.join(opts.dir, FILE_NAMES.caCert));
+  const caKeyPem = readIfExists(path.join(opts.dir, FILE_NAMES.caKey));
+  if (caCertPem === undefined || caKeyPem === undefined)
+    throw new Error(`${opts.dir}: no ${FILE_NAMES.caCert} and ${FILE_NAMES.caKey} (run 'cnp-webhook certs --out ${opts.dir}' first)`);
+  const ca: LoadedCA = { cert: parsePem(caCertPem), certPem: caCertPem, key: await importSigningKey(caKeyPem) };
+  const created = await createLeaf(ca, { commonName: opts.commonName, usage: "client" }, opts.now ?? new Date(), opts.days ?? 365);
+  const files = { certFile: path.join(opts.dir, FILE_NAMES.clientCert), keyFile: path.join(opts.dir, FILE_NAMES.clientKey) };
+  writeAtomic(files.keyFile, created.keyPem, 0o600);
+  writeAtomic(files.certFile, created.certPem, 0o644);
+  return { ...files, notAfter: readCertificateInfo(created.certPem).notAfter };
 }
 
 // ---------------------------------------------------------------------------

@@ -63,7 +63,7 @@ describe("cnp-webhook validate", () => {
       schedule?.errors.map((e) => [e.field, e.line, e.column]),
       [["spec.schedule", 6, 3]],
     );
-    assert.match(schedule?.errors[0]?.message ?? "", /first field is seconds/);
+    assert.match(schedule?.errors[0]?.message ?? "", /has 5 fields, which the operator reads as second minute hour day-of-month month/);
     assert.deepEqual(
       schedule?.warnings.map((w) => [w.field, w.message, w.line, w.column]),
       [["spec.cluster.name", 'could not verify Cluster "pg": not in the files', 8, 5]],
@@ -128,7 +128,7 @@ describe("cnp-webhook validate", () => {
     assert.equal((await cli("validate", "--help")).code, 0);
   });
 
-  test("references resolve among the files: a recovery from a Backup without status warns", async () => {
+  test("references resolve among the files: a recovery from a Backup without status is denied (release 0.5 does not wait)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cnp-validate-"));
     writeFileSync(
       join(dir, "all.yaml"),
@@ -139,7 +139,7 @@ describe("cnp-webhook validate", () => {
       ].join("\n---\n"),
     );
     const r = await cli("validate", "-o", "json", dir);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
     const { results } = json(r.stdout);
     assert.deepEqual(
       results.map((x) => x.kind),
@@ -147,8 +147,8 @@ describe("cnp-webhook validate", () => {
       "the ConfigMap is not reported",
     );
     assert.deepEqual(
-      results[1]?.warnings.map((w) => [w.field, w.message, w.line]),
-      [["spec.bootstrap.fullRecovery.backup.name", 'Backup "backup-example" is without status yet, not completed', 14]],
+      results[1]?.errors.map((e) => [e.field, e.line]),
+      [["spec.bootstrap.fullRecovery.backup.name", 14]],
     );
     assert.deepEqual(
       results[0]?.warnings.map((w) => w.message),

@@ -28,6 +28,7 @@ const explodingRule: Rule<Backup> = {
   severity: "deny",
   summary: "a test rule",
   protects: "nothing",
+  source: "a test",
   check: () => {
     if (exploding) throw new Error("boom");
     return [];

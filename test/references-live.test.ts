@@ -213,7 +213,7 @@ before(async () => {
       s3Credentials: { accessKeyId: { name: "gone", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "gone", key: "ACCESS_SECRET_KEY" } },
     }),
   );
-  api.put(backupWithStatus("bk-no-server", { serverName: undefined })); // serverName falls back to spec.cluster.name (pg-old)
+  api.put(backupWithStatus("bk-no-server", { serverName: undefined })); // release 0.5 archives under spec.cluster.name (pg-old)
   api.put(
     backupWithStatus("bk-same-secret", {
       s3Credentials: { accessKeyId: { name: "s3-creds", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "s3-creds", key: "ACCESS_SECRET_KEY" } },
@@ -243,23 +243,19 @@ describe("Cluster barmanObjectStore credentials against the live API", () => {
   it("Secret present without the secretAccessKey key → denied on secretAccessKey.key", async () => {
     const a = await admit(hook, cluster("pg", { store: { secret: "half-creds" } }));
     assertDenied(a, [
-      [
-        `${CREDS}.secretAccessKey.key`,
-        "FieldValueNotFound",
-        /^Not found: "ACCESS_SECRET_KEY": Secret "half-creds" has no such key \(it has "ACCESS_KEY_ID"\)$/,
-      ],
+      [`${CREDS}.secretAccessKey.key`, "FieldValueNotFound", /^Not found: "ACCESS_SECRET_KEY": Secret "half-creds" has no key "ACCESS_SECRET_KEY"$/],
     ]);
     assert.deepEqual(warnings(a), []);
   });
 
   it("Secret present without the accessKeyId key → denied on accessKeyId.key", async () => {
     const a = await admit(hook, cluster("pg", { store: { secret: "key-only" } }));
-    assertDenied(a, [[`${CREDS}.accessKeyId.key`, "FieldValueNotFound", /Secret "key-only" has no such key \(it has "ACCESS_SECRET_KEY"\)/]]);
+    assertDenied(a, [[`${CREDS}.accessKeyId.key`, "FieldValueNotFound", /^Not found: "ACCESS_KEY_ID": Secret "key-only" has no key "ACCESS_KEY_ID"$/]]);
   });
 
   it("a key name the Secret lacks, even though the Secret has other keys → denied naming the field", async () => {
     const a = await admit(hook, cluster("pg", { store: { keys: ["ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] } }));
-    assertDenied(a, [[`${CREDS}.secretAccessKey.key`, "FieldValueNotFound", /"AWS_SECRET_ACCESS_KEY": Secret "s3-creds" has no such key/]]);
+    assertDenied(a, [[`${CREDS}.secretAccessKey.key`, "FieldValueNotFound", /"AWS_SECRET_ACCESS_KEY": Secret "s3-creds" has no key "AWS_SECRET_ACCESS_KEY"$/]]);
   });
 
   it("Secret only in another namespace → treated as absent (warning)", async () => {
@@ -277,9 +273,11 @@ describe("Cluster barmanObjectStore credentials against the live API", () => {
 // ---- §6.2 fullRecovery ----------------------------------------------------------------------
 
 describe("Cluster bootstrap.fullRecovery against the live API", () => {
-  it("Backup absent → warn", async () => {
+  // cnp v0.5.0 controllers/cluster_create.go:379-422: the serial is persisted before the Backup is read, so
+  // an absent Backup leaves the Cluster stuck for ever (docs/operator-0.5.md, "Backup absent").
+  it("Backup absent → deny: the Cluster would never start", async () => {
     const a = await admit(hook, cluster("pg", { recoverFrom: "no-such-backup" }));
-    assertWarned(a, [/^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "no-such-backup" not found in namespace "app"$/]);
+    assertDenied(a, [[RECOVERY, "FieldValueNotFound", /Backup "no-such-backup" not found in namespace "app": .*would never start/]]);
   });
 
   it("Backup phase failed → deny, quoting its error", async () => {
@@ -287,26 +285,29 @@ describe("Cluster bootstrap.fullRecovery against the live API", () => {
     assertDenied(a, [[RECOVERY, "FieldValueInvalid", /Backup "bk-failed" failed: can't upload: access denied; recover from a completed backup/]]);
   });
 
-  it("Backup phase running → warn", async () => {
-    assertWarned(await admit(hook, cluster("pg", { recoverFrom: "bk-running" })), [
-      /^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-running" is in phase running, not completed$/,
-    ]);
+  // Release 0.5 starts the restore at once and does not wait (cluster_create.go:373-487).
+  it("Backup phase running → deny: release 0.5 does not wait", async () => {
+    const a = await admit(hook, cluster("pg", { recoverFrom: "bk-running" }));
+    assertDenied(a, [[RECOVERY, "FieldValueInvalid", /Backup "bk-running" is running: release 0.5 starts the restore at once and does not wait/]]);
   });
 
-  it("Backup without status yet → warn", async () => {
-    assertWarned(await admit(hook, cluster("pg", { recoverFrom: "bk-new" })), [
-      /^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-new" is without status yet, not completed$/,
-    ]);
+  it("Backup without status yet → deny", async () => {
+    const a = await admit(hook, cluster("pg", { recoverFrom: "bk-new" }));
+    assertDenied(a, [[RECOVERY, "FieldValueInvalid", /Backup "bk-new" has not started yet/]]);
   });
 
   it("completed without status.destinationPath → deny", async () => {
     const a = await admit(hook, cluster("pg", { recoverFrom: "bk-no-path" }));
-    assertDenied(a, [[RECOVERY, "FieldValueInvalid", /Backup "bk-no-path" is completed but its status has no destinationPath: it cannot be read back/]]);
+    assertDenied(a, [
+      [RECOVERY, "FieldValueInvalid", /Backup "bk-no-path" is completed but its status has no destinationPath: barman-cloud-restore cannot read it back/],
+    ]);
   });
 
   it("completed without status.s3Credentials → deny", async () => {
     const a = await admit(hook, cluster("pg", { recoverFrom: "bk-no-creds" }));
-    assertDenied(a, [[RECOVERY, "FieldValueInvalid", /Backup "bk-no-creds" is completed but its status has no s3Credentials: it cannot be read back/]]);
+    assertDenied(a, [
+      [RECOVERY, "FieldValueInvalid", /Backup "bk-no-creds" is completed but its status has no s3Credentials: barman-cloud-restore cannot read it back/],
+    ]);
   });
 
   it("completed, but the Secret recorded in its status is absent → warn", async () => {
@@ -322,7 +323,7 @@ describe("Cluster bootstrap.fullRecovery against the live API", () => {
   it("WAL archive collision (same destinationPath, cluster name = Backup's serverName) → deny", async () => {
     const a = await admit(hook, cluster("pg-old", { recoverFrom: "bk-good", store: { destinationPath: "s3://backups" } }));
     assertDenied(a, [
-      [`${STORE}.serverName`, "FieldValueForbidden", /would archive WAL into s3:\/\/backups\/pg-old, the folder of Backup "bk-good" it restores from/],
+      [`${STORE}.serverName`, "FieldValueForbidden", /would archive WAL into s3:\/\/backups\/pg-old\/, the folder of Backup "bk-good" it restores from/],
     ]);
   });
 
@@ -333,7 +334,11 @@ describe("Cluster bootstrap.fullRecovery against the live API", () => {
 
   it("WAL archive collision when the Backup's status has no serverName (its cluster's name is used) → deny", async () => {
     const a = await admit(hook, cluster("pg-old", { recoverFrom: "bk-no-server", store: { destinationPath: "s3://backups" } }));
-    assertDenied(a, [[`${STORE}.serverName`, "FieldValueForbidden", /Backup "bk-no-server"/]]);
+    // Both mistakes at once: release 0.5 passes status.serverName to barman-cloud-restore, so its absence fails the restore too.
+    assertDenied(a, [
+      [RECOVERY, "FieldValueInvalid", /Backup "bk-no-server" is completed but its status has no serverName/],
+      [`${STORE}.serverName`, "FieldValueForbidden", /Backup "bk-no-server"/],
+    ]);
   });
 
   it("same destinationPath, different serverName → allowed, no warning", async () => {
@@ -400,10 +405,8 @@ describe("what the webhook asks the API server", () => {
       await admit(hook, scheduledBackup("nightly", "pg-backed", ns)),
     ]);
     const [c, b, s] = result;
-    assertWarned(c!, [
-      /^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: Secret "s3-creds" not found in namespace "team-a"$/,
-      /^spec\.bootstrap\.fullRecovery\.backup\.name: Backup "bk-good" not found in namespace "team-a"$/,
-    ]);
+    assertDenied(c!, [[RECOVERY, "FieldValueNotFound", /^Not found: "bk-good": Backup "bk-good" not found in namespace "team-a": /]]);
+    assert.deepEqual(warnings(c!), ['spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name: Secret "s3-creds" not found in namespace "team-a"']);
     assertDenied(b!, [[CLUSTER_REF, "FieldValueNotFound", /not found in namespace "team-a"/]]);
     assertWarned(s!, [/not found in namespace "team-a"/]);
     assert.deepEqual(
@@ -471,8 +474,10 @@ describe("--strict-references against the live API", () => {
     assertAllowedClean(await admit(strict, backupObject("b1", "pg-backed")));
   });
 
-  it("a Backup that is not completed yet stays a warning (it is not an absent or unverifiable reference)", async () => {
-    assertWarned(await admit(strict, cluster("pg", { recoverFrom: "bk-running" })), [/Backup "bk-running" is in phase running/]);
+  it("a Backup that is not completed is denied the same way with or without --strict-references", async () => {
+    for (const webhook of [hook, strict]) {
+      assertDenied(await admit(webhook, cluster("pg", { recoverFrom: "bk-running" })), [[RECOVERY, "FieldValueInvalid", /Backup "bk-running" is running/]]);
+    }
   });
 });
 

@@ -90,4 +90,19 @@ describe("TLS handshake", () => {
     await assert.rejects(handshake({ ca: certs.caPem, minVersion: "TLSv1.1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" }));
     assert.equal((await handshake({ ca: certs.caPem })).authorized, true);
   });
+
+  it("offers TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 only: no CBC, no SHA-1, no CCM", async () => {
+    for (const cipher of ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"]) {
+      const result = await handshake({ ca: certs.caPem, maxVersion: "TLSv1.2", ciphers: cipher });
+      assert.equal(result.protocol, "TLSv1.2", cipher);
+    }
+    for (const cipher of ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-ECDSA-AES128-CCM8", "AES128-GCM-SHA256"]) {
+      await assert.rejects(
+        handshake({ ca: certs.caPem, maxVersion: "TLSv1.2", ciphers: `${cipher}@SECLEVEL=0` }),
+        /handshake failure|no shared cipher|HANDSHAKE_FAILURE/i,
+        cipher,
+      );
+    }
+    assert.equal((await handshake({ ca: certs.caPem, minVersion: "TLSv1.3" })).protocol, "TLSv1.3");
+  });
 });

@@ -80,7 +80,7 @@ describe("AdmissionReview over HTTPS", () => {
       metadata: {},
       status: "Failure",
       message:
-        'Cluster.postgresql.k8s.enterprisedb.io "pg" is invalid: [spec.instances: Invalid value: 0: must be greater than or equal to 1, spec.backup.barmanObjectStore.wal.encryption: Unsupported value: "SHA256": supported values: "AES256", "aws:kms"; SHA256 is a hash, not an encryption; did you mean AES256?]',
+        'Cluster.postgresql.k8s.enterprisedb.io "pg" is invalid: [spec.instances: Invalid value: 0: must be greater than or equal to 1, spec.backup.barmanObjectStore.wal.encryption: Unsupported value: "SHA256": supported values: "", "AES256", "aws:kms"; SHA256 is a hash, not an encryption; did you mean AES256?]',
       reason: "Invalid",
       details: {
         name: "pg",
@@ -90,7 +90,7 @@ describe("AdmissionReview over HTTPS", () => {
           { reason: "FieldValueInvalid", message: "Invalid value: 0: must be greater than or equal to 1", field: "spec.instances" },
           {
             reason: "FieldValueNotSupported",
-            message: 'Unsupported value: "SHA256": supported values: "AES256", "aws:kms"; SHA256 is a hash, not an encryption; did you mean AES256?',
+            message: 'Unsupported value: "SHA256": supported values: "", "AES256", "aws:kms"; SHA256 is a hash, not an encryption; did you mean AES256?',
             field: "spec.backup.barmanObjectStore.wal.encryption",
           },
         ],
@@ -133,7 +133,7 @@ describe("AdmissionReview over HTTPS", () => {
     assert.equal(orphan.validated.status.details.causes[0].field, "spec.cluster.name");
     const schedule = await apply("ScheduledBackup", validScheduledBackup("s", "pg", "0 0 * * *"));
     assert.equal(schedule.validated.allowed, false);
-    assert.match(schedule.validated.status.message, /first field is seconds/);
+    assert.match(schedule.validated.status.message, /has 5 fields, which the operator reads as second minute hour day-of-month month/);
   });
 
   test("recovery from a completed Backup passes through both webhooks", async () => {

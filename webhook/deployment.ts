@@ -30,3 +30,10 @@ export const LOOKUP_TIMEOUT = "2s";
 
 /** Numeric, so that `runAsNonRoot` can be verified by the kubelet; the Dockerfile uses the same uid. */
 export const RUN_AS_USER = 65532;
+
+/**
+ * ScheduledBackups whose shortest gap between firings is below these are denied / warned (flags
+ * --deny-backup-interval and --warn-backup-interval; README "Rules", schedule/frequency), in seconds.
+ */
+export const DENY_BACKUP_INTERVAL_SECONDS = 5 * 60;
+export const WARN_BACKUP_INTERVAL_SECONDS = 60 * 60;

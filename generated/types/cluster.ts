@@ -183,7 +183,7 @@ export interface NodeMaintenanceWindow {
   reusePVC?: boolean;
 }
 /**
- * The observed state of the cluster, written by the operator.
+ * The observed state of the cluster, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.
  */
 export interface ClusterStatus {
   /**
@@ -232,4 +232,5 @@ export interface ClusterStatus {
    * Why the cluster is in its phase.
    */
   phaseReason?: string;
+  [k: string]: unknown;
 }

@@ -36,6 +36,10 @@ export interface SecretKeySelector {
    * The key of the Secret to select. Each credential has its own default key name.
    */
   key?: string;
+  /**
+   * Whether the Pod starts when the Secret or the key is missing: the variable is then left unset and the S3 client falls back to its other credential sources (an instance role, ...).
+   */
+  optional?: boolean;
 }
 
 /**
@@ -51,20 +55,58 @@ export interface S3Credentials {
    */
   secretAccessKey?: SecretKeySelector;
   /**
-   * The Secret key holding an optional session token (the key defaults to ACCESS_SESSION_TOKEN).
+   * The Secret key holding an optional session token (the key defaults to ACCESS_SESSION_TOKEN). Release 0.5 has no session token (first in 1.15.0): there it is dropped.
    */
   sessionToken?: SecretKeySelector;
 }
 
 /**
- * Compression applied by barman-cloud to the uploaded files.
+ * A Secret key selector as the operator recorded it in a Backup's status; empty when the backup failed before it started.
  */
-export type CompressionType = "gzip" | "bzip2";
+export interface RecordedSecretKeySelector {
+  /**
+   * Name of the Secret, in the Backup's namespace.
+   */
+  name?: string;
+  /**
+   * The key of the Secret.
+   */
+  key?: string;
+  /**
+   * Whether the Secret or the key may be missing.
+   */
+  optional?: boolean;
+  [k: string]: unknown;
+}
 
 /**
- * Server-side encryption requested from the object store. When omitted, the bucket's default encryption applies.
+ * The credentials a backup was taken with, as the operator recorded them.
  */
-export type EncryptionType = "AES256" | "aws:kms";
+export interface RecordedS3Credentials {
+  /**
+   * The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).
+   */
+  accessKeyId?: RecordedSecretKeySelector;
+  /**
+   * The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY).
+   */
+  secretAccessKey?: RecordedSecretKeySelector;
+  /**
+   * The Secret key holding a session token (the key defaults to ACCESS_SESSION_TOKEN).
+   */
+  sessionToken?: RecordedSecretKeySelector;
+  [k: string]: unknown;
+}
+
+/**
+ * Compression applied by barman-cloud to the uploaded files: gzip or bzip2; empty for none.
+ */
+export type CompressionType = "" | "gzip" | "bzip2";
+
+/**
+ * Server-side encryption requested from the object store: AES256 or aws:kms. Empty or omitted: the bucket's default encryption applies.
+ */
+export type EncryptionType = "" | "AES256" | "aws:kms";
 
 /**
  * How WAL files are archived to the object store.
@@ -93,11 +135,11 @@ export interface DataBackupConfiguration {
    */
   encryption?: EncryptionType;
   /**
-   * Whether the backup starts with an immediate checkpoint instead of waiting for the next scheduled one.
+   * Whether the backup starts with an immediate checkpoint instead of waiting for the next scheduled one. Release 0.5 does not pass it (first passed in 1.5.0).
    */
   immediateCheckpoint?: boolean;
   /**
-   * Number of parallel upload jobs used by barman-cloud-backup.
+   * Number of parallel upload jobs used by barman-cloud-backup. Release 0.5 does not pass it (first passed in 1.5.0).
    */
   jobs?: number;
 }

@@ -26,7 +26,7 @@ export interface ScheduledBackup {
  */
 export interface ScheduledBackupSpec {
   /**
-   * When to take backups: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight), or a descriptor such as @daily or '@every 6h'.
+   * When to take backups, as robfig/cron v1.2.0 reads it: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight; with five fields the first is still seconds), or a descriptor such as @daily or '@every 6h'.
    */
   schedule: string;
   /**
@@ -34,12 +34,12 @@ export interface ScheduledBackupSpec {
    */
   cluster: LocalObjectReference;
   /**
-   * Whether scheduling is paused; no backups are started while true.
+   * Whether scheduling is paused; no backups are started while true. Release 0.5 never reads it (first read in 1.8.0).
    */
   suspend?: boolean;
 }
 /**
- * The observed state of the schedule, written by the operator.
+ * The observed state of the schedule, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.
  */
 export interface ScheduledBackupStatus {
   /**
@@ -54,4 +54,5 @@ export interface ScheduledBackupStatus {
    * When the next backup will be started.
    */
   nextScheduleTime?: string;
+  [k: string]: unknown;
 }

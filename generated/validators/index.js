@@ -3,13 +3,13 @@
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 export const validateCluster = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"cluster.schema.json","title":"Cluster","description":"A PostgreSQL cluster managed by the Cloud Native PostgreSQL operator: a primary and its replicas, with optional continuous backup to an object store.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ClusterSpec","description":"The desired state of the cluster.","type":"object","additionalProperties":false,"required":["instances"],"properties":{"description":{"description":"A free-form description of the cluster.","type":"string"},"imageName":{"description":"The PostgreSQL container image, with a tag that starts with the PostgreSQL major version (e.g. quay.io/enterprisedb/postgresql:13). It must contain barman-cli-cloud for backups.","type":"string"},"postgresUID":{"description":"The UID of the postgres user inside the image.","type":"integer","format":"int64"},"postgresGID":{"description":"The GID of the postgres user inside the image.","type":"integer","format":"int64"},"instances":{"description":"Number of PostgreSQL instances: one primary and instances-1 replicas.","type":"integer","format":"int32","minimum":1},"postgresql":{"title":"PostgresConfiguration","description":"PostgreSQL configuration.","type":"object","additionalProperties":false,"properties":{"parameters":{"description":"postgresql.conf parameters. Parameters the operator manages (archive_command, wal_level, port, ssl*, ...) may not be set.","type":"object","additionalProperties":{"type":"string"}},"pg_hba":{"description":"Lines appended to pg_hba.conf.","type":"array","items":{"type":"string"}}}},"bootstrap":{"title":"BootstrapConfiguration","description":"How the cluster is created: at most one of initdb (an empty cluster) and fullRecovery (from a Backup). Defaults to initdb.","type":"object","additionalProperties":false,"properties":{"initdb":{"title":"BootstrapInitDB","description":"Create an empty cluster with initdb.","type":"object","additionalProperties":false,"properties":{"database":{"description":"The name of the application database to create.","type":"string","default":"app"},"owner":{"description":"The owner of the application database. Defaults to the database name.","type":"string"},"secret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the owner's password. Generated when omitted."}}},"fullRecovery":{"title":"BootstrapRecovery","description":"Create the cluster by restoring a completed Backup from its object store.","type":"object","additionalProperties":false,"required":["backup"],"properties":{"backup":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Backup to restore, in the same namespace. It must be completed."}}}}},"superuserSecret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the postgres superuser password. Generated when omitted."},"imagePullSecrets":{"description":"Secrets used to pull the PostgreSQL image.","type":"array","items":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A Secret of type kubernetes.io/dockerconfigjson."}},"storage":{"title":"StorageConfiguration","description":"The persistent storage of each instance.","type":"object","additionalProperties":false,"properties":{"storageClass":{"description":"The StorageClass of the PersistentVolumeClaims. The cluster default when omitted.","type":"string"},"size":{"description":"The size of each volume, as a Kubernetes quantity (e.g. 1Gi). It may grow but never shrink.","type":"string"},"pvcTemplate":{"description":"A PersistentVolumeClaimSpec used as the template of each instance's claim; size and storageClass override it.","type":"object","x-kubernetes-preserve-unknown-fields":true}}},"startDelay":{"description":"Seconds allowed for an instance to start before it is restarted.","type":"integer","format":"int32","minimum":1},"stopDelay":{"description":"Seconds allowed for an instance to shut down gracefully.","type":"integer","format":"int32","minimum":1},"affinity":{"title":"AffinityConfiguration","description":"Scheduling of the instances' Pods.","type":"object","additionalProperties":false,"properties":{"enablePodAntiAffinity":{"description":"Whether instances are spread across topology domains with pod anti-affinity.","type":"boolean"},"topologyKey":{"description":"The node label used as topology domain for anti-affinity (e.g. kubernetes.io/hostname).","type":"string"}}},"resources":{"description":"CPU and memory requests and limits of each instance (a ResourceRequirements).","type":"object","x-kubernetes-preserve-unknown-fields":true},"primaryUpdateStrategy":{"description":"How the primary is updated after the replicas: unsupervised (automatic switchover) or supervised (waits for the user).","type":"string","enum":["unsupervised","supervised"]},"backup":{"title":"BackupConfiguration","description":"Continuous backup of the cluster. Required for Backups and ScheduledBackups of this cluster.","type":"object","additionalProperties":false,"properties":{"barmanObjectStore":{"$ref":"definitions.schema.json#/definitions/BarmanObjectStoreConfiguration","description":"WAL archiving and base backups to an S3-compatible object store."}}},"nodeMaintenanceWindow":{"title":"NodeMaintenanceWindow","description":"Tells the operator that nodes are under maintenance.","type":"object","additionalProperties":false,"properties":{"inProgress":{"description":"Whether a node maintenance is in progress.","type":"boolean"},"reusePVC":{"description":"Whether an instance waits for its volume to come back instead of being recreated on another node.","type":"boolean"}}}}},"status":{"title":"ClusterStatus","description":"The observed state of the cluster, written by the operator.","type":"object","additionalProperties":false,"properties":{"instances":{"description":"The number of instances (Pods) of the cluster.","type":"integer","format":"int32"},"readyInstances":{"description":"The number of ready instances.","type":"integer","format":"int32"},"instancesStatus":{"description":"The instances' Pod names, grouped by their status.","type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"latestGeneratedNode":{"description":"The serial of the latest instance created.","type":"integer","format":"int32"},"currentPrimary":{"description":"The instance that is the primary now.","type":"string"},"targetPrimary":{"description":"The instance chosen to become primary.","type":"string"},"danglingPVC":{"description":"PersistentVolumeClaims that no instance uses.","type":"array","items":{"type":"string"}},"writeService":{"description":"The Service pointing at the primary (read-write).","type":"string"},"readService":{"description":"The Service pointing at any instance (read-only).","type":"string"},"phase":{"description":"The phase of the cluster, e.g. Cluster in healthy state.","type":"string"},"phaseReason":{"description":"Why the cluster is in its phase.","type":"string"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"cluster.schema.json","title":"Cluster","description":"A PostgreSQL cluster managed by the Cloud Native PostgreSQL operator: a primary and its replicas, with optional continuous backup to an object store.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ClusterSpec","description":"The desired state of the cluster.","type":"object","additionalProperties":false,"required":["instances"],"properties":{"description":{"description":"A free-form description of the cluster.","type":"string"},"imageName":{"description":"The PostgreSQL container image, with a tag that starts with the PostgreSQL major version (e.g. quay.io/enterprisedb/postgresql:13). It must contain barman-cli-cloud for backups.","type":"string"},"postgresUID":{"description":"The UID of the postgres user inside the image.","type":"integer","format":"int64"},"postgresGID":{"description":"The GID of the postgres user inside the image.","type":"integer","format":"int64"},"instances":{"description":"Number of PostgreSQL instances: one primary and instances-1 replicas.","type":"integer","format":"int32","minimum":1},"postgresql":{"title":"PostgresConfiguration","description":"PostgreSQL configuration.","type":"object","additionalProperties":false,"properties":{"parameters":{"description":"postgresql.conf parameters. Parameters the operator manages (archive_command, wal_level, port, ssl*, ...) may not be set.","type":"object","additionalProperties":{"type":"string"}},"pg_hba":{"description":"Lines appended to pg_hba.conf.","type":"array","items":{"type":"string"}}}},"bootstrap":{"title":"BootstrapConfiguration","description":"How the cluster is created: at most one of initdb (an empty cluster) and fullRecovery (from a Backup). Defaults to initdb.","type":"object","additionalProperties":false,"properties":{"initdb":{"title":"BootstrapInitDB","description":"Create an empty cluster with initdb.","type":"object","additionalProperties":false,"properties":{"database":{"description":"The name of the application database to create.","type":"string","default":"app"},"owner":{"description":"The owner of the application database. Defaults to the database name.","type":"string"},"secret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the owner's password. Generated when omitted."}}},"fullRecovery":{"title":"BootstrapRecovery","description":"Create the cluster by restoring a completed Backup from its object store.","type":"object","additionalProperties":false,"required":["backup"],"properties":{"backup":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Backup to restore, in the same namespace. It must be completed."}}}}},"superuserSecret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the postgres superuser password. Generated when omitted."},"imagePullSecrets":{"description":"Secrets used to pull the PostgreSQL image.","type":"array","items":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A Secret of type kubernetes.io/dockerconfigjson."}},"storage":{"title":"StorageConfiguration","description":"The persistent storage of each instance.","type":"object","additionalProperties":false,"properties":{"storageClass":{"description":"The StorageClass of the PersistentVolumeClaims. The cluster default when omitted.","type":"string"},"size":{"description":"The size of each volume, as a Kubernetes quantity (e.g. 1Gi). It may grow but never shrink.","type":"string"},"pvcTemplate":{"description":"A PersistentVolumeClaimSpec used as the template of each instance's claim; size and storageClass override it.","type":"object","x-kubernetes-preserve-unknown-fields":true}}},"startDelay":{"description":"Seconds allowed for an instance to start before it is restarted.","type":"integer","format":"int32","minimum":1},"stopDelay":{"description":"Seconds allowed for an instance to shut down gracefully.","type":"integer","format":"int32","minimum":1},"affinity":{"title":"AffinityConfiguration","description":"Scheduling of the instances' Pods.","type":"object","additionalProperties":false,"properties":{"enablePodAntiAffinity":{"description":"Whether instances are spread across topology domains with pod anti-affinity.","type":"boolean"},"topologyKey":{"description":"The node label used as topology domain for anti-affinity (e.g. kubernetes.io/hostname).","type":"string"}}},"resources":{"description":"CPU and memory requests and limits of each instance (a ResourceRequirements).","type":"object","x-kubernetes-preserve-unknown-fields":true},"primaryUpdateStrategy":{"description":"How the primary is updated after the replicas: unsupervised (automatic switchover) or supervised (waits for the user).","type":"string","enum":["unsupervised","supervised"]},"backup":{"title":"BackupConfiguration","description":"Continuous backup of the cluster. Required for Backups and ScheduledBackups of this cluster.","type":"object","additionalProperties":false,"properties":{"barmanObjectStore":{"$ref":"definitions.schema.json#/definitions/BarmanObjectStoreConfiguration","description":"WAL archiving and base backups to an S3-compatible object store."}}},"nodeMaintenanceWindow":{"title":"NodeMaintenanceWindow","description":"Tells the operator that nodes are under maintenance.","type":"object","additionalProperties":false,"properties":{"inProgress":{"description":"Whether a node maintenance is in progress.","type":"boolean"},"reusePVC":{"description":"Whether an instance waits for its volume to come back instead of being recreated on another node.","type":"boolean"}}}}},"status":{"title":"ClusterStatus","description":"The observed state of the cluster, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"instances":{"description":"The number of instances (Pods) of the cluster.","type":"integer","format":"int32"},"readyInstances":{"description":"The number of ready instances.","type":"integer","format":"int32"},"instancesStatus":{"description":"The instances' Pod names, grouped by their status.","type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"latestGeneratedNode":{"description":"The serial of the latest instance created.","type":"integer","format":"int32"},"currentPrimary":{"description":"The instance that is the primary now.","type":"string"},"targetPrimary":{"description":"The instance chosen to become primary.","type":"string"},"danglingPVC":{"description":"PersistentVolumeClaims that no instance uses.","type":"array","items":{"type":"string"}},"writeService":{"description":"The Service pointing at the primary (read-write).","type":"string"},"readService":{"description":"The Service pointing at any instance (read-only).","type":"string"},"phase":{"description":"The phase of the cluster, e.g. Cluster in healthy state.","type":"string"},"phaseReason":{"description":"Why the cluster is in its phase.","type":"string"}}}}};
 const schema13 = {"title":"LocalObjectReference","description":"A reference to another object by name, in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the referent, in the same namespace.","type":"string","minLength":1}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const schema17 = {"title":"BarmanObjectStoreConfiguration","description":"Continuous backup to an S3-compatible object store with barman-cloud: WAL archiving and base backups.","type":"object","additionalProperties":false,"required":["destinationPath","s3Credentials"],"properties":{"destinationPath":{"description":"The folder that receives WAL files and base backups, as s3://BUCKET[/PREFIX].","type":"string","minLength":1},"endpointURL":{"description":"The endpoint of an S3-compatible object store (MinIO, Linode, ...), as an http(s) URL. https:// is added when the scheme is missing. When omitted, AWS S3 is used.","type":"string"},"serverName":{"description":"The folder name of this server inside destinationPath. Defaults to the Cluster's name; never copied from another cluster.","type":"string"},"s3Credentials":{"$ref":"#/definitions/S3Credentials","description":"The credentials used to reach the object store."},"wal":{"$ref":"#/definitions/WalBackupConfiguration","description":"Options for WAL archiving."},"data":{"$ref":"#/definitions/DataBackupConfiguration","description":"Options for base backups.","default":{}}}};
-const schema18 = {"title":"S3Credentials","description":"Where to find the credentials for an S3-compatible object store: keys of Secrets in the same namespace.","type":"object","additionalProperties":false,"required":["accessKeyId"],"properties":{"accessKeyId":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY). When omitted, the Secret of accessKeyId is used.","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding an optional session token (the key defaults to ACCESS_SESSION_TOKEN).","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
-const schema19 = {"title":"SecretKeySelector","description":"Selects one key of a Secret in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the Secret, in the same namespace.","type":"string","minLength":1},"key":{"description":"The key of the Secret to select. Each credential has its own default key name.","type":"string","minLength":1}}};
+const schema18 = {"title":"S3Credentials","description":"Where to find the credentials for an S3-compatible object store: keys of Secrets in the same namespace.","type":"object","additionalProperties":false,"required":["accessKeyId"],"properties":{"accessKeyId":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY). When omitted, the Secret of accessKeyId is used.","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding an optional session token (the key defaults to ACCESS_SESSION_TOKEN). Release 0.5 has no session token (first in 1.15.0): there it is dropped.","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
+const schema19 = {"title":"SecretKeySelector","description":"Selects one key of a Secret in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the Secret, in the same namespace.","type":"string","minLength":1},"key":{"description":"The key of the Secret to select. Each credential has its own default key name.","type":"string","minLength":1},"optional":{"description":"Whether the Pod starts when the Secret or the key is missing: the variable is then left unset and the S3 client falls back to its other credential sources (an instance role, ...).","type":"boolean"}}};
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -51,7 +51,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key1 in data0){
-if(!((key1 === "name") || (key1 === "key"))){
+if(!(((key1 === "name") || (key1 === "key")) || (key1 === "optional"))){
 const err3 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data0};
 if(vErrors === null){
 vErrors = [err3];
@@ -112,14 +112,27 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data0};
+if(data0.optional !== undefined){
+let data3 = data0.optional;
+if(typeof data3 !== "boolean"){
+const err8 = {instancePath:instancePath+"/accessKeyId/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.optional.type,parentSchema:schema19.properties.optional,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data0};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -130,21 +143,10 @@ data0.key = "ACCESS_KEY_ID";
 }
 }
 if(data.secretAccessKey !== undefined){
-let data3 = data.secretAccessKey;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.name === undefined){
-const err9 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data3};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-for(const key2 in data3){
-if(!((key2 === "name") || (key2 === "key"))){
-const err10 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data3};
+let data4 = data.secretAccessKey;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name === undefined){
+const err10 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -153,12 +155,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data3.name !== undefined){
-let data4 = data3.name;
-if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err11 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data4};
+for(const key2 in data4){
+if(!(((key2 === "name") || (key2 === "key")) || (key2 === "optional"))){
+const err11 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -168,8 +167,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data4};
+if(data4.name !== undefined){
+let data5 = data4.name;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err12 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -179,11 +181,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data3.key !== undefined){
-let data5 = data3.key;
-if(typeof data5 === "string"){
-if(func3(data5) < 1){
-const err13 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data5};
+else {
+const err13 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -193,8 +192,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data5};
+if(data4.key !== undefined){
+let data6 = data4.key;
+if(typeof data6 === "string"){
+if(func3(data6) < 1){
+const err14 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -204,9 +206,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
 else {
-const err15 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data3};
+const err15 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -215,17 +216,11 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.key === undefined){
-data3.key = "ACCESS_SECRET_KEY";
 }
-}
-}
-if(data.sessionToken !== undefined){
-let data6 = data.sessionToken;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.name === undefined){
-const err16 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data6};
+if(data4.optional !== undefined){
+let data7 = data4.optional;
+if(typeof data7 !== "boolean"){
+const err16 = {instancePath:instancePath+"/secretAccessKey/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.optional.type,parentSchema:schema19.properties.optional,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -234,9 +229,10 @@ vErrors.push(err16);
 }
 errors++;
 }
-for(const key3 in data6){
-if(!((key3 === "name") || (key3 === "key"))){
-const err17 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data6};
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -245,12 +241,17 @@ vErrors.push(err17);
 }
 errors++;
 }
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.key === undefined){
+data4.key = "ACCESS_SECRET_KEY";
 }
-if(data6.name !== undefined){
-let data7 = data6.name;
-if(typeof data7 === "string"){
-if(func3(data7) < 1){
-const err18 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data7};
+}
+}
+if(data.sessionToken !== undefined){
+let data8 = data.sessionToken;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.name === undefined){
+const err18 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -259,9 +260,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data7};
+for(const key3 in data8){
+if(!(((key3 === "name") || (key3 === "key")) || (key3 === "optional"))){
+const err19 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -271,11 +272,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data6.key !== undefined){
-let data8 = data6.key;
-if(typeof data8 === "string"){
-if(func3(data8) < 1){
-const err20 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data8};
+if(data8.name !== undefined){
+let data9 = data8.name;
+if(typeof data9 === "string"){
+if(func3(data9) < 1){
+const err20 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -286,7 +287,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data8};
+const err21 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -296,9 +297,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data6};
+if(data8.key !== undefined){
+let data10 = data8.key;
+if(typeof data10 === "string"){
+if(func3(data10) < 1){
+const err22 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -307,15 +310,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.key === undefined){
-data6.key = "ACCESS_SESSION_TOKEN";
-}
-}
-}
 }
 else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
+const err23 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -324,13 +321,55 @@ vErrors.push(err23);
 }
 errors++;
 }
+}
+if(data8.optional !== undefined){
+let data11 = data8.optional;
+if(typeof data11 !== "boolean"){
+const err24 = {instancePath:instancePath+"/sessionToken/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.optional.type,parentSchema:schema19.properties.optional,data:data11};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data8};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.key === undefined){
+data8.key = "ACCESS_SESSION_TOKEN";
+}
+}
+}
+}
+else {
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
 validate13.errors = vErrors;
 return errors === 0;
 }
 
 const schema22 = {"title":"WalBackupConfiguration","description":"How WAL files are archived to the object store.","type":"object","additionalProperties":false,"properties":{"compression":{"$ref":"#/definitions/CompressionType","description":"Compression of the archived WAL files: gzip or bzip2. Uncompressed when omitted."},"encryption":{"$ref":"#/definitions/EncryptionType","description":"Server-side encryption of the archived WAL files: AES256 or aws:kms."}}};
-const schema23 = {"title":"CompressionType","description":"Compression applied by barman-cloud to the uploaded files.","type":"string","enum":["gzip","bzip2"]};
-const schema24 = {"title":"EncryptionType","description":"Server-side encryption requested from the object store. When omitted, the bucket's default encryption applies.","type":"string","enum":["AES256","aws:kms"]};
+const schema23 = {"title":"CompressionType","description":"Compression applied by barman-cloud to the uploaded files: gzip or bzip2; empty for none.","type":"string","enum":["","gzip","bzip2"]};
+const schema24 = {"title":"EncryptionType","description":"Server-side encryption requested from the object store: AES256 or aws:kms. Empty or omitted: the bucket's default encryption applies.","type":"string","enum":["","AES256","aws:kms"]};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -360,7 +399,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!((data0 === "gzip") || (data0 === "bzip2"))){
+if(!(((data0 === "") || (data0 === "gzip")) || (data0 === "bzip2"))){
 const err2 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values",schema:schema23.enum,parentSchema:schema23,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -383,7 +422,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!((data1 === "AES256") || (data1 === "aws:kms"))){
+if(!(((data1 === "") || (data1 === "AES256")) || (data1 === "aws:kms"))){
 const err4 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/enum",keyword:"enum",params:{allowedValues: schema24.enum},message:"must be equal to one of the allowed values",schema:schema24.enum,parentSchema:schema24,data:data1};
 if(vErrors === null){
 vErrors = [err4];
@@ -409,7 +448,7 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"title":"DataBackupConfiguration","description":"How base backups are taken and uploaded to the object store.","type":"object","additionalProperties":false,"properties":{"compression":{"$ref":"#/definitions/CompressionType","description":"Compression of the base backup tarballs: gzip or bzip2. Uncompressed when omitted."},"encryption":{"$ref":"#/definitions/EncryptionType","description":"Server-side encryption of the base backup files: AES256 or aws:kms."},"immediateCheckpoint":{"description":"Whether the backup starts with an immediate checkpoint instead of waiting for the next scheduled one.","type":"boolean","default":false},"jobs":{"description":"Number of parallel upload jobs used by barman-cloud-backup.","type":"integer","format":"int32","minimum":1,"default":2}}};
+const schema25 = {"title":"DataBackupConfiguration","description":"How base backups are taken and uploaded to the object store.","type":"object","additionalProperties":false,"properties":{"compression":{"$ref":"#/definitions/CompressionType","description":"Compression of the base backup tarballs: gzip or bzip2. Uncompressed when omitted."},"encryption":{"$ref":"#/definitions/EncryptionType","description":"Server-side encryption of the base backup files: AES256 or aws:kms."},"immediateCheckpoint":{"description":"Whether the backup starts with an immediate checkpoint instead of waiting for the next scheduled one. Release 0.5 does not pass it (first passed in 1.5.0).","type":"boolean","default":false},"jobs":{"description":"Number of parallel upload jobs used by barman-cloud-backup. Release 0.5 does not pass it (first passed in 1.5.0).","type":"integer","format":"int32","default":2}}};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -445,7 +484,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!((data0 === "gzip") || (data0 === "bzip2"))){
+if(!(((data0 === "") || (data0 === "gzip")) || (data0 === "bzip2"))){
 const err2 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values",schema:schema23.enum,parentSchema:schema23,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -468,7 +507,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!((data1 === "AES256") || (data1 === "aws:kms"))){
+if(!(((data1 === "") || (data1 === "AES256")) || (data1 === "aws:kms"))){
 const err4 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/enum",keyword:"enum",params:{allowedValues: schema24.enum},message:"must be equal to one of the allowed values",schema:schema24.enum,parentSchema:schema24,data:data1};
 if(vErrors === null){
 vErrors = [err4];
@@ -501,26 +540,14 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 1 || isNaN(data3)){
-const err7 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.jobs,data:data3};
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
 }
 errors++;
 }
@@ -1591,9 +1618,10 @@ errors++;
 if(data.status !== undefined){
 let data44 = data.status;
 if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key15 in data44){
-if(!(func2.call(schema11.properties.status.properties, key15))){
-const err72 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status,data:data44};
+if(data44.instances !== undefined){
+let data45 = data44.instances;
+if(!(((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45))) && (isFinite(data45)))){
+const err72 = {instancePath:instancePath+"/status/instances",schemaPath:"#/properties/status/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.instances.type,parentSchema:schema11.properties.status.properties.instances,data:data45};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1603,10 +1631,10 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data44.instances !== undefined){
-let data45 = data44.instances;
-if(!(((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45))) && (isFinite(data45)))){
-const err73 = {instancePath:instancePath+"/status/instances",schemaPath:"#/properties/status/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.instances.type,parentSchema:schema11.properties.status.properties.instances,data:data45};
+if(data44.readyInstances !== undefined){
+let data46 = data44.readyInstances;
+if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
+const err73 = {instancePath:instancePath+"/status/readyInstances",schemaPath:"#/properties/status/properties/readyInstances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.readyInstances.type,parentSchema:schema11.properties.status.properties.readyInstances,data:data46};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1616,10 +1644,17 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data44.readyInstances !== undefined){
-let data46 = data44.readyInstances;
-if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err74 = {instancePath:instancePath+"/status/readyInstances",schemaPath:"#/properties/status/properties/readyInstances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.readyInstances.type,parentSchema:schema11.properties.status.properties.readyInstances,data:data46};
+if(data44.instancesStatus !== undefined){
+let data47 = data44.instancesStatus;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key15 in data47){
+let data48 = data47[key15];
+if(Array.isArray(data48)){
+const len2 = data48.length;
+for(let i2=0; i2<len2; i2++){
+let data49 = data48[i2];
+if(typeof data49 !== "string"){
+const err74 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.items.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties.items,data:data49};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1629,17 +1664,9 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data44.instancesStatus !== undefined){
-let data47 = data44.instancesStatus;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-for(const key16 in data47){
-let data48 = data47[key16];
-if(Array.isArray(data48)){
-const len2 = data48.length;
-for(let i2=0; i2<len2; i2++){
-let data49 = data48[i2];
-if(typeof data49 !== "string"){
-const err75 = {instancePath:instancePath+"/status/instancesStatus/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.items.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties.items,data:data49};
+}
+else {
+const err75 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties,data:data48};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1651,7 +1678,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/status/instancesStatus/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties,data:data48};
+const err76 = {instancePath:instancePath+"/status/instancesStatus",schemaPath:"#/properties/status/properties/instancesStatus/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.instancesStatus.type,parentSchema:schema11.properties.status.properties.instancesStatus,data:data47};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1661,9 +1688,10 @@ vErrors.push(err76);
 errors++;
 }
 }
-}
-else {
-const err77 = {instancePath:instancePath+"/status/instancesStatus",schemaPath:"#/properties/status/properties/instancesStatus/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.instancesStatus.type,parentSchema:schema11.properties.status.properties.instancesStatus,data:data47};
+if(data44.latestGeneratedNode !== undefined){
+let data50 = data44.latestGeneratedNode;
+if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
+const err77 = {instancePath:instancePath+"/status/latestGeneratedNode",schemaPath:"#/properties/status/properties/latestGeneratedNode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.latestGeneratedNode.type,parentSchema:schema11.properties.status.properties.latestGeneratedNode,data:data50};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1673,10 +1701,10 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data44.latestGeneratedNode !== undefined){
-let data50 = data44.latestGeneratedNode;
-if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
-const err78 = {instancePath:instancePath+"/status/latestGeneratedNode",schemaPath:"#/properties/status/properties/latestGeneratedNode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.latestGeneratedNode.type,parentSchema:schema11.properties.status.properties.latestGeneratedNode,data:data50};
+if(data44.currentPrimary !== undefined){
+let data51 = data44.currentPrimary;
+if(typeof data51 !== "string"){
+const err78 = {instancePath:instancePath+"/status/currentPrimary",schemaPath:"#/properties/status/properties/currentPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.currentPrimary.type,parentSchema:schema11.properties.status.properties.currentPrimary,data:data51};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1686,28 +1714,15 @@ vErrors.push(err78);
 errors++;
 }
 }
-if(data44.currentPrimary !== undefined){
-let data51 = data44.currentPrimary;
-if(typeof data51 !== "string"){
-const err79 = {instancePath:instancePath+"/status/currentPrimary",schemaPath:"#/properties/status/properties/currentPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.currentPrimary.type,parentSchema:schema11.properties.status.properties.currentPrimary,data:data51};
+if(data44.targetPrimary !== undefined){
+let data52 = data44.targetPrimary;
+if(typeof data52 !== "string"){
+const err79 = {instancePath:instancePath+"/status/targetPrimary",schemaPath:"#/properties/status/properties/targetPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.targetPrimary.type,parentSchema:schema11.properties.status.properties.targetPrimary,data:data52};
 if(vErrors === null){
 vErrors = [err79];
 }
 else {
 vErrors.push(err79);
-}
-errors++;
-}
-}
-if(data44.targetPrimary !== undefined){
-let data52 = data44.targetPrimary;
-if(typeof data52 !== "string"){
-const err80 = {instancePath:instancePath+"/status/targetPrimary",schemaPath:"#/properties/status/properties/targetPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.targetPrimary.type,parentSchema:schema11.properties.status.properties.targetPrimary,data:data52};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
 }
 errors++;
 }
@@ -1719,7 +1734,19 @@ const len3 = data53.length;
 for(let i3=0; i3<len3; i3++){
 let data54 = data53[i3];
 if(typeof data54 !== "string"){
-const err81 = {instancePath:instancePath+"/status/danglingPVC/" + i3,schemaPath:"#/properties/status/properties/danglingPVC/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.danglingPVC.items.type,parentSchema:schema11.properties.status.properties.danglingPVC.items,data:data54};
+const err80 = {instancePath:instancePath+"/status/danglingPVC/" + i3,schemaPath:"#/properties/status/properties/danglingPVC/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.danglingPVC.items.type,parentSchema:schema11.properties.status.properties.danglingPVC.items,data:data54};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/status/danglingPVC",schemaPath:"#/properties/status/properties/danglingPVC/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.danglingPVC.type,parentSchema:schema11.properties.status.properties.danglingPVC,data:data53};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1729,9 +1756,10 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-else {
-const err82 = {instancePath:instancePath+"/status/danglingPVC",schemaPath:"#/properties/status/properties/danglingPVC/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.danglingPVC.type,parentSchema:schema11.properties.status.properties.danglingPVC,data:data53};
+if(data44.writeService !== undefined){
+let data55 = data44.writeService;
+if(typeof data55 !== "string"){
+const err82 = {instancePath:instancePath+"/status/writeService",schemaPath:"#/properties/status/properties/writeService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.writeService.type,parentSchema:schema11.properties.status.properties.writeService,data:data55};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1741,10 +1769,10 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data44.writeService !== undefined){
-let data55 = data44.writeService;
-if(typeof data55 !== "string"){
-const err83 = {instancePath:instancePath+"/status/writeService",schemaPath:"#/properties/status/properties/writeService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.writeService.type,parentSchema:schema11.properties.status.properties.writeService,data:data55};
+if(data44.readService !== undefined){
+let data56 = data44.readService;
+if(typeof data56 !== "string"){
+const err83 = {instancePath:instancePath+"/status/readService",schemaPath:"#/properties/status/properties/readService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.readService.type,parentSchema:schema11.properties.status.properties.readService,data:data56};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1754,10 +1782,10 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data44.readService !== undefined){
-let data56 = data44.readService;
-if(typeof data56 !== "string"){
-const err84 = {instancePath:instancePath+"/status/readService",schemaPath:"#/properties/status/properties/readService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.readService.type,parentSchema:schema11.properties.status.properties.readService,data:data56};
+if(data44.phase !== undefined){
+let data57 = data44.phase;
+if(typeof data57 !== "string"){
+const err84 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data57};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1767,10 +1795,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data44.phase !== undefined){
-let data57 = data44.phase;
-if(typeof data57 !== "string"){
-const err85 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data57};
+if(data44.phaseReason !== undefined){
+let data58 = data44.phaseReason;
+if(typeof data58 !== "string"){
+const err85 = {instancePath:instancePath+"/status/phaseReason",schemaPath:"#/properties/status/properties/phaseReason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phaseReason.type,parentSchema:schema11.properties.status.properties.phaseReason,data:data58};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1780,10 +1808,9 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data44.phaseReason !== undefined){
-let data58 = data44.phaseReason;
-if(typeof data58 !== "string"){
-const err86 = {instancePath:instancePath+"/status/phaseReason",schemaPath:"#/properties/status/properties/phaseReason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phaseReason.type,parentSchema:schema11.properties.status.properties.phaseReason,data:data58};
+}
+else {
+const err86 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data44};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1795,7 +1822,7 @@ errors++;
 }
 }
 else {
-const err87 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data44};
+const err87 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1804,31 +1831,26 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-}
-else {
-const err88 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
 export const validateBackup = validate20;
-const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"backup.schema.json","title":"Backup","description":"An on-demand base backup of a Cluster to its barmanObjectStore.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"BackupSpec","description":"The desired backup.","type":"object","additionalProperties":false,"required":["cluster"],"properties":{"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."}}},"status":{"title":"BackupStatus","description":"The observed state of the backup, written by the operator.","type":"object","additionalProperties":false,"properties":{"s3Credentials":{"$ref":"definitions.schema.json#/definitions/S3Credentials","description":"The credentials the backup was taken with; a recovery reads the backup with them."},"endpointURL":{"description":"The object store endpoint the backup was uploaded to.","type":"string"},"destinationPath":{"description":"The object store folder the backup was uploaded to.","type":"string"},"serverName":{"description":"The server folder inside destinationPath.","type":"string"},"encryption":{"description":"The server-side encryption used for the backup files.","type":"string"},"backupId":{"description":"The barman backup ID, e.g. 20201026T135740.","type":"string"},"phase":{"description":"The phase of the backup: started, running, completed or failed.","type":"string","enum":["started","running","completed","failed"]},"startedAt":{"description":"When the backup started.","type":"string","format":"date-time"},"stoppedAt":{"description":"When the backup stopped.","type":"string","format":"date-time"},"error":{"description":"The error that made the backup fail.","type":"string"},"commandOutput":{"description":"The standard output of barman-cloud-backup.","type":"string"},"commandError":{"description":"The standard error of barman-cloud-backup.","type":"string"}}}}};
+const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"backup.schema.json","title":"Backup","description":"An on-demand base backup of a Cluster to its barmanObjectStore.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"BackupSpec","description":"The desired backup.","type":"object","additionalProperties":false,"required":["cluster"],"properties":{"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."}}},"status":{"title":"BackupStatus","description":"The observed state of the backup, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"s3Credentials":{"$ref":"definitions.schema.json#/definitions/RecordedS3Credentials","description":"The credentials the backup was taken with; a recovery reads the backup with them."},"endpointURL":{"description":"The object store endpoint the backup was uploaded to.","type":"string"},"destinationPath":{"description":"The object store folder the backup was uploaded to.","type":"string"},"serverName":{"description":"The server folder inside destinationPath.","type":"string"},"encryption":{"description":"The server-side encryption used for the backup files.","type":"string"},"backupId":{"description":"The barman backup ID, e.g. 20201026T135740.","type":"string"},"phase":{"description":"The phase of the backup. Release 0.5 writes started, running, completed or failed; later releases add more.","type":"string"},"startedAt":{"description":"When the backup started.","type":"string","format":"date-time"},"stoppedAt":{"description":"When the backup stopped.","type":"string","format":"date-time"},"error":{"description":"The error that made the backup fail.","type":"string"},"commandOutput":{"description":"The standard output of barman-cloud-backup.","type":"string"},"commandError":{"description":"The standard error of barman-cloud-backup.","type":"string"}}}}};
+const schema30 = {"title":"RecordedS3Credentials","description":"The credentials a backup was taken with, as the operator recorded them.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"accessKeyId":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY).","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding a session token (the key defaults to ACCESS_SESSION_TOKEN).","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
+const schema31 = {"title":"RecordedSecretKeySelector","description":"A Secret key selector as the operator recorded it in a Backup's status; empty when the backup failed before it started.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"name":{"description":"Name of the Secret, in the Backup's namespace.","type":"string"},"key":{"description":"The key of the Secret.","type":"string"},"optional":{"description":"Whether the Secret or the key may be missing.","type":"boolean"}}};
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.accessKeyId === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "accessKeyId"},message:"must have required property '"+"accessKeyId"+"'",schema:schema18.required,parentSchema:schema18,data};
+if(data.accessKeyId !== undefined){
+let data0 = data.accessKeyId;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.name !== undefined){
+let data1 = data0.name;
+if(typeof data1 !== "string"){
+const err0 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1837,9 +1859,11 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((key0 === "accessKeyId") || (key0 === "secretAccessKey")) || (key0 === "sessionToken"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
+}
+if(data0.key !== undefined){
+let data2 = data0.key;
+if(typeof data2 !== "string"){
+const err1 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.key.type,parentSchema:schema31.properties.key,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1849,11 +1873,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.accessKeyId !== undefined){
-let data0 = data.accessKeyId;
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-if(data0.name === undefined){
-const err2 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data0};
+if(data0.optional !== undefined){
+let data3 = data0.optional;
+if(typeof data3 !== "boolean"){
+const err2 = {instancePath:instancePath+"/accessKeyId/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.optional.type,parentSchema:schema31.properties.optional,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1862,76 +1885,15 @@ vErrors.push(err2);
 }
 errors++;
 }
-for(const key1 in data0){
-if(!((key1 === "name") || (key1 === "key"))){
-const err3 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data0};
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data0.name !== undefined){
-let data1 = data0.name;
-if(typeof data1 === "string"){
-if(func3(data1) < 1){
-const err4 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data1};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data0.key !== undefined){
-let data2 = data0.key;
-if(typeof data2 === "string"){
-if(func3(data2) < 1){
-const err6 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data2};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data0};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
 }
 errors++;
 }
@@ -1942,10 +1904,84 @@ data0.key = "ACCESS_KEY_ID";
 }
 }
 if(data.secretAccessKey !== undefined){
-let data3 = data.secretAccessKey;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.name === undefined){
-const err9 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data3};
+let data4 = data.secretAccessKey;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name !== undefined){
+let data5 = data4.name;
+if(typeof data5 !== "string"){
+const err4 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data4.key !== undefined){
+let data6 = data4.key;
+if(typeof data6 !== "string"){
+const err5 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.key.type,parentSchema:schema31.properties.key,data:data6};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data4.optional !== undefined){
+let data7 = data4.optional;
+if(typeof data7 !== "boolean"){
+const err6 = {instancePath:instancePath+"/secretAccessKey/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.optional.type,parentSchema:schema31.properties.optional,data:data7};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.key === undefined){
+data4.key = "ACCESS_SECRET_KEY";
+}
+}
+}
+if(data.sessionToken !== undefined){
+let data8 = data.sessionToken;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.name !== undefined){
+let data9 = data8.name;
+if(typeof data9 !== "string"){
+const err8 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data9};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data8.key !== undefined){
+let data10 = data8.key;
+if(typeof data10 !== "string"){
+const err9 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.key.type,parentSchema:schema31.properties.key,data:data10};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1954,9 +1990,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key2 in data3){
-if(!((key2 === "name") || (key2 === "key"))){
-const err10 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data3};
+}
+if(data8.optional !== undefined){
+let data11 = data8.optional;
+if(typeof data11 !== "boolean"){
+const err10 = {instancePath:instancePath+"/sessionToken/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.optional.type,parentSchema:schema31.properties.optional,data:data11};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1966,11 +2004,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data3.name !== undefined){
-let data4 = data3.name;
-if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err11 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data4};
+}
+else {
+const err11 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data8};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1979,160 +2015,20 @@ vErrors.push(err11);
 }
 errors++;
 }
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.key === undefined){
+data8.key = "ACCESS_SESSION_TOKEN";
+}
+}
+}
 }
 else {
-const err12 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data4};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data3.key !== undefined){
-let data5 = data3.key;
-if(typeof data5 === "string"){
-if(func3(data5) < 1){
-const err13 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data5};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data3};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.key === undefined){
-data3.key = "ACCESS_SECRET_KEY";
-}
-}
-}
-if(data.sessionToken !== undefined){
-let data6 = data.sessionToken;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.name === undefined){
-const err16 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data6};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-for(const key3 in data6){
-if(!((key3 === "name") || (key3 === "key"))){
-const err17 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data6};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data6.name !== undefined){
-let data7 = data6.name;
-if(typeof data7 === "string"){
-if(func3(data7) < 1){
-const err18 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data7};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data6.key !== undefined){
-let data8 = data6.key;
-if(typeof data8 === "string"){
-if(func3(data8) < 1){
-const err20 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data8};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data8};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data6};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.key === undefined){
-data6.key = "ACCESS_SESSION_TOKEN";
-}
-}
-}
-}
-else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
 }
 errors++;
 }
@@ -2310,18 +2206,6 @@ errors++;
 if(data.status !== undefined){
 let data6 = data.status;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key3 in data6){
-if(!(func2.call(schema28.properties.status.properties, key3))){
-const err13 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.status,data:data6};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
 if(data6.s3Credentials !== undefined){
 if(!(validate21(data6.s3Credentials, {instancePath:instancePath+"/status/s3Credentials",parentData:data6,parentDataProperty:"s3Credentials",rootData}))){
 vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
@@ -2331,7 +2215,20 @@ errors = vErrors.length;
 if(data6.endpointURL !== undefined){
 let data8 = data6.endpointURL;
 if(typeof data8 !== "string"){
-const err14 = {instancePath:instancePath+"/status/endpointURL",schemaPath:"#/properties/status/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.endpointURL.type,parentSchema:schema28.properties.status.properties.endpointURL,data:data8};
+const err13 = {instancePath:instancePath+"/status/endpointURL",schemaPath:"#/properties/status/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.endpointURL.type,parentSchema:schema28.properties.status.properties.endpointURL,data:data8};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data6.destinationPath !== undefined){
+let data9 = data6.destinationPath;
+if(typeof data9 !== "string"){
+const err14 = {instancePath:instancePath+"/status/destinationPath",schemaPath:"#/properties/status/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.destinationPath.type,parentSchema:schema28.properties.status.properties.destinationPath,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2341,10 +2238,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data6.destinationPath !== undefined){
-let data9 = data6.destinationPath;
-if(typeof data9 !== "string"){
-const err15 = {instancePath:instancePath+"/status/destinationPath",schemaPath:"#/properties/status/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.destinationPath.type,parentSchema:schema28.properties.status.properties.destinationPath,data:data9};
+if(data6.serverName !== undefined){
+let data10 = data6.serverName;
+if(typeof data10 !== "string"){
+const err15 = {instancePath:instancePath+"/status/serverName",schemaPath:"#/properties/status/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.serverName.type,parentSchema:schema28.properties.status.properties.serverName,data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2354,10 +2251,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data6.serverName !== undefined){
-let data10 = data6.serverName;
-if(typeof data10 !== "string"){
-const err16 = {instancePath:instancePath+"/status/serverName",schemaPath:"#/properties/status/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.serverName.type,parentSchema:schema28.properties.status.properties.serverName,data:data10};
+if(data6.encryption !== undefined){
+let data11 = data6.encryption;
+if(typeof data11 !== "string"){
+const err16 = {instancePath:instancePath+"/status/encryption",schemaPath:"#/properties/status/properties/encryption/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.encryption.type,parentSchema:schema28.properties.status.properties.encryption,data:data11};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2367,10 +2264,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data6.encryption !== undefined){
-let data11 = data6.encryption;
-if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/status/encryption",schemaPath:"#/properties/status/properties/encryption/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.encryption.type,parentSchema:schema28.properties.status.properties.encryption,data:data11};
+if(data6.backupId !== undefined){
+let data12 = data6.backupId;
+if(typeof data12 !== "string"){
+const err17 = {instancePath:instancePath+"/status/backupId",schemaPath:"#/properties/status/properties/backupId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.backupId.type,parentSchema:schema28.properties.status.properties.backupId,data:data12};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2380,10 +2277,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data6.backupId !== undefined){
-let data12 = data6.backupId;
-if(typeof data12 !== "string"){
-const err18 = {instancePath:instancePath+"/status/backupId",schemaPath:"#/properties/status/properties/backupId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.backupId.type,parentSchema:schema28.properties.status.properties.backupId,data:data12};
+if(data6.phase !== undefined){
+let data13 = data6.phase;
+if(typeof data13 !== "string"){
+const err18 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.phase.type,parentSchema:schema28.properties.status.properties.phase,data:data13};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2393,10 +2290,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data6.phase !== undefined){
-let data13 = data6.phase;
-if(typeof data13 !== "string"){
-const err19 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.phase.type,parentSchema:schema28.properties.status.properties.phase,data:data13};
+if(data6.startedAt !== undefined){
+let data14 = data6.startedAt;
+if(typeof data14 === "string"){
+if(!(formats0.validate(data14))){
+const err19 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.startedAt,data:data14};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2405,8 +2303,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!((((data13 === "started") || (data13 === "running")) || (data13 === "completed")) || (data13 === "failed"))){
-const err20 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/enum",keyword:"enum",params:{allowedValues: schema28.properties.status.properties.phase.enum},message:"must be equal to one of the allowed values",schema:schema28.properties.status.properties.phase.enum,parentSchema:schema28.properties.status.properties.phase,data:data13};
+}
+else {
+const err20 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.startedAt.type,parentSchema:schema28.properties.status.properties.startedAt,data:data14};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2416,11 +2315,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data6.startedAt !== undefined){
-let data14 = data6.startedAt;
-if(typeof data14 === "string"){
-if(!(formats0.validate(data14))){
-const err21 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.startedAt,data:data14};
+if(data6.stoppedAt !== undefined){
+let data15 = data6.stoppedAt;
+if(typeof data15 === "string"){
+if(!(formats0.validate(data15))){
+const err21 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2431,7 +2330,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.startedAt.type,parentSchema:schema28.properties.status.properties.startedAt,data:data14};
+const err22 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.stoppedAt.type,parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2441,11 +2340,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data6.stoppedAt !== undefined){
-let data15 = data6.stoppedAt;
-if(typeof data15 === "string"){
-if(!(formats0.validate(data15))){
-const err23 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
+if(data6.error !== undefined){
+let data16 = data6.error;
+if(typeof data16 !== "string"){
+const err23 = {instancePath:instancePath+"/status/error",schemaPath:"#/properties/status/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.error.type,parentSchema:schema28.properties.status.properties.error,data:data16};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2455,8 +2353,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-else {
-const err24 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.stoppedAt.type,parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
+if(data6.commandOutput !== undefined){
+let data17 = data6.commandOutput;
+if(typeof data17 !== "string"){
+const err24 = {instancePath:instancePath+"/status/commandOutput",schemaPath:"#/properties/status/properties/commandOutput/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandOutput.type,parentSchema:schema28.properties.status.properties.commandOutput,data:data17};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2466,10 +2366,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data6.error !== undefined){
-let data16 = data6.error;
-if(typeof data16 !== "string"){
-const err25 = {instancePath:instancePath+"/status/error",schemaPath:"#/properties/status/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.error.type,parentSchema:schema28.properties.status.properties.error,data:data16};
+if(data6.commandError !== undefined){
+let data18 = data6.commandError;
+if(typeof data18 !== "string"){
+const err25 = {instancePath:instancePath+"/status/commandError",schemaPath:"#/properties/status/properties/commandError/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandError.type,parentSchema:schema28.properties.status.properties.commandError,data:data18};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2479,10 +2379,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data6.commandOutput !== undefined){
-let data17 = data6.commandOutput;
-if(typeof data17 !== "string"){
-const err26 = {instancePath:instancePath+"/status/commandOutput",schemaPath:"#/properties/status/properties/commandOutput/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandOutput.type,parentSchema:schema28.properties.status.properties.commandOutput,data:data17};
+}
+else {
+const err26 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.status.type,parentSchema:schema28.properties.status,data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2492,10 +2391,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data6.commandError !== undefined){
-let data18 = data6.commandError;
-if(typeof data18 !== "string"){
-const err27 = {instancePath:instancePath+"/status/commandError",schemaPath:"#/properties/status/properties/commandError/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandError.type,parentSchema:schema28.properties.status.properties.commandError,data:data18};
+}
+else {
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2504,36 +2402,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.status.type,parentSchema:schema28.properties.status,data:data6};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-}
-else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
 validate20.errors = vErrors;
 return errors === 0;
 }
 
 export const validateScheduledBackup = validate23;
-const schema34 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"scheduledbackup.schema.json","title":"ScheduledBackup","description":"Backups of a Cluster taken periodically on a cron schedule with a seconds field.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ScheduledBackupSpec","description":"The desired schedule.","type":"object","additionalProperties":false,"required":["schedule","cluster"],"properties":{"schedule":{"description":"When to take backups: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight), or a descriptor such as @daily or '@every 6h'.","type":"string","minLength":1},"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."},"suspend":{"description":"Whether scheduling is paused; no backups are started while true.","type":"boolean"}}},"status":{"title":"ScheduledBackupStatus","description":"The observed state of the schedule, written by the operator.","type":"object","additionalProperties":false,"properties":{"lastCheckTime":{"description":"When the schedule was last checked.","type":"string","format":"date-time"},"lastScheduleTime":{"description":"When the last backup was started.","type":"string","format":"date-time"},"nextScheduleTime":{"description":"When the next backup will be started.","type":"string","format":"date-time"}}}}};
+const schema34 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"scheduledbackup.schema.json","title":"ScheduledBackup","description":"Backups of a Cluster taken periodically on a cron schedule with a seconds field.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ScheduledBackupSpec","description":"The desired schedule.","type":"object","additionalProperties":false,"required":["schedule","cluster"],"properties":{"schedule":{"description":"When to take backups, as robfig/cron v1.2.0 reads it: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight; with five fields the first is still seconds), or a descriptor such as @daily or '@every 6h'.","type":"string","minLength":1},"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."},"suspend":{"description":"Whether scheduling is paused; no backups are started while true. Release 0.5 never reads it (first read in 1.8.0).","type":"boolean"}}},"status":{"title":"ScheduledBackupStatus","description":"The observed state of the schedule, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"lastCheckTime":{"description":"When the schedule was last checked.","type":"string","format":"date-time"},"lastScheduleTime":{"description":"When the last backup was started.","type":"string","format":"date-time"},"nextScheduleTime":{"description":"When the next backup will be started.","type":"string","format":"date-time"}}}}};
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="scheduledbackup.schema.json" */;
@@ -2751,9 +2625,11 @@ errors++;
 if(data.status !== undefined){
 let data8 = data.status;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key3 in data8){
-if(!(((key3 === "lastCheckTime") || (key3 === "lastScheduleTime")) || (key3 === "nextScheduleTime"))){
-const err17 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.status,data:data8};
+if(data8.lastCheckTime !== undefined){
+let data9 = data8.lastCheckTime;
+if(typeof data9 === "string"){
+if(!(formats0.validate(data9))){
+const err17 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2763,11 +2639,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data8.lastCheckTime !== undefined){
-let data9 = data8.lastCheckTime;
-if(typeof data9 === "string"){
-if(!(formats0.validate(data9))){
-const err18 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
+else {
+const err18 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastCheckTime.type,parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2777,8 +2650,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-else {
-const err19 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastCheckTime.type,parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
+if(data8.lastScheduleTime !== undefined){
+let data10 = data8.lastScheduleTime;
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+const err19 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2788,11 +2664,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data8.lastScheduleTime !== undefined){
-let data10 = data8.lastScheduleTime;
-if(typeof data10 === "string"){
-if(!(formats0.validate(data10))){
-const err20 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
+else {
+const err20 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastScheduleTime.type,parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2802,8 +2675,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastScheduleTime.type,parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
+if(data8.nextScheduleTime !== undefined){
+let data11 = data8.nextScheduleTime;
+if(typeof data11 === "string"){
+if(!(formats0.validate(data11))){
+const err21 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2813,11 +2689,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data8.nextScheduleTime !== undefined){
-let data11 = data8.nextScheduleTime;
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err22 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
+else {
+const err22 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.nextScheduleTime.type,parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2827,8 +2700,9 @@ vErrors.push(err22);
 errors++;
 }
 }
+}
 else {
-const err23 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.nextScheduleTime.type,parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
+const err23 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.status.type,parentSchema:schema34.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2840,7 +2714,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.status.type,parentSchema:schema34.properties.status,data:data8};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2849,22 +2723,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-else {
-const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
 validate23.errors = vErrors;
 return errors === 0;
 }
 
-validateCluster.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"description":{},"imageName":{},"postgresUID":{},"postgresGID":{},"instances":{},"postgresql":{"properties":{"parameters":{"additionalProperties":{}},"pg_hba":{"items":{}}}},"bootstrap":{"properties":{"initdb":{"properties":{"database":{"default":true},"owner":{},"secret":{"properties":{"name":{}}}}},"fullRecovery":{"properties":{"backup":{"properties":{"name":{}}}}}}},"superuserSecret":{"properties":{"name":{}}},"imagePullSecrets":{"items":{"properties":{"name":{}}}},"storage":{"properties":{"storageClass":{},"size":{},"pvcTemplate":{}}},"startDelay":{},"stopDelay":{},"affinity":{"properties":{"enablePodAntiAffinity":{},"topologyKey":{}}},"resources":{},"primaryUpdateStrategy":{},"backup":{"properties":{"barmanObjectStore":{"properties":{"destinationPath":{},"endpointURL":{},"serverName":{},"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true}}},"sessionToken":{"properties":{"name":{},"key":{"default":true}}}}},"wal":{"properties":{"compression":{},"encryption":{}}},"data":{"properties":{"compression":{},"encryption":{},"immediateCheckpoint":{"default":true},"jobs":{"default":true}},"default":true}}}}},"nodeMaintenanceWindow":{"properties":{"inProgress":{},"reusePVC":{}}}}},"status":{"properties":{"instances":{},"readyInstances":{},"instancesStatus":{"additionalProperties":{"items":{}}},"latestGeneratedNode":{},"currentPrimary":{},"targetPrimary":{},"danglingPVC":{"items":{}},"writeService":{},"readService":{},"phase":{},"phaseReason":{}}}}};
-validateBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"cluster":{"properties":{"name":{}}}}},"status":{"properties":{"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true}}},"sessionToken":{"properties":{"name":{},"key":{"default":true}}}}},"endpointURL":{},"destinationPath":{},"serverName":{},"encryption":{},"backupId":{},"phase":{},"startedAt":{},"stoppedAt":{},"error":{},"commandOutput":{},"commandError":{}}}}};
+validateCluster.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"description":{},"imageName":{},"postgresUID":{},"postgresGID":{},"instances":{},"postgresql":{"properties":{"parameters":{"additionalProperties":{}},"pg_hba":{"items":{}}}},"bootstrap":{"properties":{"initdb":{"properties":{"database":{"default":true},"owner":{},"secret":{"properties":{"name":{}}}}},"fullRecovery":{"properties":{"backup":{"properties":{"name":{}}}}}}},"superuserSecret":{"properties":{"name":{}}},"imagePullSecrets":{"items":{"properties":{"name":{}}}},"storage":{"properties":{"storageClass":{},"size":{},"pvcTemplate":{}}},"startDelay":{},"stopDelay":{},"affinity":{"properties":{"enablePodAntiAffinity":{},"topologyKey":{}}},"resources":{},"primaryUpdateStrategy":{},"backup":{"properties":{"barmanObjectStore":{"properties":{"destinationPath":{},"endpointURL":{},"serverName":{},"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}}}}},"wal":{"properties":{"compression":{},"encryption":{}}},"data":{"properties":{"compression":{},"encryption":{},"immediateCheckpoint":{"default":true},"jobs":{"default":true}},"default":true}}}}},"nodeMaintenanceWindow":{"properties":{"inProgress":{},"reusePVC":{}}}}},"status":{"properties":{"instances":{},"readyInstances":{},"instancesStatus":{"additionalProperties":{"items":{}}},"latestGeneratedNode":{},"currentPrimary":{},"targetPrimary":{},"danglingPVC":{"items":{}},"writeService":{},"readService":{},"phase":{},"phaseReason":{}}}}};
+validateBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"cluster":{"properties":{"name":{}}}}},"status":{"properties":{"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}}}}},"endpointURL":{},"destinationPath":{},"serverName":{},"encryption":{},"backupId":{},"phase":{},"startedAt":{},"stoppedAt":{},"error":{},"commandOutput":{},"commandError":{}}}}};
 validateScheduledBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"schedule":{},"cluster":{"properties":{"name":{}}},"suspend":{}}},"status":{"properties":{"lastCheckTime":{},"lastScheduleTime":{},"nextScheduleTime":{}}}}};

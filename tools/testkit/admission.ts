@@ -5,6 +5,7 @@ import { API_VERSION, type KindName } from "../../schemas/kinds.js";
 import { mutate, type AdmissionInput } from "../../webhook/admission/defaulting.js";
 import { errorBody, errorString, warningText, type ErrorType } from "../../webhook/admission/field.js";
 import type { Registry } from "../../webhook/admission/rule.js";
+import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "../../webhook/admission/settings.js";
 import { validate, type AdmissionOptions } from "../../webhook/admission/validation.js";
 import type { PatchOperation, Verdict } from "../../webhook/admission/verdict.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
@@ -76,6 +77,8 @@ export interface CheckOptions {
   defaultImage?: string;
   lookupTimeoutMs?: number;
   registry?: Registry;
+  /** Replaces some of the default rule settings (release 0.5, 5m, 1h). */
+  settings?: Partial<RuleSettings>;
 }
 
 export const admissionOptions = (opts: CheckOptions = {}): AdmissionOptions => ({
@@ -83,6 +86,7 @@ export const admissionOptions = (opts: CheckOptions = {}): AdmissionOptions => (
   resolver: opts.resolver ?? stateResolver(opts.state ?? {}),
   strictReferences: opts.strict ?? false,
   lookupTimeoutMs: opts.lookupTimeoutMs ?? 1000,
+  settings: { ...DEFAULT_RULE_SETTINGS, ...opts.settings },
 });
 
 /** The mutating and the validating webhook over `object`, in memory. */
@@ -168,3 +172,17 @@ export function withField<T>(obj: T, path: string, value: unknown): T {
   else node[last] = value;
   return copy as T;
 }
+
+/** A verdict as rule tests compare it: `[rule, error type, field]` per error, `[rule, field]` per warning. */
+export interface Summary {
+  readonly denied: readonly (readonly [string, string | undefined, string])[];
+  readonly warned: readonly (readonly [string, string])[];
+}
+
+const summary = (c: Checked): Summary => ({
+  denied: c.violations.map((v) => [v.rule, v.type, v.field] as const),
+  warned: c.warningFindings.map((w) => [w.rule, w.field] as const),
+});
+
+/** `check` and then `summary`: what a rule test asserts on. */
+export const judge = async (kind: KindName, object: unknown, opts: CheckOptions = {}): Promise<Summary> => summary(await check(kind, object, opts));

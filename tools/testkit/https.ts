@@ -23,6 +23,8 @@ export interface RequestOptions {
   readonly contentType?: string;
   readonly agent?: https.Agent | false;
   readonly timeoutMs?: number;
+  /** A client certificate and key (PEM) to present. */
+  readonly identity?: { readonly cert: string; readonly key: string };
 }
 
 export function request(port: number, ca: string | Buffer, options: RequestOptions): Promise<Reply> {
@@ -37,6 +39,7 @@ export function request(port: number, ca: string | Buffer, options: RequestOptio
         ca,
         servername: SERVER_NAME,
         agent: options.agent ?? false,
+        ...(options.identity ? { cert: options.identity.cert, key: options.identity.key } : {}),
         headers: payload ? { "content-type": options.contentType ?? "application/json", "content-length": payload.length } : {},
         timeout: options.timeoutMs ?? 10_000,
       },

@@ -12,7 +12,8 @@ export function catalog(registry: Registry): CatalogEntry[] {
       severity: "deny",
       summary: `the ${kind} schema: types, required fields, enums, bounds, and fields the API does not know`,
       protects: "the apiserver refusing the object, or silently dropping a misspelt field the operator then never sees",
+      source: `schemas/${kind.toLowerCase()}.schema.json, as the apiserver validates and prunes a custom resource`,
     },
-    ...registry[kind].rules.map(({ id, severity, summary, protects }) => ({ id, kind, severity, summary, protects })),
+    ...registry[kind].rules.map(({ id, severity, summary, protects, source }) => ({ id, kind, severity, summary, protects, source })),
   ]);
 }

@@ -3,8 +3,9 @@
 // its verdict never depends on whether, or in which order, the mutating webhook ran.
 import jsonpatch from "fast-json-patch";
 import type { KindName } from "../../schemas/kinds.js";
-import { isRecord, MAX_NESTING, nestsDeeperThan } from "../formats/json.js";
-import { forbidden, FieldPath, type FieldError } from "./field.js";
+import { isRecord } from "../formats/json.js";
+import { objectTooLarge } from "./bounds.js";
+import type { FieldError } from "./field.js";
 import type { DefaultOptions, KindAdmission, Operation, Registry } from "./rule.js";
 import { validateAgainstSchema } from "./schema.js";
 import { allowed, type Verdict } from "./verdict.js";
@@ -30,16 +31,15 @@ export interface Admissible {
 
 /**
  * The objects of a CREATE or UPDATE, or the verdict that ends the admission before any default:
- * DELETE and CONNECT pass untouched; what is not a JSON object, or nests deeper than any real
- * manifest (copying or comparing it would exhaust the stack), is denied.
+ * DELETE and CONNECT pass untouched; what is not a JSON object, or is bigger than the apiserver could
+ * store or far wider or deeper than any manifest (README "HTTP API"), is denied before any copy.
  */
 export function admissible(input: AdmissionInput): Admissible | Verdict {
   if (input.operation !== "CREATE" && input.operation !== "UPDATE") return allowed();
   const deny = (error: FieldError): Verdict => ({ type: "denied", violations: [{ rule: schemaRule(input.kind), error }], warnings: [] });
   if (!isRecord(input.object)) return deny({ type: "Invalid", field: "<object>", value: typeof input.object, detail: "must be a JSON object" });
-  if (nestsDeeperThan(input.object, MAX_NESTING) || nestsDeeperThan(input.oldObject, MAX_NESTING)) {
-    return deny(forbidden(FieldPath.root("<object>"), `nests deeper than ${MAX_NESTING} levels`));
-  }
+  const tooLarge = objectTooLarge(input.object) ?? (input.operation === "UPDATE" ? objectTooLarge(input.oldObject, "oldObject") : undefined);
+  if (tooLarge) return deny(tooLarge);
   const oldObject = input.operation === "UPDATE" && isRecord(input.oldObject) ? input.oldObject : undefined;
   return { operation: input.operation, object: input.object, ...(oldObject ? { oldObject } : {}) };
 }
@@ -50,6 +50,8 @@ export interface Defaulted {
   /** A defaulted copy; the input is never modified. */
   readonly object: Record<string, unknown>;
   readonly schemaErrors: readonly FieldError[];
+  /** Schema violations past the listing cap, counted only. */
+  readonly omittedErrors: number;
   /** JSON Pointers of the values the schema refused. */
   readonly refused: readonly string[];
 }
@@ -58,9 +60,9 @@ export interface Defaulted {
 export function applyDefaults<K extends KindName>(admission: KindAdmission<K>, object: Record<string, unknown>, options: DefaultOptions): Defaulted {
   const copy = structuredClone(object);
   admission.deriveDefaults(copy, options);
-  const { errors, refused } = validateAgainstSchema(admission.validator, copy);
+  const { errors, refused, omitted } = validateAgainstSchema(admission.validator, copy);
   admission.finishDefaults?.(copy);
-  return { object: copy, schemaErrors: errors, refused };
+  return { object: copy, schemaErrors: errors, refused, omittedErrors: omitted };
 }
 
 /** The mutating webhook: the defaults as a JSON patch, and nothing else. */

@@ -1,6 +1,7 @@
 // Field paths and field errors in the shape of k8s.io/apimachinery/pkg/util/validation/field,
 // so that messages read exactly like the apiserver's own:
 //   spec.instances: Invalid value: 0: must be greater than or equal to 1
+import { measureJson } from "../formats/json.js";
 
 /** A path to a field, rendered `spec.backup.barmanObjectStore.wal.encryption` or `spec.imagePullSecrets[0].name`. */
 export class FieldPath {
@@ -8,6 +9,11 @@ export class FieldPath {
 
   static root(...names: string[]): FieldPath {
     return new FieldPath(names);
+  }
+
+  /** From path segments: names, and numbers for list indices. */
+  static fromSegments(segments: readonly (string | number)[]): FieldPath {
+    return new FieldPath([...segments]);
   }
 
   /** From a JSON Pointer (`/spec/imagePullSecrets/0/name`), as ajv and RFC 6902 use. */
@@ -54,12 +60,13 @@ export const ErrorTypes = {
   NotSupported: { reason: "FieldValueNotSupported", text: "Unsupported value" },
   Forbidden: { reason: "FieldValueForbidden", text: "Forbidden" },
   TooLong: { reason: "FieldValueTooLong", text: "Too long" },
+  TooMany: { reason: "FieldValueTooMany", text: "Too many" },
   TypeInvalid: { reason: "FieldValueTypeInvalid", text: "Invalid value" },
 } as const;
 export type ErrorType = keyof typeof ErrorTypes;
 
 /** Types whose message shows the offending value, as apimachinery's ErrorBody does. */
-const showsValue: ReadonlySet<ErrorType> = new Set(["NotFound", "Duplicate", "Invalid", "NotSupported", "TypeInvalid"]);
+const showsValue: ReadonlySet<ErrorType> = new Set(["NotFound", "Duplicate", "Invalid", "NotSupported", "TypeInvalid", "TooMany"]);
 
 export interface FieldError {
   readonly type: ErrorType;
@@ -68,13 +75,22 @@ export interface FieldError {
   readonly detail: string;
 }
 
+/** Values are shown at most this long: a message must stay short whatever a manifest holds. */
+const MAX_VALUE_CHARS = 80;
+const clip = (text: string): string => (text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 3)}...` : text);
+
 function renderValue(value: unknown): string {
   if (value === undefined) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return clip(JSON.stringify(value));
   if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
-  // apimachinery prints composite values with %#v; JSON is the readable equivalent here.
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  // apimachinery prints composite values with %#v; JSON is the readable equivalent here, and a big
+  // value is summarised rather than serialised.
+  const size = measureJson(value, { maxBytes: 4 * MAX_VALUE_CHARS, maxNodes: MAX_VALUE_CHARS, maxDepth: 8 });
+  if (size.bytes > 4 * MAX_VALUE_CHARS || size.nodes > MAX_VALUE_CHARS || size.depth > 8) {
+    const count = Array.isArray(value) ? value.length : Object.keys(value as object).length;
+    return Array.isArray(value) ? `[${count} items]` : `{${count} fields}`;
+  }
+  return clip(JSON.stringify(value));
 }
 
 /** The message after the field path: `Invalid value: 0: must be greater than or equal to 1`. */
@@ -108,4 +124,22 @@ const MAX_WARNING_LENGTH = 120;
 export function warningText(field: string, message: string): string {
   const text = `${field}: ${message}`;
   return text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 3)}...`;
+}
+
+const SEGMENT = /([^.[\]]+)|\[([^\]]*)\]/g;
+
+/**
+ * The value a rendered field path (`spec.postgresql.parameters[port]`, `spec.imagePullSecrets[0].name`)
+ * points at in `root`: undefined when absent; null when the text is not a field path (`<object>`).
+ */
+export function valueAtField(root: unknown, field: string): { readonly value: unknown } | null {
+  if (field === "" || field.startsWith("<")) return null;
+  let node: unknown = root;
+  for (const m of field.matchAll(SEGMENT)) {
+    const key = m[1] ?? m[2] ?? "";
+    if (Array.isArray(node)) node = /^\d+$/.test(key) ? node[Number(key)] : undefined;
+    else if (typeof node === "object" && node !== null) node = Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+    else node = undefined;
+  }
+  return { value: node };
 }

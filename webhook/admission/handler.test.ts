@@ -48,6 +48,33 @@ describe("handle", () => {
     cluster.spec.instances = 0;
     const handled = await handle(route("validate", "Cluster"), json(admissionReview("Cluster", cluster)), "application/json", deps);
     assert.ok(handled.status === 200 && !handled.allowed);
-    assert.deepEqual(handled.log?.rules, ["cluster/schema", "cluster/credentialSecrets"]);
+    assert.deepEqual(handled.log?.rules, ["cluster/schema", "objectstore/credential-secrets"]);
+  });
+
+  test("a review too big for storable objects is denied in-band from its head, without parsing it", async () => {
+    const cluster = validCluster();
+    const huge = { ...cluster, metadata: { ...cluster.metadata, annotations: { junk: "x".repeat(4 * 2 ** 20) } } };
+    const started = performance.now();
+    const handled = await handle(route("validate", "Cluster"), json(admissionReview("Cluster", huge, { uid: "u-big" })), "application/json", deps);
+    assert.ok(performance.now() - started < 1000);
+    assert.ok(handled.status === 200);
+    const { response } = JSON.parse(handled.body);
+    assert.deepEqual([response.uid, response.allowed, response.status.code], ["u-big", false, 422]);
+    assert.deepEqual(
+      response.status.details.causes.map((c: { field: string; reason: string }) => [c.field, c.reason]),
+      [["<object>", "FieldValueTooLong"]],
+    );
+    const deleted = await handle(route("validate", "Cluster"), json(admissionReview("Cluster", huge, { operation: "DELETE" })), "application/json", deps);
+    assert.ok(deleted.status === 200 && deleted.allowed, "DELETE and CONNECT pass untouched, however big");
+  });
+
+  test("at most 100 errors are described; the message counts the rest", async () => {
+    const cluster = validCluster();
+    const bad = { ...cluster, spec: { ...cluster.spec, imagePullSecrets: Array.from({ length: 250 }, () => ({ name: 7 })) } };
+    const handled = await handle(route("validate", "Cluster"), json(admissionReview("Cluster", bad)), "application/json", deps);
+    assert.ok(handled.status === 200);
+    const { response } = JSON.parse(handled.body);
+    assert.equal(response.status.details.causes.length, 100);
+    assert.match(response.status.message, /, and 150 more\]$/);
   });
 });

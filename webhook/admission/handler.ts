@@ -1,12 +1,15 @@
 // One admission request, from body bytes to response bytes, without any HTTP: the server's adapter
 // reads the body and writes the answer; this decides what the answer is.
 import type { Route } from "../kinds.js";
-import { mutate } from "./defaulting.js";
+import { OBJECT_LIMITS } from "./bounds.js";
+import { mutate, schemaRule } from "./defaulting.js";
+import type { FieldError } from "./field.js";
 import { ignoredRules, withoutIgnoredRules } from "./ignore.js";
+import { REVIEW_LIMITS, requestHead, tooBigToParse } from "./prescan.js";
 import type { Registry } from "./rule.js";
 import { BadReview, badRequest, decodeReview, encodeVerdict, toAdmissionInput, type AdmissionRequest } from "./review.js";
 import { validate, type AdmissionOptions } from "./validation.js";
-import type { RuleFailure } from "./verdict.js";
+import { allowed, type RuleFailure, type Verdict } from "./verdict.js";
 
 export interface HandlerDependencies {
   readonly registry: Registry;
@@ -40,6 +43,49 @@ export type Handled =
 
 const isJSON = (contentType: string | undefined): boolean => (contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 
+/** The answer to a review once its verdict is known, with the log line that goes with it. */
+function answer(route: Route, uid: string, subject: { namespace: string; name: string; operation: string; dryRun: boolean }, verdict: Verdict): Handled {
+  const review = encodeVerdict(uid, { kind: route.kind, name: subject.name }, verdict);
+  const violations = verdict.type === "denied" ? verdict.violations : [];
+  const log: AdmissionLog = {
+    uid,
+    webhook: route.label,
+    kind: route.kind,
+    ...subject,
+    allowed: review.response.allowed,
+    patched: verdict.type === "allowed" && verdict.patch.length > 0,
+    errors: violations.length,
+    warnings: review.response.warnings?.length ?? 0,
+    rules: [...new Set([...violations.map((v) => v.rule), ...verdict.warnings.map((w) => w.rule)])],
+  };
+  return { status: 200, body: JSON.stringify(review), allowed: review.response.allowed, log, failures: verdict.type === "failed" ? verdict.failures : [] };
+}
+
+/**
+ * A body too big to carry storable objects is judged from its bytes: parsing megabytes of JSON
+ * would cost every other admission its latency. The request is identified by its first fields.
+ */
+function tooBig(route: Route, body: Buffer, why: "bytes" | "separators"): Handled {
+  const head = requestHead(body);
+  if (!head.uid) return { status: 400, message: "body is too large for a review of storable objects, and has no readable request.uid" };
+  const operation = head.operation ?? "";
+  const subject = { namespace: head.namespace ?? "", name: head.name ?? "", operation, dryRun: false };
+  if (operation !== "CREATE" && operation !== "UPDATE") return answer(route, head.uid, subject, allowed());
+  const error: FieldError =
+    why === "bytes"
+      ? {
+          type: "TooLong",
+          field: "<object>",
+          detail: `the review is more than ${(REVIEW_LIMITS.maxBytes / 2 ** 20).toFixed(1)} MiB of JSON: its objects are more than the apiserver can store (etcd's request limit is 1.5 MiB each)`,
+        }
+      : {
+          type: "Forbidden",
+          field: "<object>",
+          detail: `the review holds far more fields and list items than any manifest (at most ${OBJECT_LIMITS.maxNodes} per object)`,
+        };
+  return answer(route, head.uid, subject, { type: "denied", violations: [{ rule: schemaRule(route.kind), error }], warnings: [] });
+}
+
 export async function handle(
   route: Route,
   body: Buffer,
@@ -47,6 +93,8 @@ export async function handle(
   { registry, options, allowIgnoreAnnotation }: HandlerDependencies,
 ): Promise<Handled> {
   if (!isJSON(contentType)) return { status: 400, message: "content type must be application/json" };
+  const oversized = tooBigToParse(body);
+  if (oversized) return tooBig(route, body, oversized);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString("utf8"));
@@ -65,22 +113,6 @@ export async function handle(
 
   const judged = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
   const verdict = allowIgnoreAnnotation && route.role === "validate" ? withoutIgnoredRules(judged, ignoredRules(input.object)).verdict : judged;
-  const name = input.name ?? "";
-  const review = encodeVerdict(request.uid, { kind: input.kind, name }, verdict);
-  const violations = verdict.type === "denied" ? verdict.violations : [];
-  const log: AdmissionLog = {
-    uid: request.uid,
-    webhook: route.label,
-    kind: input.kind,
-    namespace: input.namespace,
-    name,
-    operation: input.operation,
-    dryRun: request.dryRun === true,
-    allowed: review.response.allowed,
-    patched: verdict.type === "allowed" && verdict.patch.length > 0,
-    errors: violations.length,
-    warnings: review.response.warnings?.length ?? 0,
-    rules: [...new Set([...violations.map((v) => v.rule), ...verdict.warnings.map((w) => w.rule)])],
-  };
-  return { status: 200, body: JSON.stringify(review), allowed: review.response.allowed, log, failures: verdict.type === "failed" ? verdict.failures : [] };
+  const subject = { namespace: input.namespace, name: input.name ?? "", operation: input.operation, dryRun: request.dryRun === true };
+  return answer(route, request.uid, subject, verdict);
 }

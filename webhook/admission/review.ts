@@ -3,6 +3,7 @@
 import { GROUP, type KindName } from "../../schemas/kinds.js";
 import { isRecord } from "../formats/json.js";
 import type { AdmissionInput } from "./defaulting.js";
+import { MAX_LISTED } from "./bounds.js";
 import { errorBody, errorString, ErrorTypes, warningText, type FieldError } from "./field.js";
 import type { Verdict } from "./verdict.js";
 
@@ -62,9 +63,16 @@ export function toAdmissionInput(request: AdmissionRequest, kind: KindName): Adm
   };
 }
 
-/** apimachinery's NewInvalid message: `Kind.group "name" is invalid: [e1, e2]`. */
-export function invalidMessage(kind: KindName, name: string, errors: readonly FieldError[]): string {
-  const list = errors.map(errorString);
+/** The first MAX_LISTED items, and how many more there were. */
+const listed = <T>(items: readonly T[], omitted = 0): { shown: readonly T[]; more: number } => ({
+  shown: items.slice(0, MAX_LISTED),
+  more: Math.max(0, items.length - MAX_LISTED) + omitted,
+});
+
+/** apimachinery's NewInvalid message: `Kind.group "name" is invalid: [e1, e2]`, and "and N more" past MAX_LISTED. */
+export function invalidMessage(kind: KindName, name: string, errors: readonly FieldError[], omitted = 0): string {
+  const { shown, more } = listed(errors, omitted);
+  const list = [...shown.map(errorString), ...(more > 0 ? [`and ${more} more`] : [])];
   return `${kind}.${GROUP} ${JSON.stringify(name)} is invalid: ${list.length === 1 ? list[0] : `[${list.join(", ")}]`}`;
 }
 
@@ -93,7 +101,9 @@ export const badRequest = (uid: string, message: string): AdmissionReviewRespons
 
 /** The response to one request, for every verdict. */
 export function encodeVerdict(uid: string, subject: { kind: KindName; name: string }, verdict: Verdict): AdmissionReviewResponse {
-  const warnings = [...new Set(verdict.warnings.map((w) => warningText(w.field, w.message)))];
+  const unique = [...new Set(verdict.warnings.map((w) => warningText(w.field, w.message)))];
+  const { shown, more } = listed(unique);
+  const warnings = more > 0 ? [...shown, warningText("<object>", `and ${more} more warnings`)] : [...shown];
   const withWarnings = (response: ReviewResponse): ReviewResponse => (warnings.length > 0 ? { ...response, warnings } : response);
   switch (verdict.type) {
     case "allowed":
@@ -113,13 +123,13 @@ export function encodeVerdict(uid: string, subject: { kind: KindName; name: stri
           status: {
             metadata: {},
             status: "Failure",
-            message: invalidMessage(subject.kind, subject.name, errors),
+            message: invalidMessage(subject.kind, subject.name, errors, verdict.omitted),
             reason: "Invalid",
             details: {
               name: subject.name,
               group: GROUP,
               kind: subject.kind,
-              causes: errors.map((e) => ({ reason: ErrorTypes[e.type].reason, message: errorBody(e), field: e.field })),
+              causes: listed(errors).shown.map((e) => ({ reason: ErrorTypes[e.type].reason, message: errorBody(e), field: e.field })),
             },
             code: 422,
           },

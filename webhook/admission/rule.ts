@@ -5,6 +5,7 @@ import type { KindName } from "../../schemas/kinds.js";
 import type { KindObject } from "../kinds.js";
 import type { Lookups, ResolvedReferences } from "../references/session.js";
 import type { Finding } from "./finding.js";
+import type { RuleSettings } from "./settings.js";
 
 export type Operation = "CREATE" | "UPDATE";
 
@@ -22,11 +23,13 @@ export interface RuleContext<T> {
   readonly oldObject?: T;
   readonly name: string;
   readonly namespace: string;
+  /** Thresholds and the target operator release (flags of serve and validate). */
+  readonly settings: RuleSettings;
 }
 
 /** What the rule catalog says of a rule (README "Rules", `cnp-webhook rules`, SARIF). */
 export interface RuleInfo {
-  /** Stable ID for logs, metrics and `validate` output: `cluster/storage`. */
+  /** Stable ID for logs, metrics and `validate` output: `cluster/image-tag`. */
   readonly id: string;
   /** Whether its findings deny, warn, or either depending on the case. */
   readonly severity: "deny" | "warn" | "deny or warn";
@@ -34,6 +37,8 @@ export interface RuleInfo {
   readonly summary: string;
   /** The operator behaviour it protects against. */
   readonly protects: string;
+  /** Where that behaviour is in the operator's (or barman-cloud's, botocore's) code: docs/operator-0.5.md. */
+  readonly source: string;
 }
 
 export interface Rule<T> extends RuleInfo {

@@ -3,6 +3,7 @@ import type { ErrorObject } from "ajv";
 import { closest, distance } from "fastest-levenshtein";
 import type { CompiledValidator, SchemaShape } from "../../generated/validators/index.js";
 import { FieldPath, forbidden, invalid, notSupported, required, type FieldError } from "./field.js";
+import { MAX_LISTED } from "./bounds.js";
 
 /** Known mistakes with a better explanation than "unsupported value", keyed by the rejected value. */
 const ENUM_HINTS: Record<string, string> = {
@@ -108,17 +109,25 @@ export interface SchemaVerdict {
   readonly errors: FieldError[];
   /** JSON Pointers of the values the schema refused (not of missing ones). */
   readonly refused: string[];
+  /** Violations past MAX_LISTED, counted but not described (describing thousands costs more than finding them). */
+  readonly omitted: number;
 }
 
 const escapePointer = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /** Validates `object` in place, filling schema defaults as ajv goes. */
 export function validateAgainstSchema(validate: CompiledValidator, object: unknown): SchemaVerdict {
-  if (validate(object)) return { errors: [], refused: [] };
+  if (validate(object)) return { errors: [], refused: [], omitted: 0 };
   const seen = new Set<string>();
   const errors: FieldError[] = [];
   const refused: string[] = [];
+  let omitted = 0;
   for (const e of validate.errors ?? []) {
+    if (e.keyword === "if") continue; // reported by the failing branch itself
+    if (errors.length >= MAX_LISTED) {
+      omitted++;
+      continue;
+    }
     if (e.keyword === "additionalProperties")
       refused.push(`${e.instancePath}/${escapePointer(String((e.params as { additionalProperty: unknown }).additionalProperty))}`);
     else if (e.keyword !== "required") refused.push(e.instancePath);
@@ -129,5 +138,5 @@ export function validateAgainstSchema(validate: CompiledValidator, object: unkno
     seen.add(key);
     errors.push(fe);
   }
-  return { errors, refused };
+  return { errors, refused, omitted };
 }

@@ -47,6 +47,7 @@ describe("defaulting and validation", () => {
       severity: "deny",
       summary: "a test rule",
       protects: "nothing",
+      source: "a test",
       check: () => {
         throw new Error("boom");
       },
@@ -62,6 +63,7 @@ describe("defaulting and validation", () => {
       severity: "deny",
       summary: "a test rule",
       protects: "nothing",
+      source: "a test",
       gather: async () => {
         throw new Error("boom");
       },
@@ -77,6 +79,7 @@ describe("defaulting and validation", () => {
       severity: "deny",
       summary: "a test rule",
       protects: "nothing",
+      source: "a test",
       check: (_ctx, references) => {
         references.get("Secret", "never-asked");
         return [];
@@ -121,7 +124,7 @@ describe("defaulting and validation", () => {
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 1000, `took ${elapsed} ms`);
     assert.ok(
-      v.warningFindings.some((w) => w.rule === "cluster/credentialSecrets" && w.message.includes("timed out")),
+      v.warningFindings.some((w) => w.rule === "objectstore/credential-secrets" && w.message.includes("timed out")),
       JSON.stringify(v.warnings),
     );
   });
@@ -139,7 +142,7 @@ describe("defaulting and validation", () => {
     const strict = await check("Cluster", validCluster(), { state: { unreachable: true }, strict: true });
     assert.deepEqual(
       strict.violations.map((f) => [f.rule, f.type, f.field]),
-      [["cluster/credentialSecrets", "Invalid", "spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"]],
+      [["objectstore/credential-secrets", "Invalid", "spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"]],
     );
   });
 });

@@ -1,13 +1,15 @@
 // Validation: defaults in memory, the schema, every rule's lookups under one deadline, then every
 // rule's check; all findings of one request reported together, and the verdict decided once.
 import type { KindName } from "../../schemas/kinds.js";
-import { isRecord } from "../formats/json.js";
+import { isRecord, sameJSON } from "../formats/json.js";
 import type { KindObject } from "../kinds.js";
 import type { ReferenceResolver } from "../references/resolver.js";
 import { ReferenceSession, type LookupObserver } from "../references/session.js";
 import { admissible, applyDefaults, isVerdict, schemaRule, type Admissible, type AdmissionInput, type Defaulted } from "./defaulting.js";
+import { errorBody, valueAtField } from "./field.js";
 import type { Finding } from "./finding.js";
 import type { DefaultOptions, KindAdmission, Registry, RuleContext } from "./rule.js";
+import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "./settings.js";
 import type { RuleFailure, Verdict, Violation, Warning } from "./verdict.js";
 
 export interface AdmissionOptions extends DefaultOptions {
@@ -16,6 +18,8 @@ export interface AdmissionOptions extends DefaultOptions {
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
   readonly observeLookup?: LookupObserver;
+  /** Thresholds and the target release for the rules; DEFAULT_RULE_SETTINGS when absent. */
+  readonly settings?: RuleSettings;
 }
 
 /**
@@ -62,6 +66,12 @@ async function judge<K extends KindName>(
   options: AdmissionOptions,
 ): Promise<Verdict> {
   const defaulted = applyDefaults(admission, start.object, options);
+  if (defaulted.omittedErrors > 0) {
+    // More schema errors than an answer lists: the object is denied on those, and the rules' findings
+    // would not be shown; judging them would only cost time.
+    const violations = defaulted.schemaErrors.map((error) => ({ rule: schemaRule(input.kind), error }));
+    return { type: "denied", violations, warnings: [], omitted: defaulted.omittedErrors };
+  }
   const old = start.oldObject ? applyDefaults(admission, start.oldObject, options) : undefined;
   const ctx: RuleContext<KindObject<K>> = {
     operation: start.operation,
@@ -69,6 +79,7 @@ async function judge<K extends KindName>(
     ...(old ? { oldObject: asKindObject<K>(withoutInvalidValues(old)) } : {}),
     name: input.name || metadataName(start.object) || "",
     namespace: input.namespace,
+    settings: options.settings ?? DEFAULT_RULE_SETTINGS,
   };
 
   const failures: RuleFailure[] = [];
@@ -109,8 +120,36 @@ async function judge<K extends KindName>(
       else warnings.set(`${f.field}\u0000${f.message}`, { rule: rule.id, field: f.field, message: f.message });
     }
   }
+  const { denied, ratcheted } = old ? ratchet(violations, defaulted.object, old.object) : { denied: violations, ratcheted: [] };
+  for (const w of ratcheted) warnings.set(`${w.field}\u0000${w.message}`, w);
   const warned = [...warnings.values()];
   if (failures.length > 0) return { type: "failed", failures, warnings: warned };
-  if (violations.length > 0) return { type: "denied", violations, warnings: warned };
+  if (denied.length > 0) return { type: "denied", violations: denied, warnings: warned };
   return { type: "allowed", warnings: warned, patch: [] };
 }
+
+/**
+ * UPDATE ratcheting (README "Rules"), as the apiserver ratchets CRD validation: an error on a field
+ * whose value is the same in the stored object (both after defaults) becomes a warning, so objects
+ * created before this webhook stay updatable (labels, finalizers, `kubectl scale`, the operator's own
+ * updates). Errors on changed fields, and so every transition rule, still deny.
+ */
+function ratchet(
+  violations: readonly Violation[],
+  object: Record<string, unknown>,
+  oldObject: Record<string, unknown>,
+): { denied: Violation[]; ratcheted: Warning[] } {
+  const denied: Violation[] = [];
+  const ratcheted: Warning[] = [];
+  for (const v of violations) {
+    const now = valueAtField(object, v.error.field);
+    const before = valueAtField(oldObject, v.error.field);
+    if (now && before && sameJSON(now.value, before.value)) {
+      ratcheted.push({ rule: v.rule, field: v.error.field, message: `${UNCHANGED}: ${errorBody(v.error)}` });
+    } else denied.push(v);
+  }
+  return { denied, ratcheted };
+}
+
+/** How a ratcheted error starts, so that it survives the 120-character cut of a warning. */
+const UNCHANGED = "unchanged since before; not blocking";

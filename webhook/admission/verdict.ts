@@ -30,7 +30,13 @@ export type Verdict =
       /** RFC 6902 operations from the request's object to the defaulted one; [] when nothing changed. */
       readonly patch: readonly PatchOperation[];
     }
-  | { readonly type: "denied"; readonly violations: readonly Violation[]; readonly warnings: readonly Warning[] }
+  | {
+      readonly type: "denied";
+      readonly violations: readonly Violation[];
+      readonly warnings: readonly Warning[];
+      /** Violations found but not described (past the listing cap of README "HTTP API"). */
+      readonly omitted?: number;
+    }
   | { readonly type: "failed"; readonly failures: readonly RuleFailure[]; readonly warnings: readonly Warning[] };
 
 export const allowed = (warnings: readonly Warning[] = [], patch: readonly PatchOperation[] = []): Verdict => ({ type: "allowed", warnings, patch });

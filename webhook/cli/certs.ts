@@ -1,5 +1,5 @@
 // `cnp-webhook certs`: create or renew the webhook's CA and serving certificate.
-import { ensureCertificates, isoDate, type CertificateStatus } from "../../certs/tls.js";
+import { ensureCertificates, isoDate, issueClientCertificate, type CertificateStatus } from "../../certs/tls.js";
 import { NAME, NAMESPACE, TLS_SECRET } from "../deployment.js";
 import { UsageError, defineCommand, dnsLabel, type Command } from "./command.js";
 
@@ -30,6 +30,8 @@ Options:
   --namespace N           namespace of the Service (default ${NAMESPACE})
   --out DIR               output directory, created with mode 0700 (required)
   --renew-within-days D   renewal window in days (default ${RENEW_WITHIN_DAYS})
+  --client CN             also issue a client certificate (DIR/client.crt, DIR/client.key) signed by
+                          the CA, for the apiserver to present to 'serve --client-ca DIR/ca.crt'
   -h, --help              show this help
 
 Then store the serving pair as a Secret and the CA in the webhook configuration:
@@ -47,6 +49,7 @@ export const certsCommand: Command = defineCommand({
     namespace: { type: "string" },
     out: { type: "string" },
     "renew-within-days": { type: "string" },
+    client: { type: "string" },
   },
   async run(values, _positionals, io) {
     const service = dnsLabel(values.service ?? NAME, "--service");
@@ -68,6 +71,13 @@ export const certsCommand: Command = defineCommand({
     io.stdout(certLine(serving, `serving cert "${serving.commonName}"`));
     io.stdout(keyLine(serving));
     if (ca.action !== "kept") io.stdout(`note: new CA; regenerate the webhook configuration: cnp-webhook manifests --ca-bundle ${ca.certFile}\n`);
+    if (values.client !== undefined) {
+      if (!/^[\w.@:-]{1,64}$/.test(values.client))
+        throw new UsageError(`--client "${values.client}": a common name of letters, digits and . _ @ : - (at most 64)`);
+      const client = await issueClientCertificate({ dir: outDir, commonName: values.client });
+      io.stdout(`created  ${client.certFile} (client cert "${values.client}", valid until ${isoDate(client.notAfter)})\n`);
+      io.stdout(`created  ${client.keyFile} (private key, mode 0600)\n`);
+    }
     if (serving.action !== "kept") {
       io.stdout(`note: update the Secret: kubectl -n ${namespace} create secret tls ${TLS_SECRET} --cert ${serving.certFile} --key ${serving.keyFile}\n`);
     }

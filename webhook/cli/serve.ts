@@ -10,6 +10,7 @@ import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
+import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
@@ -27,11 +28,15 @@ Flags:
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
+  --client-ca F          only clients with a certificate from this CA (PEM) may call the admission
+                         paths, as the apiserver presents one per its admission configuration;
+                         /healthz and /readyz stay open for the kubelet's probes
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
   --allow-ignore-annotation
                          honour the annotation ${IGNORE_ANNOTATION}: RULE_ID,... on objects (off:
                          anyone who may write an object could waive a rule for it)
+${RULE_SETTINGS_HELP}
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
 
@@ -57,7 +62,9 @@ export const serveCommand = (registry: Registry): Command =>
       "strict-references": { type: "boolean" },
       "default-image": { type: "string" },
       "allow-ignore-annotation": { type: "boolean" },
+      ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
+      "client-ca": { type: "string" },
     },
     async run(values) {
       const options = {
@@ -70,6 +77,8 @@ export const serveCommand = (registry: Registry): Command =>
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
         allowIgnoreAnnotation: values["allow-ignore-annotation"] ?? false,
+        settings: ruleSettings(values),
+        ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };
       const logger = createLogger(logLevel(values["log-level"]));
       const resolver = await resolverFor(values.kubeconfig, logger);

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_FILE_SIZE } from "../validate/discovery.js";
 import { runValidate } from "../validate/run.js";
 import { DEFAULT_MAX_DOCUMENTS } from "../validate/yaml.js";
 import { UsageError, defineCommand, parseDurationMs, type Command } from "./command.js";
+import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const HELP = `cnp-webhook validate: run the webhook's defaulting and validation over manifests
 
@@ -37,6 +38,7 @@ Flags:
   -n, --namespace NS      namespace of objects without one (default "default")
       --lookup-timeout D  bound on the lookups of one object (default ${LOOKUP_TIMEOUT})
       --default-image IMG imageName default (default ${DEFAULT_POSTGRES_IMAGE})
+${RULE_SETTINGS_HELP}
 
 The annotation ${IGNORE_ANNOTATION}: RULE_ID,... on an object leaves out the findings of those rules
 ('cnp-webhook rules' lists them).
@@ -99,6 +101,7 @@ export const validateCommand = (registry: Registry): Command =>
       namespace: { type: "string", short: "n" },
       "lookup-timeout": { type: "string" },
       "default-image": { type: "string" },
+      ...RULE_SETTING_OPTIONS,
     },
     async run(values, positionals, io) {
       const output = outputFormat(values.output ?? "text");
@@ -108,6 +111,7 @@ export const validateCommand = (registry: Registry): Command =>
       const skip = skipKinds(values["skip-kind"]);
       const maxFileSize = values["max-file-size"] === undefined ? DEFAULT_MAX_FILE_SIZE : byteCount(values["max-file-size"], "--max-file-size");
       const maxDocuments = values["max-documents"] === undefined ? DEFAULT_MAX_DOCUMENTS : positiveInteger(values["max-documents"], "--max-documents");
+      const settings = ruleSettings(values);
       const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
       try {
         return await runValidate(
@@ -117,6 +121,7 @@ export const validateCommand = (registry: Registry): Command =>
             strictReferences: values["strict-references"] ?? false,
             defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
             lookupTimeoutMs,
+            settings,
             namespace: values.namespace ?? "default",
             failOnWarnings: values["fail-on-warnings"] ?? false,
             skipKinds: skip,

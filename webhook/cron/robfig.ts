@@ -3,6 +3,7 @@
 // Agreement with the real library is checked line by line against test/fixtures/oracles/robfig-cron-v1.2.0.jsonl.
 
 export type { ParseResult, Schedule, SpecSchedule } from "./types.js";
+export type { FiveFieldReadings } from "./describe.js";
 export { parse, parseStandard } from "./parse.js";
 export { next, firings, neverFires, minGapSeconds } from "./next.js";
 export { describe, fiveFieldReadings } from "./describe.js";

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isValidCron } from "cron-validator";
+import fc from "fast-check";
 import { inValidatorSubset, parseStandard, standardSecondOpinion } from "./robfig.js";
 
 const FIXTURE = join("test", "fixtures", "oracles", "robfig-cron-v1.2.0.jsonl");
@@ -85,4 +86,38 @@ test("the second opinion never replaces the model's verdict", () => {
   }
   assert.deepEqual(standardSecondOpinion("@daily"), { consulted: false });
   assert.deepEqual(standardSecondOpinion("0 0 0 * * *"), { consulted: false });
+});
+
+test("beyond the oracle: on generated specs of the subset, cron-validator and the model agree on ParseStandard", () => {
+  // cron-validator's role in this project: an independent implementation of the standard (minute-first)
+  // reading, against which the model is checked where the oracle has no line. Verdicts never use it.
+  const field = (min: number, max: number, names: readonly string[]): fc.Arbitrary<string> => {
+    const value = fc.oneof(
+      { arbitrary: fc.integer({ min, max }).map(String), weight: 6 },
+      { arbitrary: fc.integer({ min: 0, max: 70 }).map(String), weight: 1 },
+      { arbitrary: names.length ? fc.constantFrom(...names) : fc.integer({ min, max }).map(String), weight: 2 },
+    );
+    const step = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 10 }), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 70 }), weight: 1 });
+    const base = fc.oneof(
+      fc.constant("*"),
+      value,
+      fc.tuple(value, value).map(([a, b]) => `${a}-${b}`),
+    );
+    const item = fc.tuple(base, fc.option(step)).map(([b, n]) => (n === null ? b : `${b}/${n}`));
+    return fc.array(item, { minLength: 1, maxLength: 2 }).map((xs) => xs.join(","));
+  };
+  const spec = fc
+    .tuple(field(0, 59, []), field(0, 23, []), field(1, 31, []), field(1, 12, ["jan", "DEC", "Feb"]), field(0, 6, ["sun", "Mon", "SAT"]))
+    .map((fs) => fs.join(" "));
+  let accepted = 0;
+  fc.assert(
+    fc.property(spec, (s) => {
+      const opinion = standardSecondOpinion(s);
+      if (!opinion.consulted) return true;
+      if (opinion.robfig) accepted++;
+      return opinion.agree;
+    }),
+    { numRuns: 3000, seed: 10 },
+  );
+  assert.ok(accepted > 100, `only ${accepted} accepted samples`);
 });

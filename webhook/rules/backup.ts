@@ -4,7 +4,7 @@ import { FieldPath, forbidden } from "../admission/field.js";
 import { deny } from "../admission/finding.js";
 import type { KindAdmission } from "../admission/rule.js";
 import { sameJSON } from "../formats/json.js";
-import { checkBackupTarget, checkClusterName, clusterName, labelWithCluster } from "./clusterref.js";
+import { BACKUP_TARGET_SOURCE, CLUSTER_NAME_INFO, checkBackupTarget, checkClusterName, clusterName, labelWithCluster } from "./clusterref.js";
 
 export const backupAdmission: KindAdmission<"Backup"> = {
   kind: "Backup",
@@ -12,17 +12,17 @@ export const backupAdmission: KindAdmission<"Backup"> = {
   deriveDefaults: (backup) => labelWithCluster(backup),
   rules: [
     {
-      id: "backup/clusterName",
-      severity: "deny",
-      summary: "spec.cluster.name is a DNS-1123 subdomain",
+      id: "backup/cluster-name",
+      ...CLUSTER_NAME_INFO,
       protects: "a Backup that can never find its Cluster",
       check: ({ object }) => checkClusterName(object.spec?.cluster),
     },
     {
       id: "backup/cluster",
       severity: "deny or warn",
-      summary: "the Cluster exists and has spec.backup.barmanObjectStore",
-      protects: "a Backup the operator marks failed at once",
+      summary: "the Cluster exists and has spec.backup.barmanObjectStore (could not verify: warn)",
+      protects: 'a Backup the operator marks failed at once and never retries ("Unknown cluster", or HTTP 409 "Backup not configured in the cluster")',
+      source: BACKUP_TARGET_SOURCE,
       // On UPDATE the spec cannot change, and the Cluster may be long gone (finalizers must still go).
       gather: async ({ operation, object }, lookups) => {
         const name = clusterName(object.spec?.cluster);
@@ -34,8 +34,9 @@ export const backupAdmission: KindAdmission<"Backup"> = {
     {
       id: "backup/immutable",
       severity: "deny",
-      summary: "a Backup's spec does not change after creation",
-      protects: "edits the operator never acts on",
+      summary: "UPDATE: a Backup's spec does not change after creation",
+      protects: "edits the operator never acts on: it never touches a Backup again once its phase is set",
+      source: "cnp v0.5.0 controllers/backup_controller.go:53",
       check: ({ operation, object, oldObject }) =>
         operation === "UPDATE" && !sameJSON(object.spec, oldObject?.spec)
           ? [deny(forbidden(FieldPath.root("spec"), "a Backup's spec is immutable; create a new Backup instead"))]

@@ -1,20 +1,14 @@
-// Cluster: defaults and rules (README "Rules").
+// Cluster: defaults and rules (README "Rules"); the object store's and the recovery's in their own modules.
 import type { Cluster } from "../../generated/types/index.js";
 import { validateCluster } from "../../generated/validators/index.js";
 import { FieldPath, forbidden, invalid, required } from "../admission/field.js";
-import { deny, warn, type Finding } from "../admission/finding.js";
-import type { KindAdmission, Rule, RuleContext } from "../admission/rule.js";
-import { parseImage, parseQuantity, postgresMajor } from "../formats/formats.js";
+import { deny, warn } from "../admission/finding.js";
+import type { KindAdmission, Rule } from "../admission/rule.js";
+import { isDNS1035Label, majorVersionText, operatorImageTag, parseQuantity, postgresMajorVersion, postgresVersionFromTag } from "../formats/formats.js";
 import { isRecord, sameJSON } from "../formats/json.js";
-import {
-  checkCredentialSecrets,
-  checkCredentialSelectors,
-  checkDestinationPath,
-  checkEndpointURL,
-  credentialSelectors,
-  OBJECT_STORE_PATH,
-} from "./objectstore.js";
-import { checkRecoveryBackupName, checkRecoverySource, gatherRecoverySource } from "./recovery.js";
+import { OBJECT_STORE_RULES } from "./objectstore.js";
+import { parametersRule } from "./parameters.js";
+import { RECOVERY_RULES } from "./recovery.js";
 
 const spec = FieldPath.root("spec");
 
@@ -57,182 +51,148 @@ function finishClusterDefaults(cluster: Record<string, unknown>): void {
 
 // ---- rules ----------------------------------------------------------------------------------
 
-/** The size a claim will request: storage.size, or the PVC template's request. */
-function requestedStorage(cluster: Cluster | undefined): { path: FieldPath; value: string; bytes: number | undefined } | undefined {
-  const storage = cluster?.spec?.storage;
-  if (typeof storage?.size === "string" && storage.size !== "") {
-    return { path: spec.child("storage", "size"), value: storage.size, bytes: parseQuantity(storage.size) };
-  }
-  const resources = storage?.pvcTemplate?.resources;
-  const request = isRecord(resources) && isRecord(resources.requests) ? resources.requests.storage : undefined;
-  if (typeof request === "string" || typeof request === "number") {
-    const value = String(request);
-    return { path: spec.child("storage", "pvcTemplate", "resources", "requests", "storage"), value, bytes: parseQuantity(value) };
-  }
-  return undefined;
-}
+/** The Services <name>-any, -r and -rw are DNS-1035 labels of at most 63 characters. */
+const MAX_CLUSTER_NAME = 63 - "-any".length;
 
-const storageRule: Rule<Cluster> = {
-  id: "cluster/storage",
+const nameRule: Rule<Cluster> = {
+  id: "cluster/name",
   severity: "deny",
-  summary: "storage.size must be a Kubernetes quantity above zero (unless the PVC template requests storage), and may not shrink on UPDATE",
-  protects: "PVCs that cannot be created or resized: the operator's instances never start",
-  check: ({ object, oldObject, operation }) => {
-    const requested = requestedStorage(object);
-    if (!requested) {
-      return [deny(required(spec.child("storage", "size"), "a quantity such as 1Gi, unless storage.pvcTemplate.resources.requests.storage is set"))];
+  summary: `the Cluster's name is a DNS-1035 label (a lowercase letter first) of at most ${MAX_CLUSTER_NAME} characters`,
+  protects: "Services <name>-rw, <name>-r and <name>-any the apiserver refuses: the cluster never gets its endpoints",
+  source: "cnp v0.5.0 pkg/specs/services.go:18-77, pkg/specs/pods.go:199-200; apimachinery IsDNS1035Label",
+  check: ({ operation, name }) => {
+    if (operation !== "CREATE" || name === "") return [];
+    const path = FieldPath.root("metadata", "name");
+    if (name.length > MAX_CLUSTER_NAME) {
+      return [deny(invalid(path, name, `must be no more than ${MAX_CLUSTER_NAME} characters: the operator names Services ${name}-any, -r and -rw`))];
     }
-    if (requested.bytes === undefined) {
-      return [deny(invalid(requested.path, requested.value, "must be a Kubernetes quantity, e.g. 1Gi, 500M or 1e3"))];
+    return isDNS1035Label(name)
+      ? []
+      : [
+          deny(
+            invalid(
+              path,
+              name,
+              `must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter): the operator names Services ${name}-rw, -r and -any`,
+            ),
+          ),
+        ];
+  },
+};
+
+const SIZE = spec.child("storage", "size");
+
+const storageSizeRule: Rule<Cluster> = {
+  id: "cluster/storage-size",
+  severity: "deny or warn",
+  summary: "storage.size is a Kubernetes quantity above zero, even with a pvcTemplate, whose storage request it replaces (warned when they differ)",
+  protects: "PVCs that cannot be created: release 0.5 always sizes claims from storage.size, after it has created the instance Pod",
+  source: "cnp v0.5.0 api/v1alpha1/cluster_webhook.go:234-247; pkg/specs/pvcs.go:46-65",
+  check: ({ object }) => {
+    const storage = object.spec?.storage;
+    const size = storage?.size;
+    const resources = storage?.pvcTemplate?.resources;
+    const templated = isRecord(resources) && isRecord(resources.requests) ? resources.requests.storage : undefined;
+    if (typeof size !== "string" || size === "") {
+      const why = templated === undefined ? "a quantity such as 1Gi" : "release 0.5 sizes every claim from storage.size, not from pvcTemplate";
+      return [deny(required(SIZE, why))];
     }
-    if (!(requested.bytes > 0)) return [deny(invalid(requested.path, requested.value, "must be greater than zero"))];
-    const before = operation === "UPDATE" ? requestedStorage(oldObject) : undefined;
-    if (before?.bytes !== undefined && requested.bytes < before.bytes) {
-      return [deny(forbidden(requested.path, `storage may not shrink (from ${before.value} to ${requested.value})`))];
+    const bytes = parseQuantity(size);
+    if (bytes === undefined) return [deny(invalid(SIZE, size, "must be a Kubernetes quantity, e.g. 1Gi, 500M or 1e3"))];
+    if (!(bytes > 0)) return [deny(invalid(SIZE, size, "must be greater than zero"))];
+    if ((typeof templated === "string" || typeof templated === "number") && parseQuantity(String(templated)) !== bytes) {
+      return [
+        warn(spec.child("storage", "pvcTemplate", "resources", "requests", "storage"), `replaced by storage.size (${size}): release 0.5 sizes claims from it`),
+      ];
     }
     return [];
   },
 };
 
-const bootstrapRule: Rule<Cluster> = {
-  id: "cluster/bootstrap",
+const storageShrinkRule: Rule<Cluster> = {
+  id: "cluster/storage-shrink",
+  severity: "deny",
+  summary: "UPDATE: storage.size may grow but not shrink",
+  protects: "new instances created on volumes smaller than the data they must hold",
+  source: "cnp v0.5.0 pkg/specs/pvcs.go:46-65 (new claims take the current size)",
+  check: ({ operation, object, oldObject }) => {
+    if (operation !== "UPDATE") return [];
+    const [now, before] = [object.spec?.storage?.size, oldObject?.spec?.storage?.size];
+    const [a, b] = [parseQuantity(now ?? ""), parseQuantity(before ?? "")];
+    return a !== undefined && b !== undefined && a < b ? [deny(forbidden(SIZE, `storage may not shrink (from ${before} to ${now})`))] : [];
+  },
+};
+
+const bootstrapMethodRule: Rule<Cluster> = {
+  id: "cluster/bootstrap-method",
   severity: "deny",
   summary: "at most one bootstrap method: initdb or fullRecovery",
-  protects: "an ambiguous bootstrap the operator resolves in its own order, not the one meant",
+  protects: 'the operator\'s own webhook refusing the Cluster ("Too many bootstrap types specified")',
+  source: "cnp v0.5.0 api/v1alpha1/cluster_webhook.go:205-231 validateBootstrapMethod",
   check: ({ object }) => {
     const b = object.spec?.bootstrap;
-    if (b?.initdb && b.fullRecovery) {
-      return [deny(forbidden(spec.child("bootstrap"), "only one bootstrap method may be set: initdb or fullRecovery"))];
-    }
-    return [];
+    return b?.initdb && b.fullRecovery ? [deny(forbidden(spec.child("bootstrap"), "only one bootstrap method may be set: initdb or fullRecovery"))] : [];
   },
 };
 
-const imageRule: Rule<Cluster> = {
-  id: "cluster/image",
+const bootstrapUpdateRule: Rule<Cluster> = {
+  id: "cluster/bootstrap-update",
+  severity: "warn",
+  summary: "UPDATE: a change to bootstrap has no effect once the cluster exists",
+  protects: "edits the operator never acts on",
+  source: "cnp v0.5.0 controllers/cluster_controller.go:168-170 (bootstrap runs only while status.instances is 0)",
+  check: ({ operation, object, oldObject }) =>
+    operation === "UPDATE" && !sameJSON(object.spec?.bootstrap, oldObject?.spec?.bootstrap)
+      ? [warn(spec.child("bootstrap"), "changes have no effect after the cluster has been created")]
+      : [],
+};
+
+/** The PostgreSQL version an image runs as release 0.5 reads its tag, or why it cannot tell. */
+function imageVersion(image: string): { ok: true; version: number } | { ok: false; why: string } {
+  const tag = operatorImageTag(image);
+  if (tag === "latest") {
+    const which = image.includes(":") ? "the tag 'latest'" : "an image without a tag (read as 'latest')";
+    return { ok: false, why: `release 0.5 refuses ${which}: it cannot tell which PostgreSQL version runs; use e.g. :13.1` };
+  }
+  const parsed = postgresVersionFromTag(tag);
+  if (parsed.ok) return parsed;
+  const read = `release 0.5 reads the tag as the text after the first ':' (${JSON.stringify(tag)})`;
+  const hint = image.includes("@")
+    ? "; digests cannot be used"
+    : /^[^/]*:[0-9]+\//.test(image)
+      ? "; a registry with a port cannot be used"
+      : "; tags are a PostgreSQL version such as 13, 13.1 or 9.6.20, optionally followed by - or _ and anything";
+  return { ok: false, why: `${read} and refuses it (${parsed.error})${hint}` };
+}
+
+const imageTagRule: Rule<Cluster> = {
+  id: "cluster/image-tag",
   severity: "deny",
-  summary: "imageName needs a tag that starts with a PostgreSQL major version, not latest; the major may not change on UPDATE",
-  protects: "the operator refusing or mis-upgrading an image whose major version it cannot tell",
-  check: ({ object, oldObject, operation }) => {
+  summary: "imageName's tag names a PostgreSQL version as release 0.5 parses it: not latest, no registry port, no digest",
+  protects: "the operator's own webhook refusing the image, and a configuration it cannot build without the version",
+  source: "cnp v0.5.0 api/v1alpha1/cluster_webhook.go:251-280; pkg/utils/imagename.go:22-49; pkg/postgres/version.go:26-62",
+  check: ({ object }) => {
     const image = object.spec?.imageName;
     if (typeof image !== "string" || image === "") return [];
-    const path = spec.child("imageName");
-    const { tag } = parseImage(image);
-    if (tag === undefined || tag === "") {
-      return [deny(invalid(path, image, "a tag is required, starting with the PostgreSQL major version (e.g. :13)"))];
-    }
-    if (tag === "latest") return [deny(invalid(path, image, "the tag 'latest' does not say which PostgreSQL major version runs; use e.g. :13"))];
-    const major = postgresMajor(tag);
-    if (!major) return [deny(invalid(path, image, "the tag must start with a PostgreSQL major version (e.g. 13 or 13.2)"))];
-    if (operation === "UPDATE") {
-      const oldTag = parseImage(oldObject?.spec?.imageName ?? "").tag;
-      const oldMajor = oldTag ? postgresMajor(oldTag) : undefined;
-      if (oldMajor && oldMajor !== major) {
-        return [deny(forbidden(path, `changing the PostgreSQL major version (${oldMajor} to ${major}) is not supported`))];
-      }
-    }
-    return [];
+    const version = imageVersion(image);
+    return version.ok ? [] : [deny(invalid(spec.child("imageName"), image, version.why))];
   },
 };
 
-/** postgresql.conf parameters the operator owns: setting them breaks replication, archiving or the Pod layout. */
-const MANAGED_PARAMETERS = new Set([
-  "archive_mode",
-  "archive_command",
-  "archive_timeout",
-  "cluster_name",
-  "full_page_writes",
-  "hot_standby",
-  "listen_addresses",
-  "port",
-  "primary_conninfo",
-  "primary_slot_name",
-  "restore_command",
-  "recovery_end_command",
-  "promote_trigger_file",
-  "synchronous_standby_names",
-  "wal_level",
-  "wal_log_hints",
-  "config_file",
-  "data_directory",
-  "hba_file",
-  "ident_file",
-  "external_pid_file",
-  "log_destination",
-  "log_directory",
-  "log_filename",
-  "log_file_mode",
-  "logging_collector",
-  "log_rotation_age",
-  "log_rotation_size",
-  "log_truncate_on_rotation",
-]);
-const MANAGED_PREFIXES = ["recovery_target", "ssl", "unix_socket_"];
-
-const isManagedParameter = (name: string): boolean => {
-  const n = name.toLowerCase();
-  return MANAGED_PARAMETERS.has(n) || MANAGED_PREFIXES.some((p) => n.startsWith(p));
-};
-
-const parametersRule: Rule<Cluster> = {
-  id: "cluster/parameters",
+const imageMajorRule: Rule<Cluster> = {
+  id: "cluster/image-major",
   severity: "deny",
-  summary: "postgresql.parameters may not set what the operator manages (archiving, replication, ports, file locations)",
-  protects: "archiving and replication the operator configures being overridden or broken",
-  check: ({ object }) => {
-    const params = object.spec?.postgresql?.parameters ?? {};
-    return Object.keys(params)
-      .filter(isManagedParameter)
-      .map((p) => deny(forbidden(spec.child("postgresql", "parameters").key(p), `${p} is managed by the operator and may not be set`)));
-  },
-};
-
-const objectStoreRule: Rule<Cluster> = {
-  id: "cluster/barmanObjectStore",
-  severity: "deny or warn",
-  summary: "destinationPath, endpointURL and credential selectors as barman-cloud and botocore will read them",
-  protects: "WAL archiving and base backups that fail at runtime with no sign at apply time",
-  check: ({ object }) => {
-    const store = object.spec?.backup?.barmanObjectStore;
-    if (!store) return [];
-    return [...checkDestinationPath(store), ...checkEndpointURL(store), ...checkCredentialSelectors(store)];
-  },
-};
-
-/** Secret lookups run on CREATE, and on UPDATE only when the object store changed: an unrelated update must not fail on them. */
-const objectStoreChanged = ({ operation, object, oldObject }: RuleContext<Cluster>): boolean =>
-  operation === "CREATE" || !sameJSON(object.spec?.backup?.barmanObjectStore, oldObject?.spec?.backup?.barmanObjectStore);
-
-const credentialSelectorsOf = (cluster: Cluster) => credentialSelectors(cluster.spec?.backup?.barmanObjectStore, OBJECT_STORE_PATH.child("s3Credentials"));
-
-const credentialSecretsRule: Rule<Cluster> = {
-  id: "cluster/credentialSecrets",
-  severity: "deny or warn",
-  summary: "the credential Secrets exist and hold the selected keys (absent: warn)",
-  protects: "Pods that cannot start because a secretKeyRef names a missing key",
-  gather: async (ctx, lookups) => {
-    if (!objectStoreChanged(ctx)) return;
-    const names = new Set(credentialSelectorsOf(ctx.object).map((s) => s.selector.name));
-    await Promise.all([...names].map((name) => lookups.lookup("Secret", name)));
-  },
-  check: (ctx, references) => (objectStoreChanged(ctx) ? checkCredentialSecrets(credentialSelectorsOf(ctx.object), references, ctx.namespace) : []),
-};
-
-const recoveryRule: Rule<Cluster> = {
-  id: "cluster/fullRecovery",
-  severity: "deny or warn",
-  summary: "the Backup to recover from is there, completed and readable, and not the folder this cluster archives to",
-  protects: "a recovery that fails at once or overwrites the WAL of the backup it restores",
-  gather: async ({ operation, object }, lookups) => {
-    if (operation === "CREATE") await gatherRecoverySource(object, lookups);
-  },
-  check: ({ operation, object, oldObject, name, namespace }, references): Finding[] => {
-    if (operation === "UPDATE") {
-      return sameJSON(object.spec?.bootstrap, oldObject?.spec?.bootstrap)
-        ? []
-        : [warn(spec.child("bootstrap"), "changes have no effect after the cluster has been created")];
-    }
-    return [...checkRecoveryBackupName(object), ...checkRecoverySource(object, name, namespace, references)];
+  summary: "UPDATE: imageName may change the PostgreSQL minor version, not the major",
+  protects: "the operator's refusal to upgrade between majors (\"can't upgrade between\"), or data files the new major cannot read",
+  source: "cnp v0.5.0 api/v1alpha1/cluster_webhook.go:333-365; pkg/postgres/version.go:69-112",
+  check: ({ operation, object, oldObject }) => {
+    const [now, before] = [object.spec?.imageName, oldObject?.spec?.imageName];
+    if (operation !== "UPDATE" || !now || !before || now === before) return [];
+    const [a, b] = [imageVersion(now), imageVersion(before)];
+    // An unreadable tag is the image-tag rule's (or, for the old image, the operator's own webhook's) to refuse.
+    if (!a.ok || !b.ok || postgresMajorVersion(a.version) === postgresMajorVersion(b.version)) return [];
+    const [from, to] = [majorVersionText(postgresMajorVersion(b.version)), majorVersionText(postgresMajorVersion(a.version))];
+    return [deny(forbidden(spec.child("imageName"), `changing the PostgreSQL major version (${from} to ${to}) is not supported`))];
   },
 };
 
@@ -241,5 +201,16 @@ export const clusterAdmission: KindAdmission<"Cluster"> = {
   validator: validateCluster,
   deriveDefaults: deriveClusterDefaults,
   finishDefaults: finishClusterDefaults,
-  rules: [storageRule, bootstrapRule, imageRule, parametersRule, objectStoreRule, credentialSecretsRule, recoveryRule],
+  rules: [
+    nameRule,
+    storageSizeRule,
+    storageShrinkRule,
+    bootstrapMethodRule,
+    bootstrapUpdateRule,
+    imageTagRule,
+    imageMajorRule,
+    parametersRule,
+    ...OBJECT_STORE_RULES,
+    ...RECOVERY_RULES,
+  ],
 };

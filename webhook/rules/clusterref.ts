@@ -3,6 +3,7 @@ import type { LocalObjectReference } from "../../generated/types/index.js";
 import { GROUP } from "../../schemas/kinds.js";
 import { FieldPath, invalid } from "../admission/field.js";
 import { deny, type Finding } from "../admission/finding.js";
+import type { RuleInfo } from "../admission/rule.js";
 import { dns1123SubdomainProblems } from "../formats/formats.js";
 import { isRecord } from "../formats/json.js";
 import type { ResolvedReferences } from "../references/session.js";
@@ -30,8 +31,19 @@ export const clusterName = (ref: LocalObjectReference | undefined): string | und
 
 export function checkClusterName(ref: LocalObjectReference | undefined): Finding[] {
   if (typeof ref?.name !== "string" || ref.name === "") return []; // the schema reports it
-  return dns1123SubdomainProblems(ref.name).map((p) => deny(invalid(CLUSTER_NAME_PATH, ref.name, p)));
+  const problems = dns1123SubdomainProblems(ref.name);
+  return problems.length ? [deny(invalid(CLUSTER_NAME_PATH, ref.name, problems.join("; ")))] : [];
 }
+
+/** What the Backup and ScheduledBackup rules about the Cluster to back up have in common. */
+export const CLUSTER_NAME_INFO: Omit<RuleInfo, "id" | "protects"> = {
+  severity: "deny",
+  summary: "spec.cluster.name is a DNS-1123 subdomain",
+  source: "apimachinery validation IsDNS1123Subdomain (object names)",
+};
+
+export const BACKUP_TARGET_SOURCE =
+  'cnp v0.5.0 controllers/backup_controller.go:57-70 ("Unknown cluster"); pkg/management/postgres/webserver/webserver.go:95-98 ("Backup not configured in the cluster")';
 
 /**
  * The Cluster must exist (or, when `absentIsWarning`, may still be on its way) and have

@@ -1,102 +1,204 @@
-// bootstrap.fullRecovery: restoring from a Backup only works if that Backup can really be read back.
+// bootstrap.fullRecovery of a new Cluster: release 0.5 restores the Backup's status.destinationPath /
+// status.serverName / status.backupId with the Secrets recorded in its status, at once, without
+// waiting (README "Rules"; docs/operator-0.5.md §4). These rules run on CREATE only.
 import type { Backup, Cluster } from "../../generated/types/index.js";
 import { FieldPath, forbidden, invalid } from "../admission/field.js";
-import { deny, warn, type Finding } from "../admission/finding.js";
+import { deny, type Finding } from "../admission/finding.js";
+import type { Rule, RuleContext } from "../admission/rule.js";
+import { archiveAt, archiveKey, backupArchive, clusterArchive, describeArchive } from "../formats/barman.js";
 import { dns1123SubdomainProblems } from "../formats/formats.js";
+import { restoreCommandHazard } from "../formats/restore-command.js";
+import { factOf } from "../operator/releases.js";
 import type { Lookups, ResolvedReferences } from "../references/session.js";
-import { credentialSelectors } from "./objectstore.js";
+import { checkSecretKeys, credentialSelectors, dnsSubdomainError } from "./objectstore.js";
 import { missingReference } from "./references.js";
 
-const RECOVERY_BACKUP_PATH = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
+const BACKUP_NAME = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
 
-/** The Backup to restore, when its name is one the API could hold. */
-const recoveryBackupName = (cluster: Cluster): string | undefined => {
-  const name = cluster.spec?.bootstrap?.fullRecovery?.backup?.name;
-  return typeof name === "string" && dns1123SubdomainProblems(name).length === 0 ? name : undefined;
+/** The Backup to restore on CREATE, when its name is one the API could hold. */
+function recoveryBackupName({ operation, object }: RuleContext<Cluster>): string | undefined {
+  const name = object.spec?.bootstrap?.fullRecovery?.backup?.name;
+  return operation === "CREATE" && typeof name === "string" && dns1123SubdomainProblems(name).length === 0 ? name : undefined;
+}
+
+const gatherBackup = async (ctx: RuleContext<Cluster>, lookups: Lookups): Promise<void> => {
+  const name = recoveryBackupName(ctx);
+  if (name) await lookups.lookup("Backup", name);
 };
 
-export function checkRecoveryBackupName(cluster: Cluster): Finding[] {
-  const name = cluster.spec?.bootstrap?.fullRecovery?.backup?.name;
-  if (typeof name !== "string" || name === "") return [];
-  return dns1123SubdomainProblems(name).map((p) => deny(invalid(RECOVERY_BACKUP_PATH, name, p)));
+/** The Backup, when it was found. */
+function presentBackup(ctx: RuleContext<Cluster>, references: ResolvedReferences): { name: string; backup: Backup } | undefined {
+  const name = recoveryBackupName(ctx);
+  const found = name ? references.get("Backup", name) : undefined;
+  return name && found?.state === "present" ? { name, backup: found.object } : undefined;
 }
 
-const trimSlashes = (p: string): string => p.replace(/\/+$/, "");
-/** The object store a path lives in: AWS S3 unless an endpoint says otherwise. */
-const storeOf = (endpointURL: string | undefined): string => (endpointURL ? trimSlashes(endpointURL.toLowerCase()) : "aws-s3");
+/** A rule over the Backup to restore, when it is there. */
+const withBackup =
+  (check: (b: { name: string; backup: Backup }, ctx: RuleContext<Cluster>, references: ResolvedReferences) => Finding[]) =>
+  (ctx: RuleContext<Cluster>, references: ResolvedReferences): Finding[] => {
+    const found = presentBackup(ctx, references);
+    return found ? check(found, ctx, references) : [];
+  };
 
-/** The Backup to restore: present, completed, readable, and not where this cluster will archive WAL. */
-export function checkRecoverySource(cluster: Cluster, name: string, namespace: string, references: ResolvedReferences): Finding[] {
-  const backupName = recoveryBackupName(cluster);
-  if (!backupName) return [];
-  const field = RECOVERY_BACKUP_PATH;
-  const found = references.get("Backup", backupName);
-  if (found.state !== "present") {
-    const missing = missingReference(found, { path: field, value: backupName, what: `Backup ${JSON.stringify(backupName)}`, namespace });
-    return missing ? [missing] : [];
-  }
-  const backup = found.object;
+const backupNameRule: Rule<Cluster> = {
+  id: "recovery/backup-name",
+  severity: "deny",
+  summary: "bootstrap.fullRecovery.backup.name is a DNS-1123 subdomain",
+  protects: "a recovery that can never find its Backup",
+  source: "apimachinery validation IsDNS1123Subdomain (object names)",
+  check: ({ operation, object }) => {
+    const name = object.spec?.bootstrap?.fullRecovery?.backup?.name;
+    return operation === "CREATE" && typeof name === "string" && name !== "" ? dnsSubdomainError(BACKUP_NAME, name) : [];
+  },
+};
+
+/** What a completed Backup's status must hold for barman-cloud-restore to run. */
+function missingFromStatus(backup: Backup): string[] {
   const status = backup.status ?? {};
-  const phase = status.phase;
-  if (phase === "failed") {
-    const why = status.error ? `: ${status.error}` : "";
-    return [deny(invalid(field, backupName, `Backup ${JSON.stringify(backupName)} failed${why}; recover from a completed backup`))];
-  }
-  if (phase !== "completed") {
-    return [warn(field, `Backup ${JSON.stringify(backupName)} is ${phase ? `in phase ${phase}` : "without status yet"}, not completed`)];
-  }
-  const missing = [status.destinationPath ? "" : "destinationPath", status.s3Credentials ? "" : "s3Credentials"].filter(Boolean);
-  if (missing.length) {
+  const creds = status.s3Credentials;
+  const complete = (s: { name?: string; key?: string } | undefined): boolean => Boolean(s?.name && s.key);
+  return [
+    status.backupId ? "" : "backupId",
+    status.serverName ? "" : "serverName",
+    status.destinationPath ? "" : "destinationPath",
+    complete(creds?.accessKeyId) && complete(creds?.secretAccessKey) ? "" : "s3Credentials",
+  ].filter(Boolean);
+}
+
+const backupRule: Rule<Cluster> = {
+  id: "recovery/backup",
+  severity: "deny or warn",
+  summary: "the Backup to recover from exists and is completed, with backupId, serverName, destinationPath and s3Credentials in its status",
+  protects:
+    "a Cluster stuck for ever: release 0.5 persists its first instance serial before reading the Backup, never waits for it to complete, and runs barman-cloud-restore with what its status holds",
+  source: "cnp v0.5.0 controllers/cluster_create.go:373-427 createPrimaryInstance; pkg/management/postgres/backup.go:152-192",
+  gather: gatherBackup,
+  check: (ctx, references) => {
+    const name = recoveryBackupName(ctx);
+    if (!name) return [];
+    const found = references.get("Backup", name);
+    const what = `Backup ${JSON.stringify(name)}`;
+    if (found.state !== "present") {
+      // Absent: the operator has already taken the first instance serial, so the Cluster never starts, even once the Backup appears.
+      const consequence =
+        "release 0.5 takes the first instance serial before it reads the Backup, so this Cluster would never start, even once the Backup appears";
+      const missing = missingReference(found, { path: BACKUP_NAME, value: name, what, namespace: ctx.namespace, consequence }, "deny");
+      return missing ? [missing] : [];
+    }
+    const status = found.object.status ?? {};
+    if (status.phase === "failed") {
+      const why = status.error ? `: ${status.error}` : "";
+      return [deny(invalid(BACKUP_NAME, name, `${what} failed${why}; recover from a completed backup`))];
+    }
+    if (status.phase !== "completed") {
+      const state = status.phase ? `is ${status.phase}` : "has not started yet";
+      return [
+        deny(invalid(BACKUP_NAME, name, `${what} ${state}: release 0.5 starts the restore at once and does not wait; create the Cluster once it is completed`)),
+      ];
+    }
+    const missing = missingFromStatus(found.object);
+    return missing.length
+      ? [deny(invalid(BACKUP_NAME, name, `${what} is completed but its status has no ${missing.join(", ")}: barman-cloud-restore cannot read it back`))]
+      : [];
+  },
+};
+
+const restoreCommandRule: Rule<Cluster> = {
+  id: "recovery/restore-command",
+  severity: "deny",
+  summary: "the Backup's recorded destinationPath and endpointURL hold nothing that breaks the shell restore_command of release 0.5",
+  protects: "WAL replay that fails, or runs part of the path as a shell command, after the base backup is restored",
+  source: "cnp v0.5.0 pkg/management/postgres/restore.go:126-148 writeRestoreWalConfig",
+  gather: gatherBackup,
+  check: withBackup(({ name, backup }) => {
+    for (const field of ["destinationPath", "endpointURL"] as const) {
+      const value = backup.status?.[field];
+      const hazard = value ? restoreCommandHazard(value) : undefined;
+      if (hazard) {
+        return [
+          deny(
+            invalid(
+              BACKUP_NAME,
+              name,
+              `Backup ${JSON.stringify(name)} recorded ${field} ${JSON.stringify(value)}: ${JSON.stringify(hazard.text)} ${hazard.effect} (release 0.5 pastes it unquoted into restore_command)`,
+            ),
+          ),
+        ];
+      }
+    }
+    return [];
+  }),
+};
+
+/** The credentials recorded in the Backup's status: what the restore Pod gets as secretKeyRef env. */
+const recordedSelectors = (backup: Backup) => credentialSelectors(backup.status?.s3Credentials, BACKUP_NAME, ["accessKeyId", "secretAccessKey"]);
+
+const secretsRule: Rule<Cluster> = {
+  id: "recovery/secrets",
+  severity: "deny or warn",
+  summary: "the Secrets recorded in the Backup's status hold the recorded keys (absent: warn)",
+  protects: "a restore Pod that cannot start: its env comes from the Backup's status.s3Credentials",
+  source: "cnp v0.5.0 pkg/specs/pods.go:247-258 CreatePrimaryPodViaFullRecovery",
+  gather: async (ctx, lookups) => {
+    const name = recoveryBackupName(ctx);
+    const found = name ? await lookups.lookup("Backup", name) : undefined;
+    if (found?.state === "present")
+      await Promise.all([...new Set(recordedSelectors(found.object).map((s) => s.selector.name))].map((s) => lookups.lookup("Secret", s)));
+  },
+  check: withBackup(({ name, backup }, ctx, references) =>
+    backup.status?.phase === "completed"
+      ? checkSecretKeys(recordedSelectors(backup), references, ctx.namespace, { recordedIn: ` recorded in Backup ${JSON.stringify(name)}`, at: BACKUP_NAME })
+      : [],
+  ),
+};
+
+const walFolderRule: Rule<Cluster> = {
+  id: "recovery/wal-folder",
+  severity: "deny",
+  summary: "the Backup's serverName is its cluster's name: release 0.5 replays WAL from the folder of spec.cluster.name, not of status.serverName",
+  protects: "a restore that cannot reach a consistent state: the base backup holds no WAL and the replay looks in another folder",
+  source: `${factOf("wal-replay-from-cluster-name").source}; barman release/2.12 postgres_plumbing.py:27-36 PGDATA_EXCLUDE_LIST`,
+  gather: gatherBackup,
+  check: withBackup(({ name, backup }, { settings }) => {
+    const fact = factOf("wal-replay-from-cluster-name");
+    if (!settings.release.facts.has(fact.id)) return [];
+    const written = backupArchive(backup);
+    const cluster = backup.spec?.cluster?.name ?? "";
+    const replayed = archiveAt(backup.status?.destinationPath, backup.status?.endpointURL, cluster);
+    if (!written || !replayed || written.folder === replayed.folder) return [];
     return [
       deny(
-        invalid(field, backupName, `Backup ${JSON.stringify(backupName)} is completed but its status has no ${missing.join(" or ")}: it cannot be read back`),
+        invalid(
+          BACKUP_NAME,
+          name,
+          `Backup ${JSON.stringify(name)} was archived as server ${JSON.stringify(backup.status?.serverName)}, but release ${settings.release.version} replays WAL from ${describeArchive(replayed)} (its cluster's name): the restore cannot become consistent (fixed in ${fact.changedIn})`,
+        ),
       ),
     ];
-  }
-  return [...checkRecordedSecrets(backupName, backup, namespace, references), ...checkWalCollision(cluster, name, backupName, backup)];
-}
+  }),
+};
 
-/** The recovery reads the backup with the Secrets recorded in its status; they must still exist. */
-function checkRecordedSecrets(backupName: string, backup: Backup, namespace: string, references: ResolvedReferences): Finding[] {
-  const field = RECOVERY_BACKUP_PATH;
-  return [...new Set(recoverySecretNames(backup))].flatMap((secret): Finding[] => {
-    const what = `Secret ${JSON.stringify(secret)} recorded in Backup ${JSON.stringify(backupName)}`;
-    const missing = missingReference(references.get("Secret", secret), { path: field, value: backupName, what, namespace });
-    return missing ? [missing] : [];
-  });
-}
-
-/**
- * A new cluster archiving WAL to the very folder it restores from would overwrite the backup's
- * WAL history: same object store (endpoint), destinationPath and server name (which defaults to
- * the cluster's name).
- */
-function checkWalCollision(cluster: Cluster, name: string, backupName: string, backup: Backup): Finding[] {
-  const store = cluster.spec?.backup?.barmanObjectStore;
-  const status = backup.status;
-  if (!store?.destinationPath || !status?.destinationPath) return [];
-  const ours = { store: storeOf(store.endpointURL), path: trimSlashes(store.destinationPath), server: store.serverName || name };
-  const theirs = { store: storeOf(status.endpointURL), path: trimSlashes(status.destinationPath), server: status.serverName || backup.spec?.cluster?.name };
-  if (ours.store !== theirs.store || ours.path !== theirs.path || ours.server !== theirs.server) return [];
-  return [
-    deny(
-      forbidden(
-        FieldPath.root("spec", "backup", "barmanObjectStore", "serverName"),
-        `this cluster would archive WAL into ${ours.path}/${ours.server}, the folder of Backup ${JSON.stringify(backupName)} it restores from; set a different serverName or destinationPath`,
+const archiveCollisionRule: Rule<Cluster> = {
+  id: "recovery/archive-collision",
+  severity: "deny",
+  summary: "a recovering Cluster does not archive its WAL into the folder of the Backup it restores from",
+  protects: "the new cluster writing WAL on top of the history it restores: neither release 0.5 nor barman-cloud 2.12 checks for an existing archive",
+  source: "cnp v0.5.0 cmd/manager/app/wal_archive_main.go:80-110; barman release/2.12 clients/cloud_walarchive.py:198-204",
+  gather: gatherBackup,
+  check: withBackup(({ name, backup }, ctx) => {
+    const ours = clusterArchive(ctx.object, ctx.name);
+    const theirs = backupArchive(backup);
+    if (!ours || !theirs || archiveKey(ours) !== archiveKey(theirs)) return [];
+    return [
+      deny(
+        forbidden(
+          FieldPath.root("spec", "backup", "barmanObjectStore", "serverName"),
+          `this cluster would archive WAL into ${describeArchive(ours)}, the folder of Backup ${JSON.stringify(name)} it restores from; set a different serverName or destinationPath`,
+        ),
       ),
-    ),
-  ];
-}
+    ];
+  }),
+};
 
-/** The Secrets recorded in the Backup's status, looked up as the recovery will need them. */
-function recoverySecretNames(backup: Backup): string[] {
-  return credentialSelectors(backup.status, FieldPath.root("status")).map((s) => s.selector.name);
-}
-
-/** The Backup to restore, then the Secrets its status records (only known once the Backup is). */
-export async function gatherRecoverySource(cluster: Cluster, lookups: Lookups): Promise<void> {
-  const name = recoveryBackupName(cluster);
-  if (!name) return;
-  const found = await lookups.lookup("Backup", name);
-  if (found.state === "present") await Promise.all([...new Set(recoverySecretNames(found.object))].map((secret) => lookups.lookup("Secret", secret)));
-}
+export const RECOVERY_RULES: readonly Rule<Cluster>[] = [backupNameRule, backupRule, restoreCommandRule, secretsRule, walFolderRule, archiveCollisionRule];

@@ -12,12 +12,15 @@ export interface Reference {
   /** How the message names the object: `Secret "aws-creds"`, `Secret "s" recorded in Backup "b"`. */
   readonly what: string;
   readonly namespace: string;
+  /** What the operator then does, when that is why absence denies. */
+  readonly consequence?: string;
 }
 
 /** undefined when the object is present; otherwise the one finding that says why it is not. */
 export function missingReference(found: Lookup<unknown>, ref: Reference, absent: "warn" | "deny" = "warn"): Finding | undefined {
   if (found.state === "present") return undefined;
   if (found.state === "unknown") return referenceWarning(ref.path, ref.value, `could not verify ${ref.what}: ${briefReason(found.why)}`, "Invalid");
-  const message = `${ref.what} not found in namespace ${JSON.stringify(ref.namespace)}`;
+  const where = `${ref.what} not found in namespace ${JSON.stringify(ref.namespace)}`;
+  const message = ref.consequence ? `${where}: ${ref.consequence}` : where;
   return absent === "deny" ? deny(notFound(ref.path, ref.value, message)) : referenceWarning(ref.path, ref.value, message);
 }

@@ -4,6 +4,7 @@
 // body-parser cost about 200 µs per request, several times the whole pipeline (see README,
 // Performance). Express keeps everything else: health, readiness, unknown paths and methods.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { handle, type HandlerDependencies } from "../admission/handler.js";
 import { ROUTES, type Route } from "../kinds.js";
@@ -18,6 +19,8 @@ export interface WebhookAppOptions extends HandlerDependencies {
   readonly logger: Logger;
   /** Ready once a serving certificate is loaded. */
   readonly isReady: () => boolean;
+  /** --client-ca: only peers with a verified client certificate may call the admission paths. */
+  readonly requireClientCertificate?: boolean;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -46,13 +49,23 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     });
     req.on("end", () => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, length)));
     req.on("error", reject);
+    // A client that hangs up mid-body ends the request with neither "end" nor always "error".
+    req.on("close", () => reject(new Error("aborted")));
   });
 }
 
+/** The client went away before it was answered (it hung up, or its deadline passed): nobody to tell. */
+const clientGone = (req: IncomingMessage, err: unknown): boolean =>
+  req.destroyed || (err as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET" || (err as Error | undefined)?.message === "aborted";
+
 /** One admission path: body in, handler, answer out; metrics and the log line. */
-function admissionListener(route: Route, { metrics, logger, ...deps }: WebhookAppOptions): Listener {
+function admissionListener(route: Route, { metrics, logger, requireClientCertificate, ...deps }: WebhookAppOptions): Listener {
   const labels = { webhook: route.label };
   const answer = async (req: IncomingMessage, res: ServerResponse, started: bigint): Promise<void> => {
+    if (requireClientCertificate && !(req.socket as TLSSocket).authorized) {
+      res.setHeader("connection", "close");
+      return plain(res, 403, "a client certificate from the configured CA is required");
+    }
     const handled = await handle(route, await readBody(req), req.headers["content-type"], deps);
     if (handled.status !== 200) return plain(res, handled.status, handled.message);
     reply(res, 200, handled.body, "application/json");
@@ -73,12 +86,15 @@ function admissionListener(route: Route, { metrics, logger, ...deps }: WebhookAp
           res.setHeader("connection", "close");
           return plain(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
         }
+        if (clientGone(req, err))
+          return logger.debug({ webhook: route.label, reason: (err as Error | undefined)?.message }, "client closed the connection before the answer");
         logger.error({ err, webhook: route.label }, "request failed");
         if (!res.headersSent) plain(res, 500, "internal error");
       })
       .finally(() => {
         metrics.inFlight.dec();
-        metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        // Only answered requests are timed: a client that hung up after minutes says nothing of the webhook.
+        if (res.headersSent) metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
       });
   };
 }

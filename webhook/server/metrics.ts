@@ -39,6 +39,12 @@ export class Metrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
+  readonly filesExhausted = new Counter({
+    name: "cnp_webhook_file_descriptors_exhausted_total",
+    help: "Times the process ran out of file descriptors (EMFILE/ENFILE), by what it was doing.",
+    labelNames: ["during"] as const,
+    registers: [this.registry],
+  });
   readonly certificateExpiry = new Gauge({
     name: "cnp_webhook_certificate_expiry_timestamp_seconds",
     help: "When the serving certificate in use expires (Unix time), for alerts before it does.",

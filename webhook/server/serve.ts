@@ -7,11 +7,12 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "../admission/rule.js";
+import type { RuleSettings } from "../admission/settings.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createRequestListener } from "./app.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
-import { CertificateReloader, placeholderPair, secureContextOptions, type CertificateReloaderOptions } from "./tls.js";
+import { CertificateReloader, placeholderPair, readClientCa, secureContextOptions, type CertificateReloaderOptions } from "./tls.js";
 
 export interface ServeOptions {
   readonly host: string;
@@ -26,9 +27,41 @@ export interface ServeOptions {
   readonly lookupTimeoutMs: number;
   /** Honour the annotation cnp-webhook.io/ignore (README "Checking manifests in CI"). */
   readonly allowIgnoreAnnotation?: boolean;
+  /** Thresholds and target release for the rules (flags of serve); the defaults when absent. */
+  readonly settings?: RuleSettings;
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
   readonly certificateReload?: Pick<CertificateReloaderOptions, "pollIntervalMs" | "debounceMs" | "settleMs" | "watch">;
+  /** PEM file of the CA whose client certificates may call the admission paths (--client-ca); probes stay open. */
+  readonly clientCa?: string;
+  /** Connection bounds; CONNECTION_LIMITS unless a test needs them shorter. */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
+
+export interface ConnectionLimits {
+  /** A TLS handshake, then the request headers, then the whole request: each within its bound. */
+  readonly handshakeTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** How often the server checks those bounds (Node checks every 30 s by default). */
+  readonly checkIntervalMs: number;
+  /** Idle kept-alive connections live longer than the apiserver keeps them (90 s), so it never reuses one being closed. */
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+/**
+ * The apiserver gives a webhook at most 30 s (the longest timeoutSeconds Kubernetes allows); nothing
+ * the webhook serves needs longer. A slow or silent client is cut off instead of holding a socket.
+ */
+const CONNECTION_LIMITS: ConnectionLimits = {
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+  keepAliveTimeoutMs: 120_000,
+  // About 50 KiB each when kept alive idle (`make hostile`): 1,024 of them fit within the Pod's memory limit.
+  maxConnections: 1_024,
+};
 
 export interface ServeDependencies {
   /** Every kind's defaults and rules (the composition root's registry). */
@@ -106,13 +139,15 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
   const logger = deps.logger ?? createLogger();
   const metrics = deps.metrics ?? new Metrics();
   const resolver = deps.resolver ?? noCluster;
+  const limits = { ...CONNECTION_LIMITS, ...options.connectionLimits };
+  const clientCa = options.clientCa ? readClientCa(options.clientCa) : undefined;
   let https: HttpsServer | undefined;
   let closing = false;
   const reloader = new CertificateReloader({
     certFile: options.tlsCert,
     keyFile: options.tlsKey,
     // Existing connections keep the context they were handshaken with; new ones get the new pair.
-    apply: (pair) => https?.setSecureContext(secureContextOptions(pair)),
+    apply: (pair) => https?.setSecureContext(secureContextOptions(pair, clientCa)),
     metrics,
     logger,
     ...options.certificateReload,
@@ -124,12 +159,14 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     metrics,
     isReady,
+    requireClientCertificate: clientCa !== undefined,
     registry: deps.registry,
     allowIgnoreAnnotation: options.allowIgnoreAnnotation ?? false,
     options: {
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,
       lookupTimeoutMs: options.lookupTimeoutMs,
+      ...(options.settings ? { settings: options.settings } : {}),
       resolver,
       observeLookup: (kind, namespace, name, outcome, why) => {
         metrics.lookups.inc({ kind, outcome });
@@ -140,9 +177,23 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
   });
   const initial = reloader.current ?? (await placeholderPair());
   const { drain, handler } = draining(app);
-  https = createHttpsServer({ ...secureContextOptions(initial), keepAliveTimeout: 30_000 }, handler);
+  https = createHttpsServer(
+    {
+      ...secureContextOptions(initial, clientCa),
+      // Probes (the kubelet presents no certificate) complete the handshake; the admission paths refuse unauthorized peers.
+      requestCert: clientCa !== undefined,
+      rejectUnauthorized: false,
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+    },
+    handler,
+  );
+  https.maxConnections = limits.maxConnections;
   // The files may have appeared while the placeholder was generated.
-  if (reloader.current) https.setSecureContext(secureContextOptions(reloader.current));
+  if (reloader.current) https.setSecureContext(secureContextOptions(reloader.current, clientCa));
   reloader.start();
   if (!reloader.current) logger.warn({ certFile: options.tlsCert, keyFile: options.tlsKey }, "no serving certificate yet: not ready until it is loaded");
   https.on("tlsClientError", (err) => logger.debug({ err: err.message }, "TLS handshake failed"));
@@ -153,6 +204,13 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     reloader.stop();
     throw err;
   }
+  // Without a listener, an accept() that fails (EMFILE) would end the process (listening errors are the caller's).
+  https.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EMFILE" || err.code === "ENFILE") {
+      metrics.filesExhausted.inc({ during: "accept" });
+      logger.warn({ code: err.code }, "out of file descriptors: a connection was not accepted");
+    } else logger.error({ err }, "HTTPS server error");
+  });
 
   let metricsServer: HttpServer | undefined;
   let metricsDrain: Drain | undefined;

@@ -43,11 +43,53 @@ function parseServingPair(cert: Buffer, key: Buffer, certFile = "certificate", k
   return { cert, key, notAfter: new Date(x509cert.validTo), serialNumber: x509cert.serialNumber };
 }
 
-export const secureContextOptions = (pair: Pick<ServingPair, "cert" | "key">): SecureContextOptions => ({
+/**
+ * Mozilla's "intermediate" profile without its DHE suites: TLS 1.3, and TLS 1.2 with ECDHE key
+ * exchange and AEAD ciphers only (no CBC, no SHA-1, no CCM8). Every Kubernetes apiserver speaks these.
+ */
+const CIPHERS = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
+/** The context of every connection: the serving pair, the protocol floor and suites, and the CA client certificates must come from. */
+export const secureContextOptions = (pair: Pick<ServingPair, "cert" | "key">, clientCa?: Buffer): SecureContextOptions => ({
   cert: pair.cert,
   key: pair.key,
   minVersion: MIN_TLS_VERSION,
+  ciphers: CIPHERS,
+  honorCipherOrder: true,
+  ...(clientCa ? { ca: clientCa } : {}),
 });
+
+/** A client CA file (--client-ca): PEM CA certificates, or an Error naming the file and what is wrong. */
+export function readClientCa(file: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (err) {
+    throw new Error(`--client-ca ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const blocks = pem.toString("utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`--client-ca ${file}: no PEM certificate in it`);
+  for (const block of blocks) {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(block);
+    } catch (err) {
+      throw new Error(`--client-ca ${file}: not a certificate (${(err as Error).message})`);
+    }
+    if (!cert.ca) throw new Error(`--client-ca ${file}: ${cert.subject.replace(/\n/g, ", ")} is not a CA certificate`);
+  }
+  return pem;
+}
 
 /**
  * A throwaway self-signed pair, served only while the real files are not there yet: the port is open
@@ -172,6 +214,12 @@ export class CertificateReloader {
       key = readFileSync(keyFile);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      // Out of file descriptors says nothing about the certificate: count it as such, try again at the next poll.
+      if (e.code === "EMFILE" || e.code === "ENFILE") {
+        metrics?.filesExhausted.inc({ during: "certificate-reload" });
+        logger?.warn({ code: e.code, certFile }, "out of file descriptors: certificate files not read this time");
+        return "unchanged";
+      }
       if (e.code !== "ENOENT") return this.refuse(`unreadable:${e.code}`, e.message);
       if (!this.missingLogged) {
         this.missingLogged = true;

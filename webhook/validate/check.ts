@@ -247,12 +247,8 @@ export async function checkDocuments(documents: readonly ManifestDocument[], con
     config.namespace,
   );
   const resolver = config.cluster ? chainResolvers([files, config.cluster]) : files;
-  const options: AdmissionOptions = {
-    defaultImage: config.defaultImage,
-    strictReferences: config.strictReferences,
-    lookupTimeoutMs: config.lookupTimeoutMs,
-    resolver,
-  };
+  const { defaultImage, strictReferences, lookupTimeoutMs, settings } = config;
+  const options: AdmissionOptions = { defaultImage, strictReferences, lookupTimeoutMs, settings, resolver };
   const knownRules = new Set([...catalog(registry).map((e) => e.id), ...INPUT_CHECKS.map((c) => c.id)]);
   const ctx: Context = { config, registry, options, knownRules };
   const results: CheckResult[] = [];

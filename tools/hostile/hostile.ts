@@ -1,0 +1,373 @@
+// `make hostile`: the probes of an attacker and of a careless user, each bounded in time, against the
+// real server as the container runs it (a child process, its heap capped as the Deployment's memory
+// limit caps it). Prints a table of figures and writes tools/hostile/results/latest.json.
+//   HOSTILE_SECONDS  length of the hostile load (default 60)
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import https from "node:https";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import tls from "node:tls";
+import { ensureCertificates } from "../../certs/tls.js";
+import { NAME, NAMESPACE } from "../../webhook/deployment.js";
+import { route } from "../../webhook/kinds.js";
+import { cpuMs, freePort, memory, startNode, stop, waitReady, type Child } from "../bench/harness.js";
+import { validCluster } from "../testkit/admission.js";
+import { SERVER_NAME } from "../testkit/certs.js";
+import { CLI, REPO_ROOT } from "../testkit/paths.js";
+import { admissionReview } from "../testkit/review.js";
+
+const SECONDS = Number(process.env["HOSTILE_SECONDS"] ?? 60);
+const HOSTILE_PER_SECOND = 10;
+const ORDINARY_EVERY_MS = 50;
+// The Deployment's limit is 256Mi: a 192 MiB old space leaves room for code, stacks and buffers.
+const HEAP_FLAGS = ["--max-old-space-size=192"];
+const RESULTS = path.join(REPO_ROOT, "tools/hostile/results");
+const VALIDATE = route("validate", "Cluster").path;
+const MUTATE = route("mutate", "Cluster").path;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const p = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)] ?? NaN;
+
+interface Env {
+  dir: string;
+  ca: string;
+}
+
+async function serve(env: Env, extra: string[] = [], shell?: string): Promise<{ child: Child; port: number; metricsPort: number }> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const args = [
+    CLI,
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--metrics-port",
+    String(metricsPort),
+    "--tls-cert",
+    path.join(env.dir, "tls.crt"),
+    "--tls-key",
+    path.join(env.dir, "tls.key"),
+    "--log-level",
+    "warn",
+    ...extra,
+  ];
+  let child: Child;
+  if (shell) {
+    // A shell line around node, for limits such as `ulimit -n`.
+    const proc = spawn("bash", ["-c", `${shell}; exec "$0" "$@"`, process.execPath, ...HEAP_FLAGS, ...args], { stdio: "ignore" });
+    const exited = new Promise<number | string>((resolve) => proc.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+    child = { proc, pid: proc.pid ?? -1, exited };
+  } else child = startNode(args, { nodeFlags: HEAP_FLAGS, logFile: path.join(env.dir, "server.log") });
+  await waitReady(port, env.ca, 30_000, 20, child);
+  return { child, port, metricsPort };
+}
+
+const alive = (child: Child) => child.proc.exitCode === null && child.proc.signalCode === null;
+
+function post(port: number, ca: string, agent: https.Agent, pathname: string, body: Buffer): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: pathname,
+        method: "POST",
+        ca,
+        servername: SERVER_NAME,
+        agent,
+        headers: { "content-type": "application/json", "content-length": body.length },
+        timeout: 30_000,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
+    req.on("error", () => resolve({ status: -1, ms: performance.now() - started }));
+    req.on("timeout", () => req.destroy());
+    req.end(body);
+  });
+}
+
+/** The most expensive requests the limits let through, and some they stop. */
+function hostileBodies(): { name: string; body: Buffer }[] {
+  const review = (object: unknown, opts: Parameters<typeof admissionReview>[2] = {}) => Buffer.from(JSON.stringify(admissionReview("Cluster", object, opts)));
+  const base = validCluster();
+  const params = (n: number) => ({
+    ...base,
+    spec: { ...base.spec, postgresql: { parameters: Object.fromEntries(Array.from({ length: n }, (_, i) => [`param_${i}`, "v".repeat(60)])) } },
+  });
+  const string = (bytes: number) => ({ ...base, metadata: { name: "pg", annotations: { junk: "x".repeat(bytes) } } });
+  const resources = (n: number) => ({ ...base, spec: { ...base.spec, resources: { junk: Array.from({ length: n }, (_, i) => i) } } });
+  return [
+    { name: "7 MiB body, one string (just under 413)", body: review(string(7 * 2 ** 20 - 2048)) },
+    { name: "3 MiB object under spec.resources (array)", body: review(resources(400_000)) },
+    { name: "UPDATE, both objects at 9,990 parameters", body: review(params(9_990), { operation: "UPDATE", oldObject: params(9_990) }) },
+    { name: "CREATE, 1.4 MiB annotation", body: review(string(1.4 * 2 ** 20)) },
+    { name: "4,000 schema errors", body: review({ ...base, spec: { ...base.spec, imagePullSecrets: Array.from({ length: 4_000 }, () => ({ name: 7 })) } }) },
+  ];
+}
+
+async function underAttack(env: Env) {
+  const server = await serve(env);
+  const ordinaryAgent = new https.Agent({ keepAlive: true, maxSockets: 2 });
+  const hostileAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+  const ordinary = Buffer.from(JSON.stringify(admissionReview("Cluster", validCluster())));
+  const bodies = hostileBodies();
+  const measureOrdinary = async (ms: number) => {
+    const lat: number[] = [];
+    let bad = 0;
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      const r = await post(server.port, env.ca, ordinaryAgent, VALIDATE, ordinary);
+      if (r.status === 200) lat.push(r.ms);
+      else bad++;
+      await sleep(ORDINARY_EVERY_MS);
+    }
+    lat.sort((a, b) => a - b);
+    return { n: lat.length, bad, p50: p(lat, 50), p99: p(lat, 99), max: lat.at(-1) ?? NaN };
+  };
+  const baseline = await measureOrdinary(5_000);
+  const cpuBefore = cpuMs(server.child.pid);
+  let sent = 0;
+  const statuses = new Map<number, number>();
+  const hostileCost: number[] = [];
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(memory(server.child.pid).rssMiB), 1000);
+  const attack = (async () => {
+    const until = performance.now() + SECONDS * 1000;
+    const inFlight: Promise<void>[] = [];
+    while (performance.now() < until) {
+      const { body } = bodies[sent % bodies.length]!;
+      sent++;
+      inFlight.push(
+        post(server.port, env.ca, hostileAgent, sent % 2 ? VALIDATE : MUTATE, body).then((r) => {
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          hostileCost.push(r.ms);
+        }),
+      );
+      await sleep(1000 / HOSTILE_PER_SECOND);
+    }
+    await Promise.all(inFlight);
+  })();
+  const during = await measureOrdinary(SECONDS * 1000);
+  await attack;
+  clearInterval(sampler);
+  const cpu = cpuMs(server.child.pid) - cpuBefore;
+  const peak = memory(server.child.pid).peakRssMiB;
+  const survived = alive(server.child);
+  hostileCost.sort((a, b) => a - b);
+  ordinaryAgent.destroy();
+  hostileAgent.destroy();
+  await stop(server.child);
+  return {
+    baseline,
+    during,
+    hostile: {
+      sent,
+      perSecond: HOSTILE_PER_SECOND,
+      statuses: Object.fromEntries(statuses),
+      p50Ms: p(hostileCost, 50),
+      p99Ms: p(hostileCost, 99),
+      serverCpuMsPerSecond: cpu / SECONDS,
+    },
+    rssMiB: { max: Math.max(...rss), last: rss.at(-1), peak },
+    survived,
+    bodies: bodies.map((b) => ({ name: b.name, MiB: +(b.body.length / 2 ** 20).toFixed(2) })),
+  };
+}
+
+/** How long the server keeps a client that sends `what` and then stalls. */
+function heldFor(port: number, ca: string, what: "nothing (no TLS hello)" | "headers slowly" | "a body slowly"): Promise<number> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = () => resolve((performance.now() - started) / 1000);
+    if (what === "nothing (no TLS hello)") {
+      const s = net.connect(port, "127.0.0.1");
+      s.on("error", () => {});
+      s.on("close", done);
+      return;
+    }
+    const s = tls.connect({ host: "127.0.0.1", port, ca, servername: SERVER_NAME }, () => {
+      s.write(`POST ${VALIDATE} HTTP/1.1\r\nHost: x\r\n`);
+      if (what === "a body slowly") s.write("content-type: application/json\r\ncontent-length: 100000\r\n\r\n{");
+      // One byte every second keeps Node's own idle socket timers from firing.
+      const drip = setInterval(() => s.write(what === "headers slowly" ? "X" : " "), 1000);
+      s.on("close", () => clearInterval(drip));
+    });
+    s.on("error", () => {});
+    s.resume();
+    s.on("close", done);
+  });
+}
+
+async function slowClients(env: Env) {
+  const server = await serve(env);
+  const kinds = ["nothing (no TLS hello)", "headers slowly", "a body slowly"] as const;
+  const held = await Promise.all(kinds.map((k) => heldFor(server.port, env.ca, k)));
+  await stop(server.child);
+  return Object.fromEntries(kinds.map((k, i) => [k, +held[i]!.toFixed(1)]));
+}
+
+/** RSS per kept-alive connection, and what happens past maxConnections. */
+async function idleConnections(env: Env, count = 1_000) {
+  const server = await serve(env);
+  const before = memory(server.child.pid).rssMiB;
+  const sockets: tls.TLSSocket[] = [];
+  let refused = 0;
+  for (let i = 0; i < count + 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = tls.connect({ host: "127.0.0.1", port: server.port, ca: env.ca, servername: SERVER_NAME }, () => {
+        s.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.once("data", () => resolve(true));
+      });
+      s.on("error", () => resolve(false));
+      s.on("close", () => resolve(false));
+      sockets.push(s);
+    });
+    if (!ok) refused++;
+  }
+  await sleep(500);
+  const after = memory(server.child.pid).rssMiB;
+  for (const s of sockets) s.destroy();
+  await stop(server.child);
+  return { connections: count, perConnectionKiB: +(((after - before) * 1024) / count).toFixed(1), refusedPastLimit: refused };
+}
+
+/**
+ * With every file descriptor taken (ulimit -n 64, connections held open past a certificate poll), the
+ * server keeps running, counts it as such, and does not call it a broken certificate.
+ */
+async function outOfFiles(env: Env) {
+  const server = await serve(env, [], "ulimit -n 64");
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < 150; i++) {
+    const s = net.connect(server.port, "127.0.0.1");
+    s.on("error", () => {});
+    sockets.push(s);
+  }
+  await sleep(4000); // the certificate files are read every 3 s
+  for (const s of sockets) s.destroy();
+  await sleep(500);
+  const metric = (text: string, name: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.startsWith(name))
+      .join("; ") || "none";
+  let exhausted = "metrics unreachable";
+  let reloadFailures = "metrics unreachable";
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+    exhausted = metric(text, "cnp_webhook_file_descriptors_exhausted_total");
+    reloadFailures = metric(text, 'cnp_webhook_certificate_reloads_total{outcome="failure"}');
+  } catch {
+    // reported as unreachable
+  }
+  const survived = alive(server.child);
+  const ready = survived
+    ? await waitReady(server.port, env.ca, 5000, 50, server.child).then(
+        () => true,
+        () => false,
+      )
+    : false;
+  await stop(server.child);
+  return { survived, readyAfter: ready, exhausted, reloadFailures };
+}
+
+/** Every TLS 1.2 suite OpenSSL knows, and those the server accepts; and whether TLS 1.3 works. */
+async function suites(env: Env) {
+  const server = await serve(env);
+  const accepted: string[] = [];
+  for (const cipher of tls.getCiphers().map((c) => c.toUpperCase())) {
+    const ok = await new Promise<boolean>((resolve) => {
+      try {
+        const options = {
+          host: "127.0.0.1",
+          port: server.port,
+          ca: env.ca,
+          servername: SERVER_NAME,
+          maxVersion: "TLSv1.2",
+          ciphers: `${cipher}@SECLEVEL=0`,
+        } as const;
+        const s = tls.connect(options, () => {
+          s.end();
+          resolve(true);
+        });
+        s.on("error", () => resolve(false));
+      } catch {
+        resolve(false); // a suite this client cannot offer at all
+      }
+    });
+    if (ok) accepted.push(cipher);
+  }
+  const tls13 = await new Promise<string>((resolve) => {
+    const s = tls.connect({ host: "127.0.0.1", port: server.port, ca: env.ca, servername: SERVER_NAME, minVersion: "TLSv1.3" }, () => {
+      resolve(`${s.getProtocol()} ${s.getCipher().name}`);
+      s.end();
+    });
+    s.on("error", (e) => resolve(`refused: ${e.message}`));
+  });
+  await stop(server.child);
+  return { tls12Accepted: accepted, tls13 };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-hostile-"));
+  await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
+  const env: Env = { dir, ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8") };
+  console.log(
+    `cnp-webhook hostile probes: ${os.availableParallelism()} CPU, Node ${process.version}; hostile load ${HOSTILE_PER_SECOND}/s for ${SECONDS} s; server heap capped (${HEAP_FLAGS.join(" ")})`,
+  );
+  const results = {
+    machine: { nproc: os.availableParallelism(), node: process.version, loadBefore: os.loadavg() },
+    attack: await underAttack(env),
+    slowClients: await slowClients(env),
+    idle: await idleConnections(env),
+    outOfFiles: await outOfFiles(env),
+    tls: await suites(env),
+  };
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const a = results.attack;
+  const targets: [string, string, boolean][] = [
+    [
+      "ordinary admissions p99 ≤ 50 ms under 10 hostile/s",
+      `${a.during.p99.toFixed(1)} ms (baseline ${a.baseline.p99.toFixed(1)} ms, ${a.during.n} requests, ${a.during.bad} not 200)`,
+      a.during.p99 <= 50 && a.during.bad === 0,
+    ],
+    ["the process stays alive", String(a.survived), a.survived],
+    ["RSS under the 256Mi limit", `peak ${a.rssMiB.peak.toFixed(0)} MiB`, a.rssMiB.peak < 256],
+    ["no 5xx to hostile requests", JSON.stringify(a.hostile.statuses), !Object.keys(a.hostile.statuses).some((s) => Number(s) >= 500 || Number(s) < 0)],
+    ["slow and silent clients cut off within 30 s", JSON.stringify(results.slowClients), Object.values(results.slowClients).every((s) => s <= 31)],
+    [
+      "out of file descriptors: alive, counted, not a certificate failure",
+      `${results.outOfFiles.survived ? "alive" : "DEAD"}, ready again ${results.outOfFiles.readyAfter}; ${results.outOfFiles.exhausted}; reload failures: ${results.outOfFiles.reloadFailures}`,
+      results.outOfFiles.survived &&
+        results.outOfFiles.readyAfter &&
+        results.outOfFiles.exhausted.includes("certificate-reload") &&
+        results.outOfFiles.reloadFailures === "none",
+    ],
+    [
+      "TLS 1.2: ECDHE with AES-GCM or ChaCha20-Poly1305 only; TLS 1.3",
+      `${results.tls.tls12Accepted.join(", ")}; ${results.tls.tls13}`,
+      results.tls.tls12Accepted.every((c) => /^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$/.test(c)) &&
+        results.tls.tls13.startsWith("TLSv1.3"),
+    ],
+  ];
+  console.log("\n| probe | figure | |\n|---|---|---|");
+  for (const [what, figure, ok] of targets) console.log(`| ${what} | ${figure} | ${ok ? "PASS" : "MISS"} |`);
+  console.log(
+    `\nhostile requests: ${a.hostile.sent} sent (${a.bodies.map((b) => `${b.name}: ${b.MiB} MiB`).join("; ")}); answered p50 ${a.hostile.p50Ms.toFixed(1)} ms, p99 ${a.hostile.p99Ms.toFixed(1)} ms; server CPU ${a.hostile.serverCpuMsPerSecond.toFixed(0)} ms per second`,
+  );
+  console.log(
+    `idle kept-alive connections: ${results.idle.perConnectionKiB} KiB each (${results.idle.connections}); past maxConnections: ${results.idle.refusedPastLimit} of 100 refused`,
+  );
+}
+
+await main();
