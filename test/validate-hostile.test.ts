@@ -4,12 +4,12 @@
 // XML and TAP breakers). Every format is parsed back with the reader its consumers use.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { runCli } from "../tools/testkit/cli.js";
+import { runCli, runMain } from "../tools/testkit/cli.js";
 import { parseJunit, parseTap, parseWorkflowCommands, sarifErrors } from "../tools/testkit/readers.js";
 import type { JsonResult } from "../webhook/validate/output/json.js";
 
@@ -95,6 +95,54 @@ describe("validate on a hostile tree", () => {
       [["input/syntax", 5]],
     );
     assert.match(secret?.errors[0]?.message ?? "", /in a Secret; its lines are not shown/);
+  });
+});
+
+describe("bounded time on large input", () => {
+  /** CPU seconds (user + system) this process spends on `fn`: what the run costs, however loaded the machine is. */
+  async function cpuSeconds(fn: () => Promise<unknown>): Promise<number> {
+    const before = process.cpuUsage();
+    await fn();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1e6;
+  }
+  const FIVE_MIB = 5 * 1024 * 1024;
+
+  test("5 MiB files, JSON and YAML, one object or a List of many: checked in at most 2 s of CPU, exit 1 or 2", async () => {
+    const big = join(dir, "..", `${dir.split("/").pop()}-big`);
+    const files: Record<string, string> = {};
+    const annotations: Record<string, string> = {};
+    for (let i = 0; JSON.stringify(annotations).length < FIVE_MIB; i += 1) for (let j = 0; j < 1000; j += 1) annotations[`a${i}-${j}`] = "x".repeat(40);
+    const object = { apiVersion: API.split(": ")[1], kind: "Cluster", metadata: { name: "big", annotations }, spec: { instances: 3, storage: { size: "1Gi" } } };
+    files["object.json"] = JSON.stringify(object);
+    files["object.yaml"] = `${API}\nkind: Cluster\nmetadata:\n  name: big\n  annotations:\n${Object.entries(annotations)
+      .map(([k, v]) => `    ${k}: ${v}\n`)
+      .join("")}spec:\n  instances: 3\n  storage: {size: 1Gi}\n`;
+    const items = Array.from({ length: Math.ceil(FIVE_MIB / 90) }, (_, i) => ({ apiVersion: object.apiVersion, kind: "Backup", metadata: { name: `b${i}` }, spec: { cluster: { name: "pg" } } }));
+    files["list.json"] = JSON.stringify({ apiVersion: "v1", kind: "List", items });
+    mkdirSync(big, { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      assert.ok(text.length >= FIVE_MIB, name);
+      writeFileSync(join(big, name), text);
+    }
+    const expected: Record<string, [number, string]> = {
+      "object.json": [1, "input/object-size"],
+      "object.yaml": [2, "input/too-large"],
+      "list.json": [2, "input/too-large"],
+    };
+    for (const [name, [code, rule]] of Object.entries(expected)) {
+      let r = { code: -1, stdout: "", stderr: "" };
+      const seconds = await cpuSeconds(async () => {
+        r = await runMain(["validate", "-o", "json", join(big, name)]);
+      });
+      assert.equal(r.code, code, `${name}: ${r.stderr}`);
+      assert.deepEqual(
+        (JSON.parse(r.stdout) as { results: JsonResult[] }).results.flatMap((x) => x.errors.map((e) => e.rule)),
+        [rule],
+        name,
+      );
+      assert.ok(seconds <= 2, `${name}: ${seconds.toFixed(2)} s of CPU`);
+    }
   });
 });
 

@@ -304,11 +304,13 @@ export function readManifests(
     const message = `${count} documents, above --max-documents (${maxDocuments}): not read`;
     return { documents: [], problems: [{ file, position: { line: 1, column: 1 }, check: "input/too-large", message }] };
   }
-  if (text.length >= JSON_FAST_PATH_BYTES && /^\s*\{/.test(text)) {
-    const read = readJson(file, text);
-    if (read) return read;
+  const read = (text.length >= JSON_FAST_PATH_BYTES && /^\s*\{/.test(text) ? readJson(file, text) : undefined) ?? readYaml(file, text);
+  // The items of a `kind: List` count as documents too: each is judged as one.
+  if (read.documents.length > maxDocuments) {
+    const message = `${read.documents.length} objects, above --max-documents (${maxDocuments}): not checked`;
+    return { documents: [], problems: [{ file, position: { line: 1, column: 1 }, check: "input/too-large", message }] };
   }
-  return readYaml(file, text);
+  return read;
 }
 
 function readYaml(file: string, source: string): { documents: ManifestDocument[]; problems: ReadProblem[] } {
