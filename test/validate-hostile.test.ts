@@ -113,12 +113,22 @@ describe("bounded time on large input", () => {
     const files: Record<string, string> = {};
     const annotations: Record<string, string> = {};
     for (let i = 0; JSON.stringify(annotations).length < FIVE_MIB; i += 1) for (let j = 0; j < 1000; j += 1) annotations[`a${i}-${j}`] = "x".repeat(40);
-    const object = { apiVersion: API.split(": ")[1], kind: "Cluster", metadata: { name: "big", annotations }, spec: { instances: 3, storage: { size: "1Gi" } } };
+    const object = {
+      apiVersion: API.split(": ")[1],
+      kind: "Cluster",
+      metadata: { name: "big", annotations },
+      spec: { instances: 3, storage: { size: "1Gi" } },
+    };
     files["object.json"] = JSON.stringify(object);
     files["object.yaml"] = `${API}\nkind: Cluster\nmetadata:\n  name: big\n  annotations:\n${Object.entries(annotations)
       .map(([k, v]) => `    ${k}: ${v}\n`)
       .join("")}spec:\n  instances: 3\n  storage: {size: 1Gi}\n`;
-    const items = Array.from({ length: Math.ceil(FIVE_MIB / 90) }, (_, i) => ({ apiVersion: object.apiVersion, kind: "Backup", metadata: { name: `b${i}` }, spec: { cluster: { name: "pg" } } }));
+    const items = Array.from({ length: Math.ceil(FIVE_MIB / 90) }, (_, i) => ({
+      apiVersion: object.apiVersion,
+      kind: "Backup",
+      metadata: { name: `b${i}` },
+      spec: { cluster: { name: "pg" } },
+    }));
     files["list.json"] = JSON.stringify({ apiVersion: "v1", kind: "List", items });
     mkdirSync(big, { recursive: true });
     for (const [name, text] of Object.entries(files)) {
