@@ -4,7 +4,7 @@
 // `on`, `0777`, `0x1F`, merge keys `<<`), timestamps and `1:30` kept as strings, a repeated key
 // silently taken last, and NaN or infinities refused ("json: unsupported value"). The yaml package
 // reads YAML 1.1 with the same table once its timestamp and sexagesimal tags are taken out and Go's
-// `0o`/`0X`/`0B` integer prefixes added (test/yaml-kubectl.test.ts compares it with kubectl itself).
+// `0o`/`0X`/`0B` integer prefixes added (test/validate-input.test.ts: merge keys, yes/no, repeated keys).
 import {
   isAlias,
   isMap,
