@@ -19,21 +19,27 @@ const referenceKindOf = (o: ObjectLike): ReferenceKind | undefined => REFERENCE_
 export class ManifestResolver implements ReferenceResolver {
   readonly source = "the given files";
   private readonly objects = new Map<string, unknown>();
+  /** The namespaces each kind/name is in, to say so when a lookup misses only by namespace. */
+  private readonly namespaces = new Map<string, string[]>();
 
   constructor(objects: readonly ObjectLike[], defaultNamespace: string) {
     for (const o of objects) {
       const kind = referenceKindOf(o);
       const name = isRecord(o.metadata) ? o.metadata.name : undefined;
       if (!kind || typeof name !== "string") continue;
-      this.objects.set(`${kind}/${namespaceOf(o, defaultNamespace)}/${name}`, kind === "Secret" ? secretKeys(name, o) : o);
+      const namespace = namespaceOf(o, defaultNamespace);
+      this.objects.set(`${kind}/${namespace}/${name}`, kind === "Secret" ? secretKeys(name, o) : o);
+      this.namespaces.set(`${kind}/${name}`, [...(this.namespaces.get(`${kind}/${name}`) ?? []), namespace]);
     }
   }
 
   // A file set is never the whole cluster: what it lacks is unverified, not absent (README "References").
   async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string): Promise<Lookup<ReferenceObject<K>>> {
     const found = this.objects.get(`${kind}/${namespace}/${name}`);
-    // Stored under its own kind's key by the constructor above.
-    return found === undefined ? unknown("not in the files") : present(found as ReferenceObject<K>);
+    if (found !== undefined) return present(found as ReferenceObject<K>); // stored under its own kind's key above
+    const elsewhere = this.namespaces.get(`${kind}/${name}`);
+    // No colon in the reason: warnings keep only what comes before one (briefReason).
+    return unknown(elsewhere ? `in the files only in another namespace (${elsewhere.map((n) => JSON.stringify(n)).join(", ")})` : "not in the files");
   }
 
   close(): void {}
