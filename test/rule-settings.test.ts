@@ -9,6 +9,7 @@ import { runCli } from "../tools/testkit/cli.js";
 import { startWebhook } from "../tools/testkit/webhook.js";
 import { ruleSettings } from "../webhook/cli/settings.js";
 import { UsageError } from "../webhook/cli/command.js";
+import type { JsonResult } from "../webhook/validate/output/json.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cnp-settings-"));
 const quarterHourly = join(dir, "quarter-hourly.json");
@@ -18,12 +19,18 @@ describe("rule settings flags", () => {
   test("validate: a schedule every 15 minutes warns by default, is denied below --deny-backup-interval 1h", async () => {
     const lenient = await runCli(["validate", "--output", "json", quarterHourly]);
     assert.equal(lenient.code, 0, lenient.stderr);
-    assert.match(JSON.parse(lenient.stdout)[0].warnings[0], /^spec\.schedule: fires every 15m at its closest, 96 Backups a day/);
+    const [lenientResult] = (JSON.parse(lenient.stdout) as { results: JsonResult[] }).results;
+    assert.equal(lenientResult?.warnings[0]?.field, "spec.schedule");
+    assert.match(lenientResult?.warnings[0]?.message ?? "", /^fires every 15m at its closest, 96 Backups a day/);
     const strict = await runCli(["validate", "--deny-backup-interval", "1h", quarterHourly]);
     assert.equal(strict.code, 1, strict.stdout);
     assert.match(strict.stdout, /schedules must fire at least 1h apart \(--deny-backup-interval\)/);
     const quiet = await runCli(["validate", "--output", "json", "--warn-backup-interval", "10m", quarterHourly]);
-    assert.deepEqual(JSON.parse(quiet.stdout)[0].warnings, ['spec.cluster.name: could not verify Cluster "pg": not in the files']);
+    const [quietResult] = (JSON.parse(quiet.stdout) as { results: JsonResult[] }).results;
+    assert.deepEqual(
+      quietResult?.warnings.map((w) => [w.field, w.message]),
+      [["spec.cluster.name", 'could not verify Cluster "pg": not in the files']],
+    );
   });
 
   test("an unknown --operator-version is a usage error listing the known releases, for serve and validate", async () => {

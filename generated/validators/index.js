@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 export const validateCluster = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"cluster.schema.json","title":"Cluster","description":"A PostgreSQL cluster managed by the Cloud Native PostgreSQL operator: a primary and its replicas, with optional continuous backup to an object store.","type":"object","required":["spec"],"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ClusterSpec","description":"The desired state of the cluster.","type":"object","additionalProperties":false,"required":["instances"],"properties":{"description":{"description":"A free-form description of the cluster.","type":"string"},"imageName":{"description":"The PostgreSQL container image, with a tag that starts with the PostgreSQL major version (e.g. quay.io/enterprisedb/postgresql:13). It must contain barman-cli-cloud for backups.","type":"string"},"postgresUID":{"description":"The UID of the postgres user inside the image.","type":"integer","format":"int64"},"postgresGID":{"description":"The GID of the postgres user inside the image.","type":"integer","format":"int64"},"instances":{"description":"Number of PostgreSQL instances: one primary and instances-1 replicas.","type":"integer","format":"int32","minimum":1},"postgresql":{"title":"PostgresConfiguration","description":"PostgreSQL configuration.","type":"object","additionalProperties":false,"properties":{"parameters":{"description":"postgresql.conf parameters. Parameters the operator manages (archive_command, wal_level, port, ssl*, ...) may not be set.","type":"object","additionalProperties":{"type":"string"}},"pg_hba":{"description":"Lines appended to pg_hba.conf.","type":"array","items":{"type":"string"}}}},"bootstrap":{"title":"BootstrapConfiguration","description":"How the cluster is created: at most one of initdb (an empty cluster) and fullRecovery (from a Backup). Defaults to initdb.","type":"object","additionalProperties":false,"properties":{"initdb":{"title":"BootstrapInitDB","description":"Create an empty cluster with initdb.","type":"object","additionalProperties":false,"properties":{"database":{"description":"The name of the application database to create.","type":"string","default":"app"},"owner":{"description":"The owner of the application database. Defaults to the database name.","type":"string"},"secret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the owner's password. Generated when omitted."}}},"fullRecovery":{"title":"BootstrapRecovery","description":"Create the cluster by restoring a completed Backup from its object store.","type":"object","additionalProperties":false,"required":["backup"],"properties":{"backup":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Backup to restore, in the same namespace. It must be completed."}}}}},"superuserSecret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the postgres superuser password. Generated when omitted."},"imagePullSecrets":{"description":"Secrets used to pull the PostgreSQL image.","type":"array","items":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A Secret of type kubernetes.io/dockerconfigjson."}},"storage":{"title":"StorageConfiguration","description":"The persistent storage of each instance.","type":"object","additionalProperties":false,"properties":{"storageClass":{"description":"The StorageClass of the PersistentVolumeClaims. The cluster default when omitted.","type":"string"},"size":{"description":"The size of each volume, as a Kubernetes quantity (e.g. 1Gi). It may grow but never shrink.","type":"string"},"pvcTemplate":{"description":"A PersistentVolumeClaimSpec used as the template of each instance's claim; size and storageClass override it.","type":"object","x-kubernetes-preserve-unknown-fields":true}}},"startDelay":{"description":"Seconds allowed for an instance to start before it is restarted.","type":"integer","format":"int32","minimum":1},"stopDelay":{"description":"Seconds allowed for an instance to shut down gracefully.","type":"integer","format":"int32","minimum":1},"affinity":{"title":"AffinityConfiguration","description":"Scheduling of the instances' Pods.","type":"object","additionalProperties":false,"properties":{"enablePodAntiAffinity":{"description":"Whether instances are spread across topology domains with pod anti-affinity.","type":"boolean"},"topologyKey":{"description":"The node label used as topology domain for anti-affinity (e.g. kubernetes.io/hostname).","type":"string"}}},"resources":{"description":"CPU and memory requests and limits of each instance (a ResourceRequirements).","type":"object","x-kubernetes-preserve-unknown-fields":true},"primaryUpdateStrategy":{"description":"How the primary is updated after the replicas: unsupervised (automatic switchover) or supervised (waits for the user).","type":"string","enum":["unsupervised","supervised"]},"backup":{"title":"BackupConfiguration","description":"Continuous backup of the cluster. Required for Backups and ScheduledBackups of this cluster.","type":"object","additionalProperties":false,"properties":{"barmanObjectStore":{"$ref":"definitions.schema.json#/definitions/BarmanObjectStoreConfiguration","description":"WAL archiving and base backups to an S3-compatible object store."}}},"nodeMaintenanceWindow":{"title":"NodeMaintenanceWindow","description":"Tells the operator that nodes are under maintenance.","type":"object","additionalProperties":false,"properties":{"inProgress":{"description":"Whether a node maintenance is in progress.","type":"boolean"},"reusePVC":{"description":"Whether an instance waits for its volume to come back instead of being recreated on another node.","type":"boolean"}}}}},"status":{"title":"ClusterStatus","description":"The observed state of the cluster, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"instances":{"description":"The number of instances (Pods) of the cluster.","type":"integer","format":"int32"},"readyInstances":{"description":"The number of ready instances.","type":"integer","format":"int32"},"instancesStatus":{"description":"The instances' Pod names, grouped by their status.","type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"latestGeneratedNode":{"description":"The serial of the latest instance created.","type":"integer","format":"int32"},"currentPrimary":{"description":"The instance that is the primary now.","type":"string"},"targetPrimary":{"description":"The instance chosen to become primary.","type":"string"},"danglingPVC":{"description":"PersistentVolumeClaims that no instance uses.","type":"array","items":{"type":"string"}},"writeService":{"description":"The Service pointing at the primary (read-write).","type":"string"},"readService":{"description":"The Service pointing at any instance (read-only).","type":"string"},"phase":{"description":"The phase of the cluster, e.g. Cluster in healthy state.","type":"string"},"phaseReason":{"description":"Why the cluster is in its phase.","type":"string"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"cluster.schema.json","title":"Cluster","description":"A PostgreSQL cluster managed by the Cloud Native PostgreSQL operator: a primary and its replicas, with optional continuous backup to an object store.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ClusterSpec","description":"The desired state of the cluster.","type":"object","additionalProperties":false,"required":["instances"],"properties":{"description":{"description":"A free-form description of the cluster.","type":"string"},"imageName":{"description":"The PostgreSQL container image, with a tag that starts with the PostgreSQL major version (e.g. quay.io/enterprisedb/postgresql:13). It must contain barman-cli-cloud for backups.","type":"string"},"postgresUID":{"description":"The UID of the postgres user inside the image.","type":"integer","format":"int64"},"postgresGID":{"description":"The GID of the postgres user inside the image.","type":"integer","format":"int64"},"instances":{"description":"Number of PostgreSQL instances: one primary and instances-1 replicas.","type":"integer","format":"int32","minimum":1},"postgresql":{"title":"PostgresConfiguration","description":"PostgreSQL configuration.","type":"object","additionalProperties":false,"properties":{"parameters":{"description":"postgresql.conf parameters. Parameters the operator manages (archive_command, wal_level, port, ssl*, ...) may not be set.","type":"object","additionalProperties":{"type":"string"}},"pg_hba":{"description":"Lines appended to pg_hba.conf.","type":"array","items":{"type":"string"}}}},"bootstrap":{"title":"BootstrapConfiguration","description":"How the cluster is created: at most one of initdb (an empty cluster) and fullRecovery (from a Backup). Defaults to initdb.","type":"object","additionalProperties":false,"properties":{"initdb":{"title":"BootstrapInitDB","description":"Create an empty cluster with initdb.","type":"object","additionalProperties":false,"properties":{"database":{"description":"The name of the application database to create.","type":"string","default":"app"},"owner":{"description":"The owner of the application database. Defaults to the database name.","type":"string"},"secret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the owner's password. Generated when omitted."}}},"fullRecovery":{"title":"BootstrapRecovery","description":"Create the cluster by restoring a completed Backup from its object store.","type":"object","additionalProperties":false,"required":["backup"],"properties":{"backup":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Backup to restore, in the same namespace. It must be completed."}}}}},"superuserSecret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the postgres superuser password. Generated when omitted."},"imagePullSecrets":{"description":"Secrets used to pull the PostgreSQL image.","type":"array","items":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A Secret of type kubernetes.io/dockerconfigjson."}},"storage":{"title":"StorageConfiguration","description":"The persistent storage of each instance.","type":"object","additionalProperties":false,"properties":{"storageClass":{"description":"The StorageClass of the PersistentVolumeClaims. The cluster default when omitted.","type":"string"},"size":{"description":"The size of each volume, as a Kubernetes quantity (e.g. 1Gi). It may grow but never shrink.","type":"string"},"pvcTemplate":{"description":"A PersistentVolumeClaimSpec used as the template of each instance's claim; size and storageClass override it.","type":"object","x-kubernetes-preserve-unknown-fields":true}}},"startDelay":{"description":"Seconds allowed for an instance to start before it is restarted.","type":"integer","format":"int32","minimum":1},"stopDelay":{"description":"Seconds allowed for an instance to shut down gracefully.","type":"integer","format":"int32","minimum":1},"affinity":{"title":"AffinityConfiguration","description":"Scheduling of the instances' Pods.","type":"object","additionalProperties":false,"properties":{"enablePodAntiAffinity":{"description":"Whether instances are spread across topology domains with pod anti-affinity.","type":"boolean"},"topologyKey":{"description":"The node label used as topology domain for anti-affinity (e.g. kubernetes.io/hostname).","type":"string"}}},"resources":{"description":"CPU and memory requests and limits of each instance (a ResourceRequirements).","type":"object","x-kubernetes-preserve-unknown-fields":true},"primaryUpdateStrategy":{"description":"How the primary is updated after the replicas: unsupervised (automatic switchover) or supervised (waits for the user).","type":"string","enum":["unsupervised","supervised"]},"backup":{"title":"BackupConfiguration","description":"Continuous backup of the cluster. Required for Backups and ScheduledBackups of this cluster.","type":"object","additionalProperties":false,"properties":{"barmanObjectStore":{"$ref":"definitions.schema.json#/definitions/BarmanObjectStoreConfiguration","description":"WAL archiving and base backups to an S3-compatible object store."}}},"nodeMaintenanceWindow":{"title":"NodeMaintenanceWindow","description":"Tells the operator that nodes are under maintenance.","type":"object","additionalProperties":false,"properties":{"inProgress":{"description":"Whether a node maintenance is in progress.","type":"boolean"},"reusePVC":{"description":"Whether an instance waits for its volume to come back instead of being recreated on another node.","type":"boolean"}}}}},"status":{"title":"ClusterStatus","description":"The observed state of the cluster, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"instances":{"description":"The number of instances (Pods) of the cluster.","type":"integer","format":"int32"},"readyInstances":{"description":"The number of ready instances.","type":"integer","format":"int32"},"instancesStatus":{"description":"The instances' Pod names, grouped by their status.","type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"latestGeneratedNode":{"description":"The serial of the latest instance created.","type":"integer","format":"int32"},"currentPrimary":{"description":"The instance that is the primary now.","type":"string"},"targetPrimary":{"description":"The instance chosen to become primary.","type":"string"},"danglingPVC":{"description":"PersistentVolumeClaims that no instance uses.","type":"array","items":{"type":"string"}},"writeService":{"description":"The Service pointing at the primary (read-write).","type":"string"},"readService":{"description":"The Service pointing at any instance (read-only).","type":"string"},"phase":{"description":"The phase of the cluster, e.g. Cluster in healthy state.","type":"string"},"phaseReason":{"description":"Why the cluster is in its phase.","type":"string"}}}}};
 const schema13 = {"title":"LocalObjectReference","description":"A reference to another object by name, in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the referent, in the same namespace.","type":"string","minLength":1}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
@@ -693,10 +693,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.apiVersion.type,parentSchema:schema11.properties.apiVersion,data:data0};
+for(const key0 in data){
+if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -706,10 +705,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data1 = data.kind;
-if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.kind.type,parentSchema:schema11.properties.kind,data:data1};
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.apiVersion.type,parentSchema:schema11.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -719,10 +718,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.metadata.type,parentSchema:schema11.properties.metadata,data:data2};
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.kind.type,parentSchema:schema11.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -732,11 +731,10 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.instances === undefined){
-const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "instances"},message:"must have required property '"+"instances"+"'",schema:schema11.properties.spec.required,parentSchema:schema11.properties.spec,data:data3};
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err4 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.metadata.type,parentSchema:schema11.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -745,9 +743,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-for(const key0 in data3){
-if(!(func2.call(schema11.properties.spec.properties, key0))){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec,data:data3};
+}
+if(data.spec !== undefined){
+let data3 = data.spec;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.instances === undefined){
+const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "instances"},message:"must have required property '"+"instances"+"'",schema:schema11.properties.spec.required,parentSchema:schema11.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -756,11 +757,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data3.description !== undefined){
-let data4 = data3.description;
-if(typeof data4 !== "string"){
-const err6 = {instancePath:instancePath+"/spec/description",schemaPath:"#/properties/spec/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.description.type,parentSchema:schema11.properties.spec.properties.description,data:data4};
+for(const key1 in data3){
+if(!(func2.call(schema11.properties.spec.properties, key1))){
+const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -770,10 +769,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data3.imageName !== undefined){
-let data5 = data3.imageName;
-if(typeof data5 !== "string"){
-const err7 = {instancePath:instancePath+"/spec/imageName",schemaPath:"#/properties/spec/properties/imageName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.imageName.type,parentSchema:schema11.properties.spec.properties.imageName,data:data5};
+if(data3.description !== undefined){
+let data4 = data3.description;
+if(typeof data4 !== "string"){
+const err7 = {instancePath:instancePath+"/spec/description",schemaPath:"#/properties/spec/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.description.type,parentSchema:schema11.properties.spec.properties.description,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -783,10 +782,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data3.postgresUID !== undefined){
-let data6 = data3.postgresUID;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err8 = {instancePath:instancePath+"/spec/postgresUID",schemaPath:"#/properties/spec/properties/postgresUID/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.postgresUID.type,parentSchema:schema11.properties.spec.properties.postgresUID,data:data6};
+if(data3.imageName !== undefined){
+let data5 = data3.imageName;
+if(typeof data5 !== "string"){
+const err8 = {instancePath:instancePath+"/spec/imageName",schemaPath:"#/properties/spec/properties/imageName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.imageName.type,parentSchema:schema11.properties.spec.properties.imageName,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -796,10 +795,10 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data3.postgresGID !== undefined){
-let data7 = data3.postgresGID;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err9 = {instancePath:instancePath+"/spec/postgresGID",schemaPath:"#/properties/spec/properties/postgresGID/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.postgresGID.type,parentSchema:schema11.properties.spec.properties.postgresGID,data:data7};
+if(data3.postgresUID !== undefined){
+let data6 = data3.postgresUID;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err9 = {instancePath:instancePath+"/spec/postgresUID",schemaPath:"#/properties/spec/properties/postgresUID/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.postgresUID.type,parentSchema:schema11.properties.spec.properties.postgresUID,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -809,10 +808,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data3.instances !== undefined){
-let data8 = data3.instances;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err10 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.instances.type,parentSchema:schema11.properties.spec.properties.instances,data:data8};
+if(data3.postgresGID !== undefined){
+let data7 = data3.postgresGID;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err10 = {instancePath:instancePath+"/spec/postgresGID",schemaPath:"#/properties/spec/properties/postgresGID/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.postgresGID.type,parentSchema:schema11.properties.spec.properties.postgresGID,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -821,9 +820,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 1 || isNaN(data8)){
-const err11 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.instances,data:data8};
+}
+if(data3.instances !== undefined){
+let data8 = data3.instances;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err11 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.instances.type,parentSchema:schema11.properties.spec.properties.instances,data:data8};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -832,14 +833,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-if(data3.postgresql !== undefined){
-let data9 = data3.postgresql;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key1 in data9){
-if(!((key1 === "parameters") || (key1 === "pg_hba"))){
-const err12 = {instancePath:instancePath+"/spec/postgresql",schemaPath:"#/properties/spec/properties/postgresql/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.postgresql,data:data9};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err12 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.instances,data:data8};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -849,13 +845,13 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data9.parameters !== undefined){
-let data10 = data9.parameters;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key2 in data10){
-let data11 = data10[key2];
-if(typeof data11 !== "string"){
-const err13 = {instancePath:instancePath+"/spec/postgresql/parameters/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/postgresql/properties/parameters/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.postgresql.properties.parameters.additionalProperties.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.parameters.additionalProperties,data:data11};
+}
+if(data3.postgresql !== undefined){
+let data9 = data3.postgresql;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key2 in data9){
+if(!((key2 === "parameters") || (key2 === "pg_hba"))){
+const err13 = {instancePath:instancePath+"/spec/postgresql",schemaPath:"#/properties/spec/properties/postgresql/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.postgresql,data:data9};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -865,14 +861,30 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/spec/postgresql/parameters",schemaPath:"#/properties/spec/properties/postgresql/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.postgresql.properties.parameters.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.parameters,data:data10};
+if(data9.parameters !== undefined){
+let data10 = data9.parameters;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key3 in data10){
+let data11 = data10[key3];
+if(typeof data11 !== "string"){
+const err14 = {instancePath:instancePath+"/spec/postgresql/parameters/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/postgresql/properties/parameters/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.postgresql.properties.parameters.additionalProperties.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.parameters.additionalProperties,data:data11};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/spec/postgresql/parameters",schemaPath:"#/properties/spec/properties/postgresql/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.postgresql.properties.parameters.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.parameters,data:data10};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -884,19 +896,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err15 = {instancePath:instancePath+"/spec/postgresql/pg_hba/" + i0,schemaPath:"#/properties/spec/properties/postgresql/properties/pg_hba/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.postgresql.properties.pg_hba.items.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.pg_hba.items,data:data13};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/spec/postgresql/pg_hba",schemaPath:"#/properties/spec/properties/postgresql/properties/pg_hba/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.postgresql.properties.pg_hba.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.pg_hba,data:data12};
+const err16 = {instancePath:instancePath+"/spec/postgresql/pg_hba/" + i0,schemaPath:"#/properties/spec/properties/postgresql/properties/pg_hba/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.postgresql.properties.pg_hba.items.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.pg_hba.items,data:data13};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -908,7 +908,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/spec/postgresql",schemaPath:"#/properties/spec/properties/postgresql/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.postgresql.type,parentSchema:schema11.properties.spec.properties.postgresql,data:data9};
+const err17 = {instancePath:instancePath+"/spec/postgresql/pg_hba",schemaPath:"#/properties/spec/properties/postgresql/properties/pg_hba/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.postgresql.properties.pg_hba.type,parentSchema:schema11.properties.spec.properties.postgresql.properties.pg_hba,data:data12};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -918,17 +918,29 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data3.bootstrap !== undefined){
-let data14 = data3.bootstrap;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
-if(!((key3 === "initdb") || (key3 === "fullRecovery"))){
-const err18 = {instancePath:instancePath+"/spec/bootstrap",schemaPath:"#/properties/spec/properties/bootstrap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap,data:data14};
+}
+else {
+const err18 = {instancePath:instancePath+"/spec/postgresql",schemaPath:"#/properties/spec/properties/postgresql/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.postgresql.type,parentSchema:schema11.properties.spec.properties.postgresql,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data3.bootstrap !== undefined){
+let data14 = data3.bootstrap;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key4 in data14){
+if(!((key4 === "initdb") || (key4 === "fullRecovery"))){
+const err19 = {instancePath:instancePath+"/spec/bootstrap",schemaPath:"#/properties/spec/properties/bootstrap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap,data:data14};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -939,21 +951,9 @@ if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.database === undefined){
 data15.database = "app";
 }
-for(const key4 in data15){
-if(!(((key4 === "database") || (key4 === "owner")) || (key4 === "secret"))){
-const err19 = {instancePath:instancePath+"/spec/bootstrap/initdb",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb,data:data15};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-let data16 = data15.database;
-if(typeof data16 !== "string"){
-const err20 = {instancePath:instancePath+"/spec/bootstrap/initdb/database",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/properties/database/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.database.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.database,data:data16};
+for(const key5 in data15){
+if(!(((key5 === "database") || (key5 === "owner")) || (key5 === "secret"))){
+const err20 = {instancePath:instancePath+"/spec/bootstrap/initdb",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb,data:data15};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -962,10 +962,10 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data15.owner !== undefined){
-let data17 = data15.owner;
-if(typeof data17 !== "string"){
-const err21 = {instancePath:instancePath+"/spec/bootstrap/initdb/owner",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.owner.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.owner,data:data17};
+}
+let data16 = data15.database;
+if(typeof data16 !== "string"){
+const err21 = {instancePath:instancePath+"/spec/bootstrap/initdb/database",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/properties/database/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.database.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.database,data:data16};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -974,12 +974,10 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data15.secret !== undefined){
-let data18 = data15.secret;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.name === undefined){
-const err22 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data18};
+if(data15.owner !== undefined){
+let data17 = data15.owner;
+if(typeof data17 !== "string"){
+const err22 = {instancePath:instancePath+"/spec/bootstrap/initdb/owner",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.owner.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb.properties.owner,data:data17};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -988,9 +986,12 @@ vErrors.push(err22);
 }
 errors++;
 }
-for(const key5 in data18){
-if(!(key5 === "name")){
-const err23 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data18};
+}
+if(data15.secret !== undefined){
+let data18 = data15.secret;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.name === undefined){
+const err23 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data18};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -999,12 +1000,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data18.name !== undefined){
-let data19 = data18.name;
-if(typeof data19 === "string"){
-if(func3(data19) < 1){
-const err24 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data19};
+for(const key6 in data18){
+if(!(key6 === "name")){
+const err24 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data18};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1014,8 +1012,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data19};
+if(data18.name !== undefined){
+let data19 = data18.name;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err25 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data19};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1025,9 +1026,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
 else {
-const err26 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data18};
+const err26 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data19};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1039,7 +1039,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/spec/bootstrap/initdb",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb,data:data15};
+const err27 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data18};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1049,11 +1049,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data14.fullRecovery !== undefined){
-let data20 = data14.fullRecovery;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.backup === undefined){
-const err28 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/required",keyword:"required",params:{missingProperty: "backup"},message:"must have required property '"+"backup"+"'",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.required,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/bootstrap/initdb",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1062,9 +1060,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-for(const key6 in data20){
-if(!(key6 === "backup")){
-const err29 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
+}
+if(data14.fullRecovery !== undefined){
+let data20 = data14.fullRecovery;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.backup === undefined){
+const err29 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/required",keyword:"required",params:{missingProperty: "backup"},message:"must have required property '"+"backup"+"'",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.required,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1073,12 +1074,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data20.backup !== undefined){
-let data21 = data20.backup;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-if(data21.name === undefined){
-const err30 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data21};
+for(const key7 in data20){
+if(!(key7 === "backup")){
+const err30 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1087,9 +1085,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-for(const key7 in data21){
-if(!(key7 === "name")){
-const err31 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data21};
+}
+if(data20.backup !== undefined){
+let data21 = data20.backup;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.name === undefined){
+const err31 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data21};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1098,12 +1099,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data21.name !== undefined){
-let data22 = data21.name;
-if(typeof data22 === "string"){
-if(func3(data22) < 1){
-const err32 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data22};
+for(const key8 in data21){
+if(!(key8 === "name")){
+const err32 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data21};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1113,8 +1111,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-else {
-const err33 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data22};
+if(data21.name !== undefined){
+let data22 = data21.name;
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err33 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data22};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1124,9 +1125,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
 else {
-const err34 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data21};
+const err34 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data22};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1138,7 +1138,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
+const err35 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data21};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1150,7 +1150,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/spec/bootstrap",schemaPath:"#/properties/spec/properties/bootstrap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.type,parentSchema:schema11.properties.spec.properties.bootstrap,data:data14};
+const err36 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1160,11 +1160,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data3.superuserSecret !== undefined){
-let data23 = data3.superuserSecret;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.name === undefined){
-const err37 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data23};
+}
+else {
+const err37 = {instancePath:instancePath+"/spec/bootstrap",schemaPath:"#/properties/spec/properties/bootstrap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.type,parentSchema:schema11.properties.spec.properties.bootstrap,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1173,9 +1171,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-for(const key8 in data23){
-if(!(key8 === "name")){
-const err38 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data23};
+}
+if(data3.superuserSecret !== undefined){
+let data23 = data3.superuserSecret;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.name === undefined){
+const err38 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data23};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1184,12 +1185,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-if(data23.name !== undefined){
-let data24 = data23.name;
-if(typeof data24 === "string"){
-if(func3(data24) < 1){
-const err39 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data24};
+for(const key9 in data23){
+if(!(key9 === "name")){
+const err39 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data23};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1199,8 +1197,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data24};
+if(data23.name !== undefined){
+let data24 = data23.name;
+if(typeof data24 === "string"){
+if(func3(data24) < 1){
+const err40 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data24};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1210,14 +1211,25 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
 else {
-const err41 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data23};
+const err41 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data24};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data23};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
@@ -1230,18 +1242,7 @@ for(let i1=0; i1<len1; i1++){
 let data26 = data25[i1];
 if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
 if(data26.name === undefined){
-const err42 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data26};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-for(const key9 in data26){
-if(!(key9 === "name")){
-const err43 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data26};
+const err43 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data26};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1250,12 +1251,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data26.name !== undefined){
-let data27 = data26.name;
-if(typeof data27 === "string"){
-if(func3(data27) < 1){
-const err44 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1+"/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data27};
+for(const key10 in data26){
+if(!(key10 === "name")){
+const err44 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data26};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1265,8 +1263,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-else {
-const err45 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1+"/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data27};
+if(data26.name !== undefined){
+let data27 = data26.name;
+if(typeof data27 === "string"){
+if(func3(data27) < 1){
+const err45 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1+"/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data27};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1276,9 +1277,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
 else {
-const err46 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data26};
+const err46 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1+"/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data27};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1290,7 +1290,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/spec/imagePullSecrets",schemaPath:"#/properties/spec/properties/imagePullSecrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.imagePullSecrets.type,parentSchema:schema11.properties.spec.properties.imagePullSecrets,data:data25};
+const err47 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data26};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1300,12 +1300,9 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data3.storage !== undefined){
-let data28 = data3.storage;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key10 in data28){
-if(!(((key10 === "storageClass") || (key10 === "size")) || (key10 === "pvcTemplate"))){
-const err48 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.storage,data:data28};
+}
+else {
+const err48 = {instancePath:instancePath+"/spec/imagePullSecrets",schemaPath:"#/properties/spec/properties/imagePullSecrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.imagePullSecrets.type,parentSchema:schema11.properties.spec.properties.imagePullSecrets,data:data25};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1315,10 +1312,12 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data28.storageClass !== undefined){
-let data29 = data28.storageClass;
-if(typeof data29 !== "string"){
-const err49 = {instancePath:instancePath+"/spec/storage/storageClass",schemaPath:"#/properties/spec/properties/storage/properties/storageClass/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.storageClass.type,parentSchema:schema11.properties.spec.properties.storage.properties.storageClass,data:data29};
+if(data3.storage !== undefined){
+let data28 = data3.storage;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key11 in data28){
+if(!(((key11 === "storageClass") || (key11 === "size")) || (key11 === "pvcTemplate"))){
+const err49 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.storage,data:data28};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1328,10 +1327,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data28.size !== undefined){
-let data30 = data28.size;
-if(typeof data30 !== "string"){
-const err50 = {instancePath:instancePath+"/spec/storage/size",schemaPath:"#/properties/spec/properties/storage/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.size.type,parentSchema:schema11.properties.spec.properties.storage.properties.size,data:data30};
+if(data28.storageClass !== undefined){
+let data29 = data28.storageClass;
+if(typeof data29 !== "string"){
+const err50 = {instancePath:instancePath+"/spec/storage/storageClass",schemaPath:"#/properties/spec/properties/storage/properties/storageClass/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.storageClass.type,parentSchema:schema11.properties.spec.properties.storage.properties.storageClass,data:data29};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1341,10 +1340,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data28.pvcTemplate !== undefined){
-let data31 = data28.pvcTemplate;
-if(!(data31 && typeof data31 == "object" && !Array.isArray(data31))){
-const err51 = {instancePath:instancePath+"/spec/storage/pvcTemplate",schemaPath:"#/properties/spec/properties/storage/properties/pvcTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.storage.properties.pvcTemplate.type,parentSchema:schema11.properties.spec.properties.storage.properties.pvcTemplate,data:data31};
+if(data28.size !== undefined){
+let data30 = data28.size;
+if(typeof data30 !== "string"){
+const err51 = {instancePath:instancePath+"/spec/storage/size",schemaPath:"#/properties/spec/properties/storage/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.size.type,parentSchema:schema11.properties.spec.properties.storage.properties.size,data:data30};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1354,9 +1353,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.storage.type,parentSchema:schema11.properties.spec.properties.storage,data:data28};
+if(data28.pvcTemplate !== undefined){
+let data31 = data28.pvcTemplate;
+if(!(data31 && typeof data31 == "object" && !Array.isArray(data31))){
+const err52 = {instancePath:instancePath+"/spec/storage/pvcTemplate",schemaPath:"#/properties/spec/properties/storage/properties/pvcTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.storage.properties.pvcTemplate.type,parentSchema:schema11.properties.spec.properties.storage.properties.pvcTemplate,data:data31};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1366,10 +1366,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data3.startDelay !== undefined){
-let data32 = data3.startDelay;
-if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
-const err53 = {instancePath:instancePath+"/spec/startDelay",schemaPath:"#/properties/spec/properties/startDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.startDelay.type,parentSchema:schema11.properties.spec.properties.startDelay,data:data32};
+}
+else {
+const err53 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.storage.type,parentSchema:schema11.properties.spec.properties.storage,data:data28};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1378,9 +1377,11 @@ vErrors.push(err53);
 }
 errors++;
 }
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 1 || isNaN(data32)){
-const err54 = {instancePath:instancePath+"/spec/startDelay",schemaPath:"#/properties/spec/properties/startDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.startDelay,data:data32};
+}
+if(data3.startDelay !== undefined){
+let data32 = data3.startDelay;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err54 = {instancePath:instancePath+"/spec/startDelay",schemaPath:"#/properties/spec/properties/startDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.startDelay.type,parentSchema:schema11.properties.spec.properties.startDelay,data:data32};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1389,12 +1390,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-}
-if(data3.stopDelay !== undefined){
-let data33 = data3.stopDelay;
-if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err55 = {instancePath:instancePath+"/spec/stopDelay",schemaPath:"#/properties/spec/properties/stopDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.stopDelay.type,parentSchema:schema11.properties.spec.properties.stopDelay,data:data33};
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 < 1 || isNaN(data32)){
+const err55 = {instancePath:instancePath+"/spec/startDelay",schemaPath:"#/properties/spec/properties/startDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.startDelay,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1403,9 +1401,12 @@ vErrors.push(err55);
 }
 errors++;
 }
-if((typeof data33 == "number") && (isFinite(data33))){
-if(data33 < 1 || isNaN(data33)){
-const err56 = {instancePath:instancePath+"/spec/stopDelay",schemaPath:"#/properties/spec/properties/stopDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.stopDelay,data:data33};
+}
+}
+if(data3.stopDelay !== undefined){
+let data33 = data3.stopDelay;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
+const err56 = {instancePath:instancePath+"/spec/stopDelay",schemaPath:"#/properties/spec/properties/stopDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.stopDelay.type,parentSchema:schema11.properties.spec.properties.stopDelay,data:data33};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1414,14 +1415,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-}
-if(data3.affinity !== undefined){
-let data34 = data3.affinity;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key11 in data34){
-if(!((key11 === "enablePodAntiAffinity") || (key11 === "topologyKey"))){
-const err57 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
+if((typeof data33 == "number") && (isFinite(data33))){
+if(data33 < 1 || isNaN(data33)){
+const err57 = {instancePath:instancePath+"/spec/stopDelay",schemaPath:"#/properties/spec/properties/stopDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.stopDelay,data:data33};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1431,10 +1427,13 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data34.enablePodAntiAffinity !== undefined){
-let data35 = data34.enablePodAntiAffinity;
-if(typeof data35 !== "boolean"){
-const err58 = {instancePath:instancePath+"/spec/affinity/enablePodAntiAffinity",schemaPath:"#/properties/spec/properties/affinity/properties/enablePodAntiAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity.type,parentSchema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity,data:data35};
+}
+if(data3.affinity !== undefined){
+let data34 = data3.affinity;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key12 in data34){
+if(!((key12 === "enablePodAntiAffinity") || (key12 === "topologyKey"))){
+const err58 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1444,10 +1443,10 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data34.topologyKey !== undefined){
-let data36 = data34.topologyKey;
-if(typeof data36 !== "string"){
-const err59 = {instancePath:instancePath+"/spec/affinity/topologyKey",schemaPath:"#/properties/spec/properties/affinity/properties/topologyKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.affinity.properties.topologyKey.type,parentSchema:schema11.properties.spec.properties.affinity.properties.topologyKey,data:data36};
+if(data34.enablePodAntiAffinity !== undefined){
+let data35 = data34.enablePodAntiAffinity;
+if(typeof data35 !== "boolean"){
+const err59 = {instancePath:instancePath+"/spec/affinity/enablePodAntiAffinity",schemaPath:"#/properties/spec/properties/affinity/properties/enablePodAntiAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity.type,parentSchema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity,data:data35};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1457,9 +1456,10 @@ vErrors.push(err59);
 errors++;
 }
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.affinity.type,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
+if(data34.topologyKey !== undefined){
+let data36 = data34.topologyKey;
+if(typeof data36 !== "string"){
+const err60 = {instancePath:instancePath+"/spec/affinity/topologyKey",schemaPath:"#/properties/spec/properties/affinity/properties/topologyKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.affinity.properties.topologyKey.type,parentSchema:schema11.properties.spec.properties.affinity.properties.topologyKey,data:data36};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1469,10 +1469,9 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data3.resources !== undefined){
-let data37 = data3.resources;
-if(!(data37 && typeof data37 == "object" && !Array.isArray(data37))){
-const err61 = {instancePath:instancePath+"/spec/resources",schemaPath:"#/properties/spec/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.resources.type,parentSchema:schema11.properties.spec.properties.resources,data:data37};
+}
+else {
+const err61 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.affinity.type,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1482,10 +1481,10 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data3.primaryUpdateStrategy !== undefined){
-let data38 = data3.primaryUpdateStrategy;
-if(typeof data38 !== "string"){
-const err62 = {instancePath:instancePath+"/spec/primaryUpdateStrategy",schemaPath:"#/properties/spec/properties/primaryUpdateStrategy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.primaryUpdateStrategy.type,parentSchema:schema11.properties.spec.properties.primaryUpdateStrategy,data:data38};
+if(data3.resources !== undefined){
+let data37 = data3.resources;
+if(!(data37 && typeof data37 == "object" && !Array.isArray(data37))){
+const err62 = {instancePath:instancePath+"/spec/resources",schemaPath:"#/properties/spec/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.resources.type,parentSchema:schema11.properties.spec.properties.resources,data:data37};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1494,8 +1493,11 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(!((data38 === "unsupervised") || (data38 === "supervised"))){
-const err63 = {instancePath:instancePath+"/spec/primaryUpdateStrategy",schemaPath:"#/properties/spec/properties/primaryUpdateStrategy/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.primaryUpdateStrategy.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.spec.properties.primaryUpdateStrategy.enum,parentSchema:schema11.properties.spec.properties.primaryUpdateStrategy,data:data38};
+}
+if(data3.primaryUpdateStrategy !== undefined){
+let data38 = data3.primaryUpdateStrategy;
+if(typeof data38 !== "string"){
+const err63 = {instancePath:instancePath+"/spec/primaryUpdateStrategy",schemaPath:"#/properties/spec/properties/primaryUpdateStrategy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.primaryUpdateStrategy.type,parentSchema:schema11.properties.spec.properties.primaryUpdateStrategy,data:data38};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1504,18 +1506,28 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-if(data3.backup !== undefined){
-let data39 = data3.backup;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key12 in data39){
-if(!(key12 === "barmanObjectStore")){
-const err64 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.backup,data:data39};
+if(!((data38 === "unsupervised") || (data38 === "supervised"))){
+const err64 = {instancePath:instancePath+"/spec/primaryUpdateStrategy",schemaPath:"#/properties/spec/properties/primaryUpdateStrategy/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.primaryUpdateStrategy.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.spec.properties.primaryUpdateStrategy.enum,parentSchema:schema11.properties.spec.properties.primaryUpdateStrategy,data:data38};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data3.backup !== undefined){
+let data39 = data3.backup;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key13 in data39){
+if(!(key13 === "barmanObjectStore")){
+const err65 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.backup,data:data39};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
 }
 errors++;
 }
@@ -1528,22 +1540,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err65 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.backup.type,parentSchema:schema11.properties.spec.properties.backup,data:data39};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-if(data3.nodeMaintenanceWindow !== undefined){
-let data41 = data3.nodeMaintenanceWindow;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key13 in data41){
-if(!((key13 === "inProgress") || (key13 === "reusePVC"))){
-const err66 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
+const err66 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.backup.type,parentSchema:schema11.properties.spec.properties.backup,data:data39};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1553,10 +1550,12 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data41.inProgress !== undefined){
-let data42 = data41.inProgress;
-if(typeof data42 !== "boolean"){
-const err67 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/inProgress",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/inProgress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress,data:data42};
+if(data3.nodeMaintenanceWindow !== undefined){
+let data41 = data3.nodeMaintenanceWindow;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key14 in data41){
+if(!((key14 === "inProgress") || (key14 === "reusePVC"))){
+const err67 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1566,10 +1565,10 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data41.reusePVC !== undefined){
-let data43 = data41.reusePVC;
-if(typeof data43 !== "boolean"){
-const err68 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/reusePVC",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/reusePVC/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC,data:data43};
+if(data41.inProgress !== undefined){
+let data42 = data41.inProgress;
+if(typeof data42 !== "boolean"){
+const err68 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/inProgress",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/inProgress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress,data:data42};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1579,9 +1578,10 @@ vErrors.push(err68);
 errors++;
 }
 }
-}
-else {
-const err69 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
+if(data41.reusePVC !== undefined){
+let data43 = data41.reusePVC;
+if(typeof data43 !== "boolean"){
+const err69 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/reusePVC",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/reusePVC/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC,data:data43};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1593,12 +1593,24 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data3};
+const err70 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
 if(vErrors === null){
 vErrors = [err70];
 }
 else {
 vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data3};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
 }
 errors++;
 }
@@ -1609,20 +1621,7 @@ if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
 if(data44.instances !== undefined){
 let data45 = data44.instances;
 if(!(((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45))) && (isFinite(data45)))){
-const err71 = {instancePath:instancePath+"/status/instances",schemaPath:"#/properties/status/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.instances.type,parentSchema:schema11.properties.status.properties.instances,data:data45};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data44.readyInstances !== undefined){
-let data46 = data44.readyInstances;
-if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err72 = {instancePath:instancePath+"/status/readyInstances",schemaPath:"#/properties/status/properties/readyInstances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.readyInstances.type,parentSchema:schema11.properties.status.properties.readyInstances,data:data46};
+const err72 = {instancePath:instancePath+"/status/instances",schemaPath:"#/properties/status/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.instances.type,parentSchema:schema11.properties.status.properties.instances,data:data45};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1632,17 +1631,10 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data44.instancesStatus !== undefined){
-let data47 = data44.instancesStatus;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-for(const key14 in data47){
-let data48 = data47[key14];
-if(Array.isArray(data48)){
-const len2 = data48.length;
-for(let i2=0; i2<len2; i2++){
-let data49 = data48[i2];
-if(typeof data49 !== "string"){
-const err73 = {instancePath:instancePath+"/status/instancesStatus/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.items.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties.items,data:data49};
+if(data44.readyInstances !== undefined){
+let data46 = data44.readyInstances;
+if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
+const err73 = {instancePath:instancePath+"/status/readyInstances",schemaPath:"#/properties/status/properties/readyInstances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.readyInstances.type,parentSchema:schema11.properties.status.properties.readyInstances,data:data46};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1652,9 +1644,17 @@ vErrors.push(err73);
 errors++;
 }
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/status/instancesStatus/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties,data:data48};
+if(data44.instancesStatus !== undefined){
+let data47 = data44.instancesStatus;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key15 in data47){
+let data48 = data47[key15];
+if(Array.isArray(data48)){
+const len2 = data48.length;
+for(let i2=0; i2<len2; i2++){
+let data49 = data48[i2];
+if(typeof data49 !== "string"){
+const err74 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.items.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties.items,data:data49};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1666,7 +1666,7 @@ errors++;
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/status/instancesStatus",schemaPath:"#/properties/status/properties/instancesStatus/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.instancesStatus.type,parentSchema:schema11.properties.status.properties.instancesStatus,data:data47};
+const err75 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties,data:data48};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1676,10 +1676,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data44.latestGeneratedNode !== undefined){
-let data50 = data44.latestGeneratedNode;
-if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
-const err76 = {instancePath:instancePath+"/status/latestGeneratedNode",schemaPath:"#/properties/status/properties/latestGeneratedNode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.latestGeneratedNode.type,parentSchema:schema11.properties.status.properties.latestGeneratedNode,data:data50};
+}
+else {
+const err76 = {instancePath:instancePath+"/status/instancesStatus",schemaPath:"#/properties/status/properties/instancesStatus/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.instancesStatus.type,parentSchema:schema11.properties.status.properties.instancesStatus,data:data47};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1689,10 +1688,10 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data44.currentPrimary !== undefined){
-let data51 = data44.currentPrimary;
-if(typeof data51 !== "string"){
-const err77 = {instancePath:instancePath+"/status/currentPrimary",schemaPath:"#/properties/status/properties/currentPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.currentPrimary.type,parentSchema:schema11.properties.status.properties.currentPrimary,data:data51};
+if(data44.latestGeneratedNode !== undefined){
+let data50 = data44.latestGeneratedNode;
+if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
+const err77 = {instancePath:instancePath+"/status/latestGeneratedNode",schemaPath:"#/properties/status/properties/latestGeneratedNode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.latestGeneratedNode.type,parentSchema:schema11.properties.status.properties.latestGeneratedNode,data:data50};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1702,15 +1701,28 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data44.targetPrimary !== undefined){
-let data52 = data44.targetPrimary;
-if(typeof data52 !== "string"){
-const err78 = {instancePath:instancePath+"/status/targetPrimary",schemaPath:"#/properties/status/properties/targetPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.targetPrimary.type,parentSchema:schema11.properties.status.properties.targetPrimary,data:data52};
+if(data44.currentPrimary !== undefined){
+let data51 = data44.currentPrimary;
+if(typeof data51 !== "string"){
+const err78 = {instancePath:instancePath+"/status/currentPrimary",schemaPath:"#/properties/status/properties/currentPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.currentPrimary.type,parentSchema:schema11.properties.status.properties.currentPrimary,data:data51};
 if(vErrors === null){
 vErrors = [err78];
 }
 else {
 vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data44.targetPrimary !== undefined){
+let data52 = data44.targetPrimary;
+if(typeof data52 !== "string"){
+const err79 = {instancePath:instancePath+"/status/targetPrimary",schemaPath:"#/properties/status/properties/targetPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.targetPrimary.type,parentSchema:schema11.properties.status.properties.targetPrimary,data:data52};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
 }
 errors++;
 }
@@ -1722,19 +1734,7 @@ const len3 = data53.length;
 for(let i3=0; i3<len3; i3++){
 let data54 = data53[i3];
 if(typeof data54 !== "string"){
-const err79 = {instancePath:instancePath+"/status/danglingPVC/" + i3,schemaPath:"#/properties/status/properties/danglingPVC/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.danglingPVC.items.type,parentSchema:schema11.properties.status.properties.danglingPVC.items,data:data54};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/status/danglingPVC",schemaPath:"#/properties/status/properties/danglingPVC/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.danglingPVC.type,parentSchema:schema11.properties.status.properties.danglingPVC,data:data53};
+const err80 = {instancePath:instancePath+"/status/danglingPVC/" + i3,schemaPath:"#/properties/status/properties/danglingPVC/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.danglingPVC.items.type,parentSchema:schema11.properties.status.properties.danglingPVC.items,data:data54};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1744,10 +1744,9 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data44.writeService !== undefined){
-let data55 = data44.writeService;
-if(typeof data55 !== "string"){
-const err81 = {instancePath:instancePath+"/status/writeService",schemaPath:"#/properties/status/properties/writeService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.writeService.type,parentSchema:schema11.properties.status.properties.writeService,data:data55};
+}
+else {
+const err81 = {instancePath:instancePath+"/status/danglingPVC",schemaPath:"#/properties/status/properties/danglingPVC/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.danglingPVC.type,parentSchema:schema11.properties.status.properties.danglingPVC,data:data53};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1757,10 +1756,10 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data44.readService !== undefined){
-let data56 = data44.readService;
-if(typeof data56 !== "string"){
-const err82 = {instancePath:instancePath+"/status/readService",schemaPath:"#/properties/status/properties/readService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.readService.type,parentSchema:schema11.properties.status.properties.readService,data:data56};
+if(data44.writeService !== undefined){
+let data55 = data44.writeService;
+if(typeof data55 !== "string"){
+const err82 = {instancePath:instancePath+"/status/writeService",schemaPath:"#/properties/status/properties/writeService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.writeService.type,parentSchema:schema11.properties.status.properties.writeService,data:data55};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1770,10 +1769,10 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data44.phase !== undefined){
-let data57 = data44.phase;
-if(typeof data57 !== "string"){
-const err83 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data57};
+if(data44.readService !== undefined){
+let data56 = data44.readService;
+if(typeof data56 !== "string"){
+const err83 = {instancePath:instancePath+"/status/readService",schemaPath:"#/properties/status/properties/readService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.readService.type,parentSchema:schema11.properties.status.properties.readService,data:data56};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1783,10 +1782,10 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data44.phaseReason !== undefined){
-let data58 = data44.phaseReason;
-if(typeof data58 !== "string"){
-const err84 = {instancePath:instancePath+"/status/phaseReason",schemaPath:"#/properties/status/properties/phaseReason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phaseReason.type,parentSchema:schema11.properties.status.properties.phaseReason,data:data58};
+if(data44.phase !== undefined){
+let data57 = data44.phase;
+if(typeof data57 !== "string"){
+const err84 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data57};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1796,9 +1795,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-}
-else {
-const err85 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data44};
+if(data44.phaseReason !== undefined){
+let data58 = data44.phaseReason;
+if(typeof data58 !== "string"){
+const err85 = {instancePath:instancePath+"/status/phaseReason",schemaPath:"#/properties/status/properties/phaseReason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phaseReason.type,parentSchema:schema11.properties.status.properties.phaseReason,data:data58};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1810,7 +1810,7 @@ errors++;
 }
 }
 else {
-const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err86 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data44};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1819,12 +1819,24 @@ vErrors.push(err86);
 }
 errors++;
 }
+}
+}
+else {
+const err87 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
 export const validateBackup = validate20;
-const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"backup.schema.json","title":"Backup","description":"An on-demand base backup of a Cluster to its barmanObjectStore.","type":"object","required":["spec"],"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"BackupSpec","description":"The desired backup.","type":"object","additionalProperties":false,"required":["cluster"],"properties":{"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."}}},"status":{"title":"BackupStatus","description":"The observed state of the backup, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"s3Credentials":{"$ref":"definitions.schema.json#/definitions/RecordedS3Credentials","description":"The credentials the backup was taken with; a recovery reads the backup with them."},"endpointURL":{"description":"The object store endpoint the backup was uploaded to.","type":"string"},"destinationPath":{"description":"The object store folder the backup was uploaded to.","type":"string"},"serverName":{"description":"The server folder inside destinationPath.","type":"string"},"encryption":{"description":"The server-side encryption used for the backup files.","type":"string"},"backupId":{"description":"The barman backup ID, e.g. 20201026T135740.","type":"string"},"phase":{"description":"The phase of the backup. Release 0.5 writes started, running, completed or failed; later releases add more.","type":"string"},"startedAt":{"description":"When the backup started.","type":"string","format":"date-time"},"stoppedAt":{"description":"When the backup stopped.","type":"string","format":"date-time"},"error":{"description":"The error that made the backup fail.","type":"string"},"commandOutput":{"description":"The standard output of barman-cloud-backup.","type":"string"},"commandError":{"description":"The standard error of barman-cloud-backup.","type":"string"}}}}};
+const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"backup.schema.json","title":"Backup","description":"An on-demand base backup of a Cluster to its barmanObjectStore.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"BackupSpec","description":"The desired backup.","type":"object","additionalProperties":false,"required":["cluster"],"properties":{"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."}}},"status":{"title":"BackupStatus","description":"The observed state of the backup, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"s3Credentials":{"$ref":"definitions.schema.json#/definitions/RecordedS3Credentials","description":"The credentials the backup was taken with; a recovery reads the backup with them."},"endpointURL":{"description":"The object store endpoint the backup was uploaded to.","type":"string"},"destinationPath":{"description":"The object store folder the backup was uploaded to.","type":"string"},"serverName":{"description":"The server folder inside destinationPath.","type":"string"},"encryption":{"description":"The server-side encryption used for the backup files.","type":"string"},"backupId":{"description":"The barman backup ID, e.g. 20201026T135740.","type":"string"},"phase":{"description":"The phase of the backup. Release 0.5 writes started, running, completed or failed; later releases add more.","type":"string"},"startedAt":{"description":"When the backup started.","type":"string","format":"date-time"},"stoppedAt":{"description":"When the backup stopped.","type":"string","format":"date-time"},"error":{"description":"The error that made the backup fail.","type":"string"},"commandOutput":{"description":"The standard output of barman-cloud-backup.","type":"string"},"commandError":{"description":"The standard error of barman-cloud-backup.","type":"string"}}}}};
 const schema30 = {"title":"RecordedS3Credentials","description":"The credentials a backup was taken with, as the operator recorded them.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"accessKeyId":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY).","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding a session token (the key defaults to ACCESS_SESSION_TOKEN).","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
 const schema31 = {"title":"RecordedSecretKeySelector","description":"A Secret key selector as the operator recorded it in a Backup's status; empty when the backup failed before it started.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"name":{"description":"Name of the Secret, in the Backup's namespace.","type":"string"},"key":{"description":"The key of the Secret.","type":"string"},"optional":{"description":"Whether the Secret or the key may be missing.","type":"boolean"}}};
 
@@ -2041,10 +2053,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.apiVersion.type,parentSchema:schema28.properties.apiVersion,data:data0};
+for(const key0 in data){
+if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2054,10 +2065,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data1 = data.kind;
-if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.kind.type,parentSchema:schema28.properties.kind,data:data1};
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.apiVersion.type,parentSchema:schema28.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2067,10 +2078,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.metadata.type,parentSchema:schema28.properties.metadata,data:data2};
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.kind.type,parentSchema:schema28.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2080,11 +2091,10 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.cluster === undefined){
-const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema28.properties.spec.required,parentSchema:schema28.properties.spec,data:data3};
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err4 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.metadata.type,parentSchema:schema28.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2093,9 +2103,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-for(const key0 in data3){
-if(!(key0 === "cluster")){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.spec,data:data3};
+}
+if(data.spec !== undefined){
+let data3 = data.spec;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.cluster === undefined){
+const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema28.properties.spec.required,parentSchema:schema28.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2104,12 +2117,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data3.cluster !== undefined){
-let data4 = data3.cluster;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.name === undefined){
-const err6 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data4};
+for(const key1 in data3){
+if(!(key1 === "cluster")){
+const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2118,9 +2128,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key1 in data4){
-if(!(key1 === "name")){
-const err7 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data4};
+}
+if(data3.cluster !== undefined){
+let data4 = data3.cluster;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name === undefined){
+const err7 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2129,12 +2142,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data4.name !== undefined){
-let data5 = data4.name;
-if(typeof data5 === "string"){
-if(func3(data5) < 1){
-const err8 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data5};
+for(const key2 in data4){
+if(!(key2 === "name")){
+const err8 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2144,8 +2154,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data5};
+if(data4.name !== undefined){
+let data5 = data4.name;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err9 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2155,9 +2168,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
 else {
-const err10 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data4};
+const err10 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2169,12 +2181,24 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.spec.type,parentSchema:schema28.properties.spec,data:data3};
+const err11 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.spec.type,parentSchema:schema28.properties.spec,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -2191,20 +2215,7 @@ errors = vErrors.length;
 if(data6.endpointURL !== undefined){
 let data8 = data6.endpointURL;
 if(typeof data8 !== "string"){
-const err12 = {instancePath:instancePath+"/status/endpointURL",schemaPath:"#/properties/status/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.endpointURL.type,parentSchema:schema28.properties.status.properties.endpointURL,data:data8};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data6.destinationPath !== undefined){
-let data9 = data6.destinationPath;
-if(typeof data9 !== "string"){
-const err13 = {instancePath:instancePath+"/status/destinationPath",schemaPath:"#/properties/status/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.destinationPath.type,parentSchema:schema28.properties.status.properties.destinationPath,data:data9};
+const err13 = {instancePath:instancePath+"/status/endpointURL",schemaPath:"#/properties/status/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.endpointURL.type,parentSchema:schema28.properties.status.properties.endpointURL,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2214,10 +2225,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data6.serverName !== undefined){
-let data10 = data6.serverName;
-if(typeof data10 !== "string"){
-const err14 = {instancePath:instancePath+"/status/serverName",schemaPath:"#/properties/status/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.serverName.type,parentSchema:schema28.properties.status.properties.serverName,data:data10};
+if(data6.destinationPath !== undefined){
+let data9 = data6.destinationPath;
+if(typeof data9 !== "string"){
+const err14 = {instancePath:instancePath+"/status/destinationPath",schemaPath:"#/properties/status/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.destinationPath.type,parentSchema:schema28.properties.status.properties.destinationPath,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2227,10 +2238,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data6.encryption !== undefined){
-let data11 = data6.encryption;
-if(typeof data11 !== "string"){
-const err15 = {instancePath:instancePath+"/status/encryption",schemaPath:"#/properties/status/properties/encryption/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.encryption.type,parentSchema:schema28.properties.status.properties.encryption,data:data11};
+if(data6.serverName !== undefined){
+let data10 = data6.serverName;
+if(typeof data10 !== "string"){
+const err15 = {instancePath:instancePath+"/status/serverName",schemaPath:"#/properties/status/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.serverName.type,parentSchema:schema28.properties.status.properties.serverName,data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2240,10 +2251,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data6.backupId !== undefined){
-let data12 = data6.backupId;
-if(typeof data12 !== "string"){
-const err16 = {instancePath:instancePath+"/status/backupId",schemaPath:"#/properties/status/properties/backupId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.backupId.type,parentSchema:schema28.properties.status.properties.backupId,data:data12};
+if(data6.encryption !== undefined){
+let data11 = data6.encryption;
+if(typeof data11 !== "string"){
+const err16 = {instancePath:instancePath+"/status/encryption",schemaPath:"#/properties/status/properties/encryption/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.encryption.type,parentSchema:schema28.properties.status.properties.encryption,data:data11};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2253,10 +2264,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data6.phase !== undefined){
-let data13 = data6.phase;
-if(typeof data13 !== "string"){
-const err17 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.phase.type,parentSchema:schema28.properties.status.properties.phase,data:data13};
+if(data6.backupId !== undefined){
+let data12 = data6.backupId;
+if(typeof data12 !== "string"){
+const err17 = {instancePath:instancePath+"/status/backupId",schemaPath:"#/properties/status/properties/backupId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.backupId.type,parentSchema:schema28.properties.status.properties.backupId,data:data12};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2266,11 +2277,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data6.startedAt !== undefined){
-let data14 = data6.startedAt;
-if(typeof data14 === "string"){
-if(!(formats0.validate(data14))){
-const err18 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.startedAt,data:data14};
+if(data6.phase !== undefined){
+let data13 = data6.phase;
+if(typeof data13 !== "string"){
+const err18 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.phase.type,parentSchema:schema28.properties.status.properties.phase,data:data13};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2280,8 +2290,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-else {
-const err19 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.startedAt.type,parentSchema:schema28.properties.status.properties.startedAt,data:data14};
+if(data6.startedAt !== undefined){
+let data14 = data6.startedAt;
+if(typeof data14 === "string"){
+if(!(formats0.validate(data14))){
+const err19 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.startedAt,data:data14};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2291,11 +2304,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data6.stoppedAt !== undefined){
-let data15 = data6.stoppedAt;
-if(typeof data15 === "string"){
-if(!(formats0.validate(data15))){
-const err20 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
+else {
+const err20 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.startedAt.type,parentSchema:schema28.properties.status.properties.startedAt,data:data14};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2305,8 +2315,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.stoppedAt.type,parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
+if(data6.stoppedAt !== undefined){
+let data15 = data6.stoppedAt;
+if(typeof data15 === "string"){
+if(!(formats0.validate(data15))){
+const err21 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2316,10 +2329,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data6.error !== undefined){
-let data16 = data6.error;
-if(typeof data16 !== "string"){
-const err22 = {instancePath:instancePath+"/status/error",schemaPath:"#/properties/status/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.error.type,parentSchema:schema28.properties.status.properties.error,data:data16};
+else {
+const err22 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.stoppedAt.type,parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2329,10 +2340,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data6.commandOutput !== undefined){
-let data17 = data6.commandOutput;
-if(typeof data17 !== "string"){
-const err23 = {instancePath:instancePath+"/status/commandOutput",schemaPath:"#/properties/status/properties/commandOutput/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandOutput.type,parentSchema:schema28.properties.status.properties.commandOutput,data:data17};
+if(data6.error !== undefined){
+let data16 = data6.error;
+if(typeof data16 !== "string"){
+const err23 = {instancePath:instancePath+"/status/error",schemaPath:"#/properties/status/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.error.type,parentSchema:schema28.properties.status.properties.error,data:data16};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2342,10 +2353,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data6.commandError !== undefined){
-let data18 = data6.commandError;
-if(typeof data18 !== "string"){
-const err24 = {instancePath:instancePath+"/status/commandError",schemaPath:"#/properties/status/properties/commandError/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandError.type,parentSchema:schema28.properties.status.properties.commandError,data:data18};
+if(data6.commandOutput !== undefined){
+let data17 = data6.commandOutput;
+if(typeof data17 !== "string"){
+const err24 = {instancePath:instancePath+"/status/commandOutput",schemaPath:"#/properties/status/properties/commandOutput/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandOutput.type,parentSchema:schema28.properties.status.properties.commandOutput,data:data17};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2355,9 +2366,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.status.type,parentSchema:schema28.properties.status,data:data6};
+if(data6.commandError !== undefined){
+let data18 = data6.commandError;
+if(typeof data18 !== "string"){
+const err25 = {instancePath:instancePath+"/status/commandError",schemaPath:"#/properties/status/properties/commandError/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandError.type,parentSchema:schema28.properties.status.properties.commandError,data:data18};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2369,7 +2381,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
+const err26 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.status.type,parentSchema:schema28.properties.status,data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2378,12 +2390,24 @@ vErrors.push(err26);
 }
 errors++;
 }
+}
+}
+else {
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
 validate20.errors = vErrors;
 return errors === 0;
 }
 
 export const validateScheduledBackup = validate23;
-const schema34 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"scheduledbackup.schema.json","title":"ScheduledBackup","description":"Backups of a Cluster taken periodically on a cron schedule with a seconds field.","type":"object","required":["spec"],"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ScheduledBackupSpec","description":"The desired schedule.","type":"object","additionalProperties":false,"required":["schedule","cluster"],"properties":{"schedule":{"description":"When to take backups, as robfig/cron v1.2.0 reads it: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight; with five fields the first is still seconds), or a descriptor such as @daily or '@every 6h'.","type":"string","minLength":1},"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."},"suspend":{"description":"Whether scheduling is paused; no backups are started while true. Release 0.5 never reads it (first read in 1.8.0).","type":"boolean"}}},"status":{"title":"ScheduledBackupStatus","description":"The observed state of the schedule, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"lastCheckTime":{"description":"When the schedule was last checked.","type":"string","format":"date-time"},"lastScheduleTime":{"description":"When the last backup was started.","type":"string","format":"date-time"},"nextScheduleTime":{"description":"When the next backup will be started.","type":"string","format":"date-time"}}}}};
+const schema34 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"scheduledbackup.schema.json","title":"ScheduledBackup","description":"Backups of a Cluster taken periodically on a cron schedule with a seconds field.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ScheduledBackupSpec","description":"The desired schedule.","type":"object","additionalProperties":false,"required":["schedule","cluster"],"properties":{"schedule":{"description":"When to take backups, as robfig/cron v1.2.0 reads it: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight; with five fields the first is still seconds), or a descriptor such as @daily or '@every 6h'.","type":"string","minLength":1},"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."},"suspend":{"description":"Whether scheduling is paused; no backups are started while true. Release 0.5 never reads it (first read in 1.8.0).","type":"boolean"}}},"status":{"title":"ScheduledBackupStatus","description":"The observed state of the schedule, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"lastCheckTime":{"description":"When the schedule was last checked.","type":"string","format":"date-time"},"lastScheduleTime":{"description":"When the last backup was started.","type":"string","format":"date-time"},"nextScheduleTime":{"description":"When the next backup will be started.","type":"string","format":"date-time"}}}}};
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="scheduledbackup.schema.json" */;
@@ -2400,10 +2424,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.apiVersion.type,parentSchema:schema34.properties.apiVersion,data:data0};
+for(const key0 in data){
+if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2413,10 +2436,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data1 = data.kind;
-if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.kind.type,parentSchema:schema34.properties.kind,data:data1};
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.apiVersion.type,parentSchema:schema34.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2426,10 +2449,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.metadata.type,parentSchema:schema34.properties.metadata,data:data2};
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.kind.type,parentSchema:schema34.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2439,11 +2462,10 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.schedule === undefined){
-const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'",schema:schema34.properties.spec.required,parentSchema:schema34.properties.spec,data:data3};
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err4 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.metadata.type,parentSchema:schema34.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2452,8 +2474,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data3.cluster === undefined){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema34.properties.spec.required,parentSchema:schema34.properties.spec,data:data3};
+}
+if(data.spec !== undefined){
+let data3 = data.spec;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.schedule === undefined){
+const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'",schema:schema34.properties.spec.required,parentSchema:schema34.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2462,9 +2488,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-for(const key0 in data3){
-if(!(((key0 === "schedule") || (key0 === "cluster")) || (key0 === "suspend"))){
-const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.spec,data:data3};
+if(data3.cluster === undefined){
+const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema34.properties.spec.required,parentSchema:schema34.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2473,12 +2498,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data3.schedule !== undefined){
-let data4 = data3.schedule;
-if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err7 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.spec.properties.schedule,data:data4};
+for(const key1 in data3){
+if(!(((key1 === "schedule") || (key1 === "cluster")) || (key1 === "suspend"))){
+const err7 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2488,8 +2510,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.schedule.type,parentSchema:schema34.properties.spec.properties.schedule,data:data4};
+if(data3.schedule !== undefined){
+let data4 = data3.schedule;
+if(typeof data4 === "string"){
+if(func3(data4) < 1){
+const err8 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.spec.properties.schedule,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2499,11 +2524,8 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data3.cluster !== undefined){
-let data5 = data3.cluster;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.name === undefined){
-const err9 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data5};
+else {
+const err9 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.schedule.type,parentSchema:schema34.properties.spec.properties.schedule,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2512,9 +2534,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data5){
-if(!(key1 === "name")){
-const err10 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data5};
+}
+if(data3.cluster !== undefined){
+let data5 = data3.cluster;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.name === undefined){
+const err10 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2523,12 +2548,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data5.name !== undefined){
-let data6 = data5.name;
-if(typeof data6 === "string"){
-if(func3(data6) < 1){
-const err11 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data6};
+for(const key2 in data5){
+if(!(key2 === "name")){
+const err11 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2538,8 +2560,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data6};
+if(data5.name !== undefined){
+let data6 = data5.name;
+if(typeof data6 === "string"){
+if(func3(data6) < 1){
+const err12 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2549,9 +2574,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
 else {
-const err13 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data5};
+const err13 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2561,10 +2585,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data3.suspend !== undefined){
-let data7 = data3.suspend;
-if(typeof data7 !== "boolean"){
-const err14 = {instancePath:instancePath+"/spec/suspend",schemaPath:"#/properties/spec/properties/suspend/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.spec.properties.suspend.type,parentSchema:schema34.properties.spec.properties.suspend,data:data7};
+}
+else {
+const err14 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2574,14 +2597,27 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.spec.type,parentSchema:schema34.properties.spec,data:data3};
+if(data3.suspend !== undefined){
+let data7 = data3.suspend;
+if(typeof data7 !== "boolean"){
+const err15 = {instancePath:instancePath+"/spec/suspend",schemaPath:"#/properties/spec/properties/suspend/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.spec.properties.suspend.type,parentSchema:schema34.properties.spec.properties.suspend,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.spec.type,parentSchema:schema34.properties.spec,data:data3};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
 }
 errors++;
 }
@@ -2593,18 +2629,7 @@ if(data8.lastCheckTime !== undefined){
 let data9 = data8.lastCheckTime;
 if(typeof data9 === "string"){
 if(!(formats0.validate(data9))){
-const err16 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastCheckTime.type,parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
+const err17 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2614,11 +2639,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data8.lastScheduleTime !== undefined){
-let data10 = data8.lastScheduleTime;
-if(typeof data10 === "string"){
-if(!(formats0.validate(data10))){
-const err18 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
+else {
+const err18 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastCheckTime.type,parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2628,8 +2650,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-else {
-const err19 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastScheduleTime.type,parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
+if(data8.lastScheduleTime !== undefined){
+let data10 = data8.lastScheduleTime;
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+const err19 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2639,11 +2664,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data8.nextScheduleTime !== undefined){
-let data11 = data8.nextScheduleTime;
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err20 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
+else {
+const err20 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastScheduleTime.type,parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2653,8 +2675,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.nextScheduleTime.type,parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
+if(data8.nextScheduleTime !== undefined){
+let data11 = data8.nextScheduleTime;
+if(typeof data11 === "string"){
+if(!(formats0.validate(data11))){
+const err21 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2664,9 +2689,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
 else {
-const err22 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.status.type,parentSchema:schema34.properties.status,data:data8};
+const err22 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.nextScheduleTime.type,parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2678,7 +2702,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+const err23 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.status.type,parentSchema:schema34.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2687,7 +2711,22 @@ vErrors.push(err23);
 }
 errors++;
 }
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
 validate23.errors = vErrors;
 return errors === 0;
 }
 
+validateCluster.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"description":{},"imageName":{},"postgresUID":{},"postgresGID":{},"instances":{},"postgresql":{"properties":{"parameters":{"additionalProperties":{}},"pg_hba":{"items":{}}}},"bootstrap":{"properties":{"initdb":{"properties":{"database":{"default":true},"owner":{},"secret":{"properties":{"name":{}}}}},"fullRecovery":{"properties":{"backup":{"properties":{"name":{}}}}}}},"superuserSecret":{"properties":{"name":{}}},"imagePullSecrets":{"items":{"properties":{"name":{}}}},"storage":{"properties":{"storageClass":{},"size":{},"pvcTemplate":{}}},"startDelay":{},"stopDelay":{},"affinity":{"properties":{"enablePodAntiAffinity":{},"topologyKey":{}}},"resources":{},"primaryUpdateStrategy":{},"backup":{"properties":{"barmanObjectStore":{"properties":{"destinationPath":{},"endpointURL":{},"serverName":{},"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}}}}},"wal":{"properties":{"compression":{},"encryption":{}}},"data":{"properties":{"compression":{},"encryption":{},"immediateCheckpoint":{"default":true},"jobs":{"default":true}},"default":true}}}}},"nodeMaintenanceWindow":{"properties":{"inProgress":{},"reusePVC":{}}}}},"status":{"properties":{"instances":{},"readyInstances":{},"instancesStatus":{"additionalProperties":{"items":{}}},"latestGeneratedNode":{},"currentPrimary":{},"targetPrimary":{},"danglingPVC":{"items":{}},"writeService":{},"readService":{},"phase":{},"phaseReason":{}}}}};
+validateBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"cluster":{"properties":{"name":{}}}}},"status":{"properties":{"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}}}}},"endpointURL":{},"destinationPath":{},"serverName":{},"encryption":{},"backupId":{},"phase":{},"startedAt":{},"stoppedAt":{},"error":{},"commandOutput":{},"commandError":{}}}}};
+validateScheduledBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"schedule":{},"cluster":{"properties":{"name":{}}},"suspend":{}}},"status":{"properties":{"lastCheckTime":{},"lastScheduleTime":{},"nextScheduleTime":{}}}}};

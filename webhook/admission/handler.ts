@@ -5,6 +5,7 @@ import { OBJECT_LIMITS } from "./bounds.js";
 import { mutate, schemaRule } from "./defaulting.js";
 import { ENFORCE_ALL, enforce, type Enforcement } from "./enforcement.js";
 import { errorString, type FieldError } from "./field.js";
+import { ignoredRules, withoutIgnoredRules } from "./ignore.js";
 import { REVIEW_LIMITS, requestHead, tooBigToParse } from "./prescan.js";
 import type { Registry } from "./rule.js";
 import { BadReview, badRequest, decodeReview, encodeVerdict, toAdmissionInput, type AdmissionRequest } from "./review.js";
@@ -16,6 +17,8 @@ export interface HandlerDependencies {
   readonly options: AdmissionOptions;
   /** deny (default), warn, or warn for some rules (README "Rolling out"). */
   readonly enforcement?: Enforcement;
+  /** Honour the annotation cnp-webhook.io/ignore (flag --allow-ignore-annotation); off by default. */
+  readonly allowIgnoreAnnotation?: boolean;
 }
 
 /** What the server logs for one admission (never a Secret value: resolvers keep key names only). */
@@ -113,7 +116,7 @@ export async function handle(
   route: Route,
   body: Buffer,
   contentType: string | undefined,
-  { registry, options, enforcement = ENFORCE_ALL }: HandlerDependencies,
+  { registry, options, enforcement = ENFORCE_ALL, allowIgnoreAnnotation }: HandlerDependencies,
 ): Promise<Handled> {
   if (!isJSON(contentType)) return { status: 400, message: "content type must be application/json" };
   const oversized = tooBigToParse(body);
@@ -135,7 +138,9 @@ export async function handle(
   if (typeof input === "string") return { status: 200, body: JSON.stringify(badRequest(request.uid, input)), allowed: false, failures: [], wouldDeny: [] };
 
   const judged = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
-  const { verdict, wouldDeny } = enforce(judged, enforcement);
+  // Annotated exemptions first, then enforcement: an ignored rule neither denies nor counts as a would-be denial.
+  const unignored = allowIgnoreAnnotation && route.role === "validate" ? withoutIgnoredRules(judged, ignoredRules(input.object)).verdict : judged;
+  const { verdict, wouldDeny } = enforce(unignored, enforcement);
   const subject = { namespace: input.namespace, name: input.name ?? "", operation: input.operation, dryRun: request.dryRun === true };
   return answer(route, request.uid, subject, verdict, wouldDeny);
 }

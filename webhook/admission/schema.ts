@@ -1,7 +1,7 @@
 // Schema validation with the compiled validators from generated/, reported as apimachinery field errors.
 import type { ErrorObject } from "ajv";
 import { closest, distance } from "fastest-levenshtein";
-import type { CompiledValidator } from "../../generated/validators/index.js";
+import type { CompiledValidator, SchemaShape } from "../../generated/validators/index.js";
 import { FieldPath, forbidden, invalid, notSupported, required, type FieldError } from "./field.js";
 import { MAX_LISTED } from "./bounds.js";
 
@@ -21,7 +21,54 @@ export function didYouMean(unknownField: string, known: readonly string[]): stri
   return distance(unknownField, best) <= Math.max(2, Math.floor(unknownField.length / 4)) ? best : undefined;
 }
 
-function toFieldError(e: ErrorObject): FieldError | undefined {
+/** The pointer's segments (`/spec/imagePullSecrets/0` → spec, imagePullSecrets, 0). */
+const segments = (pointer: string): string[] =>
+  pointer === ""
+    ? []
+    : pointer
+        .slice(1)
+        .split("/")
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+
+/** The shapes from the root down to the node at `path`, as far as the schema declares them. */
+function shapesAlong(root: SchemaShape, path: readonly string[]): SchemaShape[] {
+  const out = [root];
+  let node: SchemaShape | undefined = root;
+  for (const s of path) {
+    node = node.properties?.[s] ?? (/^\d+$/.test(s) && node.items ? node.items : node.additionalProperties);
+    if (!node) break;
+    out.push(node);
+  }
+  return out;
+}
+
+const pathOf = (path: readonly string[], field: string): string =>
+  FieldPath.fromPointer(`/${[...path, field].map((s) => s.replace(/~/g, "~0").replace(/\//g, "~1")).join("/")}`).toString();
+
+/**
+ * The known field an unknown one was probably meant to be: a sibling with a close name
+ * (`endpointUrl` → "endpointURL"), else the same name one level down (`backup` at the top →
+ * "spec.backup") or one level up (a field indented one level too deep), named by its full path.
+ */
+function suggestion(field: string, holderPath: readonly string[], root: SchemaShape | undefined, siblings: readonly string[]): string | undefined {
+  const sibling = didYouMean(field, siblings);
+  if (sibling) return sibling;
+  if (!root) return undefined;
+  const along = shapesAlong(root, holderPath);
+  const holder = along.length === holderPath.length + 1 ? along[along.length - 1] : undefined;
+  for (const [child, shape] of Object.entries(holder?.properties ?? {})) {
+    const below = didYouMean(field, Object.keys(shape.properties ?? {}));
+    if (below) return pathOf([...holderPath, child], below);
+  }
+  // One level up: the nearest object above the holder (past an array, for a list item).
+  let up = holderPath.length - 1;
+  if (up >= 0 && /^\d+$/.test(holderPath[up] ?? "")) up--;
+  const parent = up >= 0 ? along[up] : undefined;
+  const above = didYouMean(field, Object.keys(parent?.properties ?? {}));
+  return above ? pathOf(holderPath.slice(0, up), above) : undefined;
+}
+
+function toFieldError(e: ErrorObject, shape: SchemaShape | undefined): FieldError | undefined {
   const path = FieldPath.fromPointer(e.instancePath);
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -46,8 +93,8 @@ function toFieldError(e: ErrorObject): FieldError | undefined {
     case "additionalProperties": {
       const field = String(p.additionalProperty);
       const known = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
-      const suggestion = didYouMean(field, known);
-      const detail = `unknown field ${JSON.stringify(field)}; the apiserver would drop it${suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : ""}`;
+      const meant = suggestion(field, segments(e.instancePath), shape, known);
+      const detail = `unknown field ${JSON.stringify(field)}; the apiserver would drop it${meant ? `; did you mean ${JSON.stringify(meant)}?` : ""}`;
       return forbidden(path.child(field), detail);
     }
     case "if":
@@ -84,7 +131,7 @@ export function validateAgainstSchema(validate: CompiledValidator, object: unkno
     if (e.keyword === "additionalProperties")
       refused.push(`${e.instancePath}/${escapePointer(String((e.params as { additionalProperty: unknown }).additionalProperty))}`);
     else if (e.keyword !== "required") refused.push(e.instancePath);
-    const fe = toFieldError(e);
+    const fe = toFieldError(e, validate.shape);
     if (!fe) continue;
     const key = `${fe.field}|${fe.type}|${fe.detail}`;
     if (seen.has(key)) continue;

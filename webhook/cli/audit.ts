@@ -5,10 +5,11 @@ import { ListError, runAudit } from "../audit/run.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
 import { connectCluster } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
-import { OUTPUT_FORMATS } from "../validate/config.js";
 import { UsageError, defineCommand, dnsLabel, parseDurationMs, type Command } from "./command.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
+/** validate's first two formats; the others (SARIF, JUnit, ...) locate findings in files, which audited objects are not. */
+const OUTPUT_FORMATS = ["text", "json"] as const;
 /** client-go's pager asks for 500 items a page; so does `audit` unless told otherwise. */
 const PAGE_SIZE = 500;
 /** Objects judged at once: their Secret GETs overlap, without a burst of thousands at the API server. */

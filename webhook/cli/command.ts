@@ -5,6 +5,8 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 export interface CommandIO {
   stdout(s: string): void;
   stderr(s: string): void;
+  /** All of standard input (for the path `-`), or null when it is longer than `maxBytes`; commands that read none never call it. */
+  readStdin?(maxBytes: number): Promise<string | null>;
 }
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */

@@ -1,7 +1,7 @@
-// cnp-webhook: serve | validate | audit | certs | manifests. `main` is importable; bin.ts runs it.
-import { readFileSync } from "node:fs";
+// cnp-webhook: serve | validate | audit | certs | manifests | migrate | rules | schedule. `main` is importable; bin.ts runs it.
 import { closest, distance } from "fastest-levenshtein";
 import type { Registry } from "../admission/rule.js";
+import { packageVersion } from "../version.js";
 import { UsageError, type Command, type CommandIO } from "./command.js";
 
 /** Commands load on demand: the X.509 library and the server cost start-up time others do not need. */
@@ -13,10 +13,21 @@ interface CommandEntry {
 
 const COMMANDS: readonly CommandEntry[] = [
   { name: "serve", summary: "answer AdmissionReviews over HTTPS", load: async (r) => (await import("./serve.js")).serveCommand(r) },
-  { name: "validate", summary: "check manifest files as the webhook would", load: async (r) => (await import("./validate.js")).validateCommand(r) },
+  {
+    name: "validate",
+    summary: "check manifests (files, directories, stdin) as the webhook would",
+    load: async (r) => (await import("./validate.js")).validateCommand(r),
+  },
   { name: "audit", summary: "judge the cluster's existing objects as the webhook would", load: async (r) => (await import("./audit.js")).auditCommand(r) },
   { name: "certs", summary: "create or renew the webhook's CA and serving certificate", load: async () => (await import("./certs.js")).certsCommand },
   { name: "manifests", summary: "print the install manifests (for kubectl apply -f -)", load: async () => (await import("./manifests.js")).manifestsCommand },
+  {
+    name: "migrate",
+    summary: "rewrite early-draft manifests (postgresql.k8s.2ndq.io) to the documented API",
+    load: async () => (await import("./migrate.js")).migrateCommand,
+  },
+  { name: "rules", summary: "list the rules (ID, kind, deny/warn, why)", load: async (r) => (await import("./rules.js")).rulesCommand(r) },
+  { name: "schedule", summary: "what the operator's cron parser makes of a schedule", load: async () => (await import("./schedule.js")).scheduleCommand },
 ];
 
 const USAGE = `cnp-webhook: admission webhook, CRD schemas and offline checker for Cloud Native PostgreSQL
@@ -29,8 +40,6 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
 
 Run 'cnp-webhook COMMAND --help' for a command's flags.
 `;
-
-const version = (): string => (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** The nearest command to a misspelt one (`valdate` → `validate`), if one is close. */
 function suggestion(command: string): string | undefined {
@@ -47,7 +56,7 @@ export async function main(argv: readonly string[], io: CommandIO, registry: Reg
     return command === undefined ? 2 : 0;
   }
   if (command === "version" || command === "--version") {
-    io.stdout(`${version()}\n`);
+    io.stdout(`${packageVersion()}\n`);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === command);

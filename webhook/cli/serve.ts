@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
 import { FILE_NAMES } from "../../certs/files.js";
+import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { CACHE_SYNC_TIMEOUT, DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
 import { ROUTES } from "../kinds.js";
@@ -39,6 +40,9 @@ Flags:
                          "would deny: ...", logged and counted in cnp_webhook_would_deny_total
   --warn-only IDS        comma-separated rule IDs that only warn, as in warn mode (repeatable)
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
+  --allow-ignore-annotation
+                         honour the annotation ${IGNORE_ANNOTATION}: RULE_ID,... on objects (off:
+                         anyone who may write an object could waive a rule for it)
 ${RULE_SETTINGS_HELP}
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
@@ -68,6 +72,7 @@ export const serveCommand = (registry: Registry): Command =>
       enforcement: { type: "string" },
       "warn-only": { type: "string", multiple: true },
       "default-image": { type: "string" },
+      "allow-ignore-annotation": { type: "boolean" },
       ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
       "client-ca": { type: "string" },
@@ -85,6 +90,7 @@ export const serveCommand = (registry: Registry): Command =>
         cacheSyncTimeoutMs: parseDurationMs(values["cache-sync-timeout"] ?? CACHE_SYNC_TIMEOUT, "--cache-sync-timeout"),
         metricsTls: values["metrics-tls"] ?? false,
         enforcement: parseEnforcement(values.enforcement, values["warn-only"], registry),
+        allowIgnoreAnnotation: values["allow-ignore-annotation"] ?? false,
         settings: ruleSettings(values),
         ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };

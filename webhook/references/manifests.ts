@@ -24,6 +24,8 @@ export class ManifestResolver implements ReferenceResolver {
   /** Every Cluster and Backup document, the same object twice included: the index answers with all of them. */
   private readonly documents: Indexed[] = [];
   private readonly indexes = new IndexedEntries(() => this.documents);
+  /** The namespaces each kind/name is in, to say so when a lookup misses only by namespace. */
+  private readonly namespaces = new Map<string, string[]>();
 
   constructor(objects: readonly ObjectLike[], defaultNamespace: string) {
     for (const o of objects) {
@@ -35,14 +37,17 @@ export class ManifestResolver implements ReferenceResolver {
       const kept = keep[kind](o as Record<string, unknown>);
       this.objects.set(`${kind}/${namespace}/${name}`, kept);
       if (isCachedKind(kind)) this.documents.push({ kind, namespace, name, object: kept } as Indexed);
+      this.namespaces.set(`${kind}/${name}`, [...(this.namespaces.get(`${kind}/${name}`) ?? []), namespace]);
     }
   }
 
   // A file set is never the whole cluster: what it lacks is unverified, not absent (README "References").
   async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string): Promise<Lookup<ReferenceObject<K>>> {
     const found = this.objects.get(`${kind}/${namespace}/${name}`);
-    // Stored under its own kind's key by the constructor above.
-    return found === undefined ? unknown("not in the files") : present(found as ReferenceObject<K>);
+    if (found !== undefined) return present(found as ReferenceObject<K>); // stored under its own kind's key above
+    const elsewhere = this.namespaces.get(`${kind}/${name}`);
+    // No colon in the reason: warnings keep only what comes before one (briefReason).
+    return unknown(elsewhere ? `in the files only in another namespace (${elsewhere.map((n) => JSON.stringify(n)).join(", ")})` : "not in the files");
   }
 
   /** The files are all `validate` compares with (README "References"): what they hold is the answer, none found included. */

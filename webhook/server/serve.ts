@@ -35,6 +35,8 @@ export interface ServeOptions {
   readonly cacheSyncTimeoutMs?: number;
   /** deny (default) or warn, for every rule or some (README "Rolling out"). */
   readonly enforcement?: Enforcement;
+  /** Honour the annotation cnp-webhook.io/ignore (README "Checking manifests in CI"). */
+  readonly allowIgnoreAnnotation?: boolean;
   /** Thresholds and target release for the rules (flags of serve); the defaults when absent. */
   readonly settings?: RuleSettings;
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
@@ -204,6 +206,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     requireClientCertificate: clientCa !== undefined,
     registry: deps.registry,
     ...(options.enforcement ? { enforcement: options.enforcement } : {}),
+    allowIgnoreAnnotation: options.allowIgnoreAnnotation ?? false,
     options: {
       defaultImage: options.defaultImage,
       strictReferences: options.strictReferences,

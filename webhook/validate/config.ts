@@ -2,10 +2,11 @@
 import type { RuleSettings } from "../admission/settings.js";
 import type { ReferenceResolver } from "../references/resolver.js";
 
-export const OUTPUT_FORMATS = ["text", "json"] as const;
+export const OUTPUT_FORMATS = ["text", "json", "junit", "tap", "sarif", "github"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface ValidateConfig {
+  /** Files, directories, and `-` for stdin. */
   readonly paths: readonly string[];
   readonly output: OutputFormat;
   readonly strictReferences: boolean;
@@ -17,4 +18,16 @@ export interface ValidateConfig {
   readonly namespace: string;
   /** A live cluster, consulted after the files (--kubeconfig). */
   readonly cluster?: ReferenceResolver;
+  /** Warnings make the run fail (exit 1), as denials do. */
+  readonly failOnWarnings: boolean;
+  /** Kinds reported as skipped rather than checked. */
+  readonly skipKinds: readonly string[];
+  /** Globs of paths not read at all. */
+  readonly ignorePaths: readonly string[];
+  /** Write the objects as the mutating webhook would leave them; the report goes to stderr. */
+  readonly printDefaulted: boolean;
+  /** Bytes read at most from one file or from stdin (--max-file-size). */
+  readonly maxFileSize: number;
+  /** Documents at most in one file (--max-documents). */
+  readonly maxDocuments: number;
 }

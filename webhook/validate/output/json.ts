@@ -1,40 +1,46 @@
-// One JSON array of results, for scripts.
-import { errorBody, warningText } from "../../admission/field.js";
-import type { CheckResult } from "../check.js";
+// One JSON object for scripts: every result with its findings located, and a summary.
+import type { CheckResult, Finding } from "../check.js";
+import type { Report, Summary } from "../report.js";
 
-/** What `--output json` prints per object. */
+type JsonFinding = Omit<Finding, "severity">;
+
+/** What `--output json` prints per document (README "Checking manifests in CI"). */
 export interface JsonResult {
   file: string;
+  line: number;
   index: number;
   apiVersion: string;
   kind: string;
   namespace: string;
   name: string;
   status: CheckResult["status"];
-  allowed: boolean;
-  warnings: string[];
-  errors: { field: string; message: string }[];
+  hint?: string;
+  warnings: JsonFinding[];
+  errors: JsonFinding[];
+  ignored: JsonFinding[];
   patch: CheckResult["patch"];
 }
 
-export function formatJson(results: readonly CheckResult[]): string {
-  const out = results.map(
-    (r): JsonResult => ({
+const strip = ({ severity: _, ...f }: Finding): JsonFinding => f;
+
+export function formatJson({ results, summary }: Report): string {
+  const out: { results: JsonResult[]; summary: Summary } = {
+    results: results.map((r) => ({
       file: r.file,
+      line: r.line,
       index: r.index,
       apiVersion: r.apiVersion,
       kind: r.kind,
       namespace: r.namespace,
       name: r.name,
       status: r.status,
-      allowed: r.status === "admitted",
-      warnings: r.warnings.map((w) => warningText(w.field, w.message)),
-      errors: [
-        ...r.violations.map((v) => ({ field: v.error.field, message: errorBody(v.error) })),
-        ...r.failures.map((f) => ({ field: "", message: `internal error in rule ${f.rule}: ${String(f.error)}` })),
-      ],
+      ...(r.hint ? { hint: r.hint } : {}),
+      warnings: r.findings.filter((f) => f.severity === "warning").map(strip),
+      errors: r.findings.filter((f) => f.severity === "error").map(strip),
+      ignored: r.ignored.map(strip),
       patch: r.patch,
-    }),
-  );
+    })),
+    summary,
+  };
   return `${JSON.stringify(out, null, 2)}\n`;
 }

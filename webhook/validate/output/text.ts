@@ -1,32 +1,32 @@
-// kubectl's way of saying it: warnings first, then each object's fate, then a summary line.
-import { GROUP, KINDS, isKindName } from "../../../schemas/kinds.js";
-import { errorString, warningText } from "../../admission/field.js";
-import { invalidMessage } from "../../admission/review.js";
+// For people and compiler-style problem matchers: one line per finding, `FILE:LINE:COLUMN: error: ...
+// [RULE]`, then each object's fate, then a summary. Every line is escaped as a whole (escapeControl):
+// names, values and file names come from the input, and must not move the cursor, recolour the
+// terminal or start a line of their own.
+import { escapeControl, fails, findingText, NO_OBJECTS, objectRef, plural, type Report } from "../report.js";
 import type { CheckResult } from "../check.js";
 
-function formatResult(r: CheckResult): string {
-  const lines = r.warnings.map((w) => `Warning: ${warningText(w.field, w.message)}`);
-  const where = `${r.file}#${r.index}`;
-  const info = KINDS.find((k) => k.kind === r.kind);
-  const ref = `${info ? `${info.singular}.${GROUP}` : r.kind.toLowerCase()}/${r.name || "<no name>"}`;
-  if (r.status === "admitted") {
-    const defaults = r.patch.length ? `; ${r.patch.length} default${r.patch.length === 1 ? "" : "s"} would be applied` : "";
-    lines.push(`${ref} admitted (${where}${defaults})`);
-  } else if (r.status === "error") {
-    lines.push(
-      `Error (InternalError): error when creating ${JSON.stringify(where)}: internal error in rule ${r.failures.map((f) => f.rule).join(", ")}; please report it`,
-    );
-  } else {
-    const errors = r.violations.map((v) => v.error);
-    const message = isKindName(r.kind) ? invalidMessage(r.kind, r.name, errors) : errors.map(errorString).join(", ");
-    lines.push(`Error (Invalid): error when creating ${JSON.stringify(where)}: ${message}`);
-  }
-  return lines.join("\n");
+function formatResult(r: CheckResult, failOnWarnings: boolean): string[] {
+  const lines = r.findings.map((f) => `${r.file}:${f.line}:${f.column}: ${f.severity}: ${findingText(f)} [${f.rule}]`);
+  if (r.kind === "" && r.status === "skipped") return [...lines, `${r.file}: skipped: ${r.hint ?? ""} [${r.skippedBy ?? ""}]`];
+  if (r.kind === "") return lines; // not an object: the finding says it all
+  const where = `${r.file}:${r.line}`;
+  if (r.status === "skipped") return [...lines, `${objectRef(r)} skipped (${where}): ${r.hint ?? ""}`];
+  const notes = [
+    r.status === "admitted" && r.patch.length > 0 ? `${plural(r.patch.length, "default")} would be applied` : "",
+    r.ignored.length > 0 ? `${plural(r.ignored.length, "finding")} ignored by annotation` : "",
+    r.status === "admitted" && fails(r, failOnWarnings) ? "warnings fail the run (--fail-on-warnings)" : "",
+  ].filter(Boolean);
+  const fate = r.status === "error" ? "not checked (internal error)" : r.status;
+  return [...lines, `${objectRef(r)} ${fate} (${[where, ...notes].join("; ")})`];
 }
 
-export function formatText(results: readonly CheckResult[]): string {
-  const denied = results.filter((r) => r.status === "denied" || r.status === "error").length;
-  const warnings = results.reduce((n, r) => n + r.warnings.length, 0);
-  const summary = `${results.length} object${results.length === 1 ? "" : "s"} checked: ${results.length - denied} admitted, ${denied} denied, ${warnings} warning${warnings === 1 ? "" : "s"}`;
-  return `${[...results.map(formatResult), summary].join("\n")}\n`;
+export function formatText({ results, summary, failOnWarnings }: Report): string {
+  const counts = [
+    `${plural(summary.checked, "object")} checked: ${summary.admitted} admitted, ${summary.denied} denied, ${plural(summary.warnings, "warning")}`,
+    summary.skipped ? `${summary.skipped} skipped` : "",
+    summary.errors ? plural(summary.errors, "error") : "",
+    summary.ignored ? `${plural(summary.ignored, "finding")} ignored` : "",
+  ].filter(Boolean);
+  const none = summary.checked === 0 ? [`${NO_OBJECTS} in ${plural(summary.files, "file")}`] : [];
+  return `${[...results.flatMap((r) => formatResult(r, failOnWarnings)).map(escapeControl), counts.join("; "), ...none].join("\n")}\n`;
 }

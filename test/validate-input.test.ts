@@ -1,0 +1,307 @@
+// `cnp-webhook validate`'s input, run as a user runs it (a child process): stdin, YAML as kubectl reads
+// it, broken files beside good ones, documents that are not objects of this API, directories, and what
+// the apiserver does to a manifest before admission (status dropped, nulls pruned).
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, test } from "node:test";
+import { runCli } from "../tools/testkit/cli.js";
+import type { JsonResult } from "../webhook/validate/output/json.js";
+
+const API = "apiVersion: postgresql.k8s.enterprisedb.io/v1alpha1";
+const SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: aws-creds}\nstringData: {ACCESS_KEY_ID: a, ACCESS_SECRET_KEY: b}";
+const CLUSTER = (name: string, extra = "") =>
+  `${API}\nkind: Cluster\nmetadata:\n  name: ${name}\nspec:\n  instances: 3\n  imageName: quay.io/enterprisedb/postgresql:13.2\n  storage:\n    size: 1Gi\n${extra}`;
+
+/** A fresh folder holding `files` (path → content). */
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "cnp-validate-input-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  results: JsonResult[];
+}
+
+async function validateJson(args: string[], stdin?: string): Promise<Run> {
+  const r = await runCli(["validate", "-o", "json", ...args], stdin === undefined ? {} : { stdin });
+  let results: JsonResult[] = [];
+  try {
+    results = (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
+  } catch {
+    assert.fail(`no JSON on stdout (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ...r, results };
+}
+
+const brief = (r: JsonResult) => ({ file: r.file, kind: r.kind, name: r.name, status: r.status });
+
+describe("validate reads its input as kubectl does", () => {
+  test("- reads stdin, mixed with paths; stdin is named STDIN, and its documents are cluster state for the files", async () => {
+    const dir = folder({
+      "cluster.yaml": CLUSTER(
+        "pg",
+        "  backup:\n    barmanObjectStore:\n      destinationPath: s3://backups/pg\n      s3Credentials:\n        accessKeyId: {name: aws-creds}\n",
+      ),
+    });
+    const r = await validateJson([join(dir, "cluster.yaml"), "-"], SECRET);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.results.map(brief), [{ file: join(dir, "cluster.yaml"), kind: "Cluster", name: "pg", status: "admitted" }]);
+    assert.deepEqual(r.results[0]?.warnings, [], "the Secret from stdin resolves the reference");
+
+    const text = await runCli(["validate", "-"], { stdin: CLUSTER("from-stdin") });
+    assert.equal(text.code, 0, text.stdout + text.stderr);
+    assert.match(text.stdout, /^cluster\.postgresql\.k8s\.enterprisedb\.io\/from-stdin admitted \(STDIN:1; /m);
+    assert.equal((await runCli(["validate", "-", "-"])).code, 2, "stdin can be read once");
+  });
+
+  test("YAML 1.1 as kubectl reads it: merge keys and yes/no are what kubectl sends, not errors", async () => {
+    const yaml = [
+      `${API}\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 3\n  imageName: quay.io/enterprisedb/postgresql:13.2\n  storage:\n    size: 1Gi\n  backup:\n    barmanObjectStore:\n      <<: &store\n        destinationPath: s3://backups/pg\n        s3Credentials:\n          accessKeyId: {name: aws-creds}\n      wal: {compression: gzip}`,
+      `${API}\nkind: ScheduledBackup\nmetadata:\n  name: nightly\nspec:\n  schedule: "0 0 0 * * *"\n  suspend: yes\n  cluster: {name: pg}`,
+      SECRET,
+    ].join("\n---\n");
+    const r = await validateJson(["-"], yaml);
+    const schema = r.results.flatMap((x) => x.errors).filter((e) => e.rule.endsWith("/schema"));
+    assert.deepEqual(schema, [], "no '<<' unknown field, no destinationPath Required, no 'must be of type boolean'");
+    assert.deepEqual(
+      r.results.map((x) => x.name),
+      ["pg", "nightly"],
+    );
+  });
+
+  test("a key written twice: kubectl keeps the last; a warning with its line", async () => {
+    const r = await validateJson(["-"], `${CLUSTER("pg")}  instances: 2\n`);
+    assert.equal(r.results[0]?.status, "admitted");
+    assert.deepEqual(
+      r.results[0]?.warnings.filter((w) => w.rule === "input/duplicate-key").map((w) => [w.field, w.line, w.column]),
+      [["spec.instances", 10, 3]],
+    );
+  });
+
+  test("a file that cannot be parsed is reported with line and column; the others are still checked; exit 2", async () => {
+    const dir = folder({
+      "a-good.yaml": CLUSTER("good"),
+      "b-broken.yaml": `${CLUSTER("fine-before")}\n---\n${API}\nkind: Backup\nmetadata: {name: b\nspec: {}\n`,
+    });
+    const r = await validateJson([dir]);
+    assert.equal(r.code, 2);
+    assert.deepEqual(
+      r.results.map((x) => [x.name || x.file.split("/").pop(), x.status]),
+      [
+        ["good", "admitted"],
+        ["fine-before", "admitted"],
+        ["b-broken.yaml", "error"],
+      ],
+    );
+    const [error] = r.results[2]?.errors ?? [];
+    assert.equal(error?.rule, "input/syntax");
+    assert.equal(error?.line, 15, "the parser finds the unclosed { of line 14 at line 15");
+    assert.ok((error?.column ?? 0) > 0);
+    const text = await runCli(["validate", dir]);
+    assert.equal(text.code, 2);
+    assert.match(text.stdout, /b-broken\.yaml:15:\d+: error: YAML syntax error: .* \[input\/syntax\]$/m);
+  });
+
+  test("a Helm template is reported as one, with what to pipe instead", async () => {
+    const dir = folder({
+      "templates/cluster.yaml": `${API}\nkind: Cluster\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  instances: {{ .Values.instances }}\n`,
+    });
+    const r = await validateJson([dir]);
+    assert.equal(r.code, 2);
+    const [result] = r.results;
+    assert.deepEqual([result?.status, result?.errors[0]?.rule, result?.errors[0]?.line, result?.errors[0]?.column], ["error", "input/helm", 4, 9]);
+    assert.match(result?.errors[0]?.message ?? "", /Helm template .* helm template RELEASE CHART \| cnp-webhook validate -/);
+  });
+
+  test("a PostgreSQL object of another API is skipped with a hint, never silently passed", async () => {
+    const r = await validateJson(
+      ["-"],
+      `apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: cnpg}\nspec: {instances: 3}\n---\n${CLUSTER("ours")}`,
+    );
+    assert.equal(r.code, 0);
+    assert.deepEqual(
+      r.results.map((x) => [x.name, x.status]),
+      [
+        ["cnpg", "skipped"],
+        ["ours", "admitted"],
+      ],
+    );
+    assert.match(r.results[0]?.hint ?? "", /postgresql\.cnpg\.io\/v1 is CloudNativePG's API; cnp-webhook checks postgresql\.k8s\.enterprisedb\.io\/v1alpha1/);
+    const text = await runCli(["validate", "-"], { stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: cnpg}\nspec: {instances: 3}\n" });
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /^cluster\.postgresql\.cnpg\.io\/cnpg skipped \(STDIN:1\): /m);
+    assert.match(text.stdout, /^no Cluster, Backup, ScheduledBackup of postgresql\.k8s\.enterprisedb\.io\/v1alpha1 found in 1 file$/m);
+  });
+
+  test("kustomize patches: a file a kustomization lists as a patch, and an object without a name, say what to pipe", async () => {
+    const dir = folder({
+      "kustomization.yaml": "resources: [cluster.yaml]\npatches:\n- path: more-instances.yaml\n",
+      "cluster.yaml": CLUSTER("pg"),
+      "more-instances.yaml": `${API}\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 5\n`,
+    });
+    const r = await validateJson([dir]);
+    assert.equal(r.code, 2);
+    const patch = r.results.find((x) => x.file.endsWith("more-instances.yaml"));
+    assert.deepEqual([patch?.status, patch?.errors[0]?.rule], ["error", "input/patch"]);
+    assert.match(patch?.errors[0]?.message ?? "", /listed as a patch in .*kustomization\.yaml.*kubectl kustomize DIR \| cnp-webhook validate -/);
+    assert.equal(r.results.find((x) => x.name === "pg")?.status, "admitted");
+
+    const nameless = await validateJson(["-"], `${API}\nkind: Cluster\nspec:\n  instances: 5\n`);
+    assert.equal(nameless.code, 2);
+    assert.deepEqual(
+      nameless.results[0]?.errors.map((e) => [e.rule, e.field]),
+      [["input/patch", "metadata.name"]],
+    );
+  });
+
+  test("a document without apiVersion or kind is an error; a file found in a folder naming neither is skipped", async () => {
+    const r = await validateJson(["-"], "metadata: {name: x}\nspec: {instances: 3}\n");
+    assert.equal(r.code, 2);
+    assert.deepEqual(
+      r.results[0]?.errors.map((e) => [e.rule, e.field]),
+      [["input/not-an-object", "apiVersion"]],
+    );
+    const dir = folder({
+      "tsconfig.json": '{\n  // comments, not JSON\n  "compilerOptions": {}\n}\n',
+      "values.yaml": "replicas: 3\n",
+      "c.yaml": CLUSTER("pg"),
+    });
+    const walked = await validateJson([dir]);
+    assert.equal(walked.code, 0, walked.stdout);
+    assert.deepEqual(
+      walked.results.map((x) => [x.file.split("/").pop(), x.status]),
+      [
+        ["c.yaml", "admitted"],
+        ["tsconfig.json", "skipped"],
+        ["values.yaml", "skipped"],
+      ],
+    );
+  });
+
+  test("directories: node_modules, .git and hidden folders are not walked; --ignore-path leaves paths out", async () => {
+    const bad = `${API}\nkind: Cluster\nmetadata: {name: bad}\nspec: {instances: 0}\n`;
+    const dir = folder({
+      "ok.yaml": CLUSTER("ok"),
+      "node_modules/pkg/bad.yaml": bad,
+      ".git/bad.yaml": bad,
+      ".github/workflows/bad.yaml": bad,
+      "vendor/bad.yaml": bad,
+      "nested/deeper/bad.yml": bad,
+    });
+    const r = await validateJson([dir]);
+    assert.deepEqual(
+      r.results.map((x) => x.file.slice(dir.length + 1)),
+      ["nested/deeper/bad.yml", "ok.yaml", "vendor/bad.yaml"],
+    );
+    const ignored = await validateJson(["--ignore-path", "vendor/**", "--ignore-path", "bad.yml", dir]);
+    assert.equal(ignored.code, 0, ignored.stdout);
+    assert.deepEqual(
+      ignored.results.map((x) => x.name),
+      ["ok"],
+    );
+  });
+
+  test("a run with no object of this API says so; an empty stdin is an error", async () => {
+    const r = await runCli(["validate", "-o", "json", "-"], { stdin: SECRET });
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, "note: no Cluster, Backup, ScheduledBackup of postgresql.k8s.enterprisedb.io/v1alpha1 found\n");
+    const empty = await runCli(["validate", "-"], { stdin: "" });
+    assert.equal(empty.code, 2);
+    assert.equal(empty.stderr, "error: no documents in STDIN\n");
+  });
+
+  test("a Secret present in the files but in another namespace is named as such", async () => {
+    const r = await validateJson(
+      ["-"],
+      `apiVersion: v1\nkind: Secret\nmetadata: {name: aws-creds, namespace: prod}\n---\n${CLUSTER("pg", "  backup:\n    barmanObjectStore:\n      destinationPath: s3://backups/pg\n      s3Credentials:\n        accessKeyId: {name: aws-creds}\n")}`,
+    );
+    assert.deepEqual(
+      r.results[0]?.warnings.map((w) => w.message),
+      ['could not verify Secret "aws-creds": in the files only in another namespace ("prod")'],
+    );
+  });
+});
+
+describe("validate judges what the apiserver would hand the webhook", () => {
+  test("null on optional fields is pruned as the apiserver prunes it: no denial the apiserver would not make", async () => {
+    const r = await validateJson(
+      ["-"],
+      `${SECRET}\n---\n${API}\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  description: null\n  instances: 3\n  imageName: quay.io/enterprisedb/postgresql:13.2\n  startDelay: ~\n  storage:\n    size: 1Gi\n    storageClass: null\n  backup:\n    barmanObjectStore:\n      destinationPath: s3://backups/pg\n      endpointURL: null\n      serverName:\n      s3Credentials:\n        accessKeyId: {name: aws-creds, key: null}\n      data: {jobs: null}\n`,
+    );
+    assert.equal(r.code, 0, JSON.stringify(r.results, null, 1));
+    assert.deepEqual(r.results[0]?.errors, []);
+    // key: null is filled by the schema's default, as the apiserver's defaulting does.
+    assert.ok(r.results[0]?.warnings.every((w) => !/ACCESS_KEY_ID/.test(w.message)));
+  });
+
+  test("a null where the schema requires a value is still refused, as the apiserver refuses it", async () => {
+    const r = await validateJson(["-"], `${API}\nkind: Cluster\nmetadata: {name: pg}\nspec:\n  instances: null\n  storage: {size: 1Gi}\n`);
+    assert.equal(r.code, 1);
+    assert.deepEqual(
+      r.results[0]?.errors.map((e) => [e.rule, e.field, e.message]),
+      [["cluster/schema", "spec.instances", "Required value"]],
+    );
+  });
+
+  test("status is not judged (the apiserver drops it on create) but is the reference state of a recovery", async () => {
+    const backup = `${API}\nkind: Backup\nmetadata: {name: nightly}\nspec:\n  cluster: {name: pg-old}\nstatus:\n  phase: completed\n  someLaterField: true\n  backupId: 20201026T135740\n  serverName: pg-old\n  destinationPath: s3://backups/\n  s3Credentials:\n    accessKeyId: {name: aws-creds, key: ACCESS_KEY_ID}\n    secretAccessKey: {name: aws-creds, key: ACCESS_SECRET_KEY}\n`;
+    const restore = CLUSTER("restored", "  bootstrap:\n    fullRecovery:\n      backup: {name: nightly}\n");
+    const r = await validateJson(["-"], [SECRET, backup, restore].join("\n---\n"));
+    const byName = new Map(r.results.map((x) => [x.name, x]));
+    assert.deepEqual(byName.get("nightly")?.errors, [], "status.someLaterField is not an unknown-field error");
+    const restored = byName.get("restored");
+    assert.equal(restored?.status, "admitted", JSON.stringify(restored));
+    assert.deepEqual(
+      restored?.warnings.filter((w) => w.field.startsWith("spec.bootstrap")),
+      [],
+      "the completed status in the file is read",
+    );
+
+    const failed = backup.replace("phase: completed", "phase: failed");
+    const denied = await validateJson(["-"], [SECRET, failed, restore].join("\n---\n"));
+    assert.equal(denied.results.find((x) => x.name === "restored")?.status, "denied", "a failed status in the file is read too");
+  });
+
+  test("unknown fields at every level, the top included, with a did-you-mean one level down or up", async () => {
+    const r = await validateJson(
+      ["-"],
+      `${CLUSTER("pg")}backup:\n  barmanObjectStore:\n    destinationPath: s3://backups/pg\n    s3Credentials:\n      accessKeyId: {name: aws-creds}\n`,
+    );
+    assert.equal(r.code, 1);
+    assert.deepEqual(
+      r.results[0]?.errors.map((e) => [e.field, e.message, e.line, e.column]),
+      [["backup", 'Forbidden: unknown field "backup"; the apiserver would drop it; did you mean "spec.backup"?', 10, 1]],
+    );
+    const up = await validateJson(["-"], `${CLUSTER("pg")}  storage2: {}\n`.replace("    size: 1Gi\n", "    size: 1Gi\n    instances: 2\n"));
+    assert.deepEqual(
+      up.results[0]?.errors.map((e) => [e.field, e.message]),
+      [
+        ["spec.storage.instances", 'Forbidden: unknown field "instances"; the apiserver would drop it; did you mean "spec.instances"?'],
+        ["spec.storage2", 'Forbidden: unknown field "storage2"; the apiserver would drop it; did you mean "storage"?'],
+      ],
+    );
+  });
+
+  test("the early draft's apiVersion says that migrate converts it", async () => {
+    const r = await validateJson(["test/fixtures/manifests/bad/draft.yaml"]);
+    assert.equal(r.code, 1);
+    assert.match(r.results[0]?.errors[0]?.message ?? "", /early draft's API group: .*`cnp-webhook migrate` converts such manifests/);
+    assert.equal(r.results[0]?.errors[0]?.line, 2);
+  });
+});
+
+test("an unknown command suggests the nearest one", async () => {
+  const r = await runCli(["valdate", "x.yaml"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `error: unknown command "valdate"; did you mean "validate"?\nRun 'cnp-webhook --help' for usage.\n`);
+  assert.match((await runCli(["migrat"])).stderr, /did you mean "migrate"\?/);
+});

@@ -1,0 +1,98 @@
+// One run's report, which every output format renders: the results, a summary, the rules they may
+// name (the catalog and the input checks), and the exit code they add up to.
+import { API_VERSION, GROUP, KINDS } from "../../schemas/kinds.js";
+import type { CatalogEntry } from "../admission/rule.js";
+import type { CheckResult, Finding } from "./check.js";
+import { INPUT_CHECKS } from "./inputs.js";
+
+/** A rule as reports describe it: the webhook's catalog and `validate`'s own input checks alike. */
+export interface RuleDescriptor {
+  readonly id: string;
+  /** The kind it applies to; absent for input checks. */
+  readonly kind?: string;
+  readonly severity: string;
+  readonly summary: string;
+  readonly protects?: string;
+}
+
+export interface Summary {
+  /** Files (and stdin) read. */
+  readonly files: number;
+  /** Objects of this API that were judged: admitted + denied. */
+  readonly checked: number;
+  readonly admitted: number;
+  readonly denied: number;
+  readonly skipped: number;
+  /** Results that could not be checked: input errors, or a rule that threw. */
+  readonly errors: number;
+  readonly warnings: number;
+  /** Findings left out by the cnp-webhook.io/ignore annotation. */
+  readonly ignored: number;
+}
+
+export interface Report {
+  readonly results: readonly CheckResult[];
+  readonly summary: Summary;
+  readonly rules: readonly RuleDescriptor[];
+  /** Warnings count as failures (--fail-on-warnings). */
+  readonly failOnWarnings: boolean;
+}
+
+export const ruleDescriptors = (entries: readonly CatalogEntry[]): RuleDescriptor[] => [...entries, ...INPUT_CHECKS];
+
+export function summarize(results: readonly CheckResult[], files: number): Summary {
+  const count = (status: CheckResult["status"]) => results.filter((r) => r.status === status).length;
+  const admitted = count("admitted");
+  const denied = count("denied");
+  return {
+    files,
+    checked: admitted + denied,
+    admitted,
+    denied,
+    skipped: count("skipped"),
+    errors: count("error"),
+    warnings: results.reduce((n, r) => n + r.findings.filter((f) => f.severity === "warning").length, 0),
+    ignored: results.reduce((n, r) => n + r.ignored.length, 0),
+  };
+}
+
+/** 2 when something could not be checked, 1 when something is denied (or warned, with --fail-on-warnings), else 0. */
+export function exitCode(summary: Summary, failOnWarnings: boolean): number {
+  if (summary.errors > 0) return 2;
+  if (summary.denied > 0 || (failOnWarnings && summary.warnings > 0)) return 1;
+  return 0;
+}
+
+/** Whether a result fails the run: denied or in error, or carrying warnings under --fail-on-warnings. */
+export const fails = (r: CheckResult, failOnWarnings: boolean): boolean =>
+  r.status === "denied" || r.status === "error" || (failOnWarnings && r.findings.some((f) => f.severity === "warning"));
+
+/** How kubectl names an object: `cluster.postgresql.k8s.enterprisedb.io/pg`; a document without a kind by its place. */
+export function objectRef(r: CheckResult): string {
+  if (r.kind === "") return `${r.file}#${r.index}`;
+  const group = r.apiVersion.includes("/") ? r.apiVersion.split("/")[0] : "";
+  const info = KINDS.find((k) => k.kind === r.kind);
+  const resource = group === GROUP && info ? info.singular : r.kind.toLowerCase();
+  return `${resource}${group ? `.${group}` : ""}/${r.name || "<no name>"}`;
+}
+
+/**
+ * Characters that a terminal, a log viewer or an XML reader would act on rather than show: C0 and C1
+ * controls (ESC starts terminal escape sequences; CR and LF start new lines, so a fake summary or a
+ * workflow command), DEL, the line and paragraph separators, and the bidirectional overrides that
+ * reorder what is shown.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Text from a manifest (names, values, file names) made safe to print: unsafe characters as escapes (`\u001b`). */
+export const escapeControl = (s: string): string => s.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
+
+/** `field: message`, or the message alone for the document as a whole. */
+export const findingText = (f: Finding): string => (f.field ? `${f.field}: ${f.message}` : f.message);
+
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** What a run that judged nothing says, so that a green CI that checked nothing does not go unnoticed. */
+export const NO_OBJECTS = `no ${KINDS.map((k) => k.kind).join(", ")} of ${API_VERSION} found`;
