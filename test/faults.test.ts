@@ -1,12 +1,14 @@
-// Fault injection (README "References"): the webhook (`cnp-webhook serve --kubeconfig`, so KubeResolver and
-// @kubernetes/client-node) against the stand-in kube-apiserver of test/kube-api-server.ts while that
-// API is slow, hanging, answering 403 or 500, or not listening at all. Webhooks and API each run in a
-// process of their own, as in a cluster: the 100 responses the test reads do not queue behind the
-// webhook's own work. Under a burst of 100 concurrent admissions (Clusters referencing a Secret,
-// Backups referencing a Cluster) every admission is answered within the lookup timeout + 0.5 s, as
-// the webhook's own duration histogram records it (the client's view adds queueing on a busy machine
-// and gets a looser bound): admitted with a "could not verify" warning, or denied with it under
-// --strict-references. Never a hang, never a 5xx.
+// Fault injection (README "References"): the webhook (`cnp-webhook serve --kubeconfig`: watch caches for
+// Clusters and Backups, GETs for Secrets) against the stand-in kube-apiserver of
+// tools/testkit/kube-api-server.ts while that API is slow, hanging, answering 403 or 500, or not
+// listening at all. Webhooks and API each run in a process of their own, as in a cluster: the 100
+// responses the test reads do not queue behind the webhook's own work. Under a burst of 100 concurrent
+// admissions (Clusters referencing a Secret, Backups referencing a Cluster) every admission is
+// answered within the lookup timeout + 0.5 s, as the webhook's own duration histogram records it (the
+// client's view adds queueing on a busy machine and gets a looser bound). A Secret is read by GET: it
+// is admitted with a "could not verify" warning, or denied with it under --strict-references. The
+// Cluster comes from the watch cache: it stays verified while the API fails, unless the cache never
+// synced (nothing listening), where it is read through and unverified too. Never a hang, never a 5xx.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -111,6 +113,9 @@ async function startWebhook(kubeconfig: string, strictReferences: boolean, looku
     `${lookupTimeoutMs}ms`,
     "--log-level",
     "error",
+    // An API that is not listening never lets the caches sync: ready after 1 s anyway, as in production after --cache-sync-timeout.
+    "--cache-sync-timeout",
+    "1s",
     ...(strictReferences ? ["--strict-references"] : []),
   ]);
   await waitReady(port, ca, 30_000, 20, child);
@@ -187,6 +192,18 @@ async function burst(hook: Webhook, size = BURST): Promise<{ clusters: Answer[];
   );
   const answers = await Promise.all(requests);
   return { clusters: answers.filter((_, i) => i % 2 === 0), backups: answers.filter((_, i) => i % 2 === 1), wallMs: performance.now() - started };
+}
+
+/** A Backup of the cached Cluster: admitted without any "could not verify", whatever the API does meanwhile. */
+function assertVerifiedFromCache(answers: readonly Answer[], label: string): string {
+  const slowest = Math.max(...answers.map((a) => a.ms));
+  for (const a of answers) {
+    assert.equal(a.status, 200, `${label}: HTTP ${a.status}: ${a.text.slice(0, 300)}`);
+    assert.equal(a.response?.uid, a.uid, `${label}: uid not echoed`);
+    assert.equal(a.response?.allowed, true, `${label}: denied: ${a.response?.status?.message}`);
+    assert.ok(!(a.response?.warnings ?? []).some((w) => w.includes("could not verify")), `${label}: ${JSON.stringify(a.response?.warnings)}`);
+  }
+  return `${label} Backups (Cluster from the cache): slowest ${slowest.toFixed(0)} ms at the client`;
 }
 
 /** Every answer: HTTP 200, uid echoed, within the client-side bound; then the verdict the mode calls for. */
@@ -322,10 +339,10 @@ describe(`faults: ${BURST} concurrent admissions while the Kubernetes API misbeh
       const strict = await burstUnder(hooks.liveStrict, fault, slowMs, `${fault}, strict`);
       t.diagnostic(lenient.note);
       t.diagnostic(assertUnverified(lenient.clusters, "Secret", false, `${fault}`));
-      t.diagnostic(assertUnverified(lenient.backups, "Cluster", false, `${fault}`));
+      t.diagnostic(assertVerifiedFromCache(lenient.backups, `${fault}`));
       t.diagnostic(strict.note);
       t.diagnostic(assertUnverified(strict.clusters, "Secret", true, `${fault}, strict`));
-      t.diagnostic(assertUnverified(strict.backups, "Cluster", true, `${fault}, strict`));
+      t.diagnostic(assertVerifiedFromCache(strict.backups, `${fault}, strict`));
     });
   }
 
@@ -365,7 +382,10 @@ describe(`faults: ${BURST} concurrent admissions while the Kubernetes API misbeh
       state = await api.state();
     }
     assert.equal(state.hanging, 0, "hanging GETs still open at the API server");
-    assert.ok(state.hangsClosedByClient >= BURST, `the resolver closed ${state.hangsClosedByClient} hanging GETs`);
+    // Only Secrets are read by GET (Clusters come from the cache): at most BURST / 2 per webhook under
+    // the hang fault. A GET whose deadline passes while its connection is still being opened never
+    // reaches the server, so the count is not exact; that some hung and none is left open is the point.
+    assert.ok(state.hangsClosedByClient > 0, "the hang fault reached the API server");
     for (const hook of [hooks.live, hooks.liveStrict, hooks.refused, hooks.refusedStrict]) {
       const metrics = await scrape(hook);
       assert.doesNotMatch(metrics, /^cnp_webhook_rule_errors_total\{[^}]*\} [1-9]/m);

@@ -65,6 +65,9 @@ class GatedResolver implements ReferenceResolver {
   lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string): Promise<Lookup<ReferenceObjects[K]>> {
     return this.find[kind](namespace, name);
   }
+  async lookupIndex() {
+    return unknown("not in this test");
+  }
 }
 
 let certs: CertFiles;

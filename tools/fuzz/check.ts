@@ -100,6 +100,15 @@ export function worldResolver(world: () => World): ReferenceResolver {
   return {
     source: "the fuzz world",
     lookup: (kind, _ns, name) => find[kind](name),
+    // The world's Cluster, whatever it is, as another object with the key: rules must cope with it too.
+    lookupIndex: async () => {
+      const found = await answer(world().cluster);
+      return found.state === "absent"
+        ? present([])
+        : found.state === "unknown"
+          ? found
+          : present([{ kind: "Cluster", namespace: "other", name: "other", object: found.object as never }]);
+    },
     close: () => {},
   };
 }

@@ -9,7 +9,8 @@ import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "../../webhook/admissio
 import { validate, type AdmissionOptions } from "../../webhook/admission/validation.js";
 import type { PatchOperation, Verdict } from "../../webhook/admission/verdict.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
-import type { ReferenceKind, ReferenceObjects } from "../../webhook/references/kinds.js";
+import { keep, type ReferenceKind, type ReferenceObjects } from "../../webhook/references/kinds.js";
+import { IndexedEntries, type Indexed } from "../../webhook/references/store.js";
 import { absent, present, unknown, type Lookup, type ReferenceResolver } from "../../webhook/references/resolver.js";
 import { RULES } from "../../webhook/rules/registry.js";
 
@@ -21,25 +22,41 @@ export interface ClusterState {
   unreachable?: boolean;
 }
 
-/** A resolver over fixed objects in one namespace ("default"); it counts its lookups. */
-export function stateResolver(state: ClusterState): ReferenceResolver & { calls: { kind: ReferenceKind; name: string }[] } {
-  const calls: { kind: ReferenceKind; name: string }[] = [];
+/**
+ * A resolver over fixed objects, kept as every resolver keeps them (kinds.ts `keep`); names are
+ * looked up in "default", indexes across every namespace the objects name. It counts its lookups.
+ */
+export function stateResolver(state: ClusterState): ReferenceResolver & { calls: { kind: ReferenceKind | "index"; name: string }[] } {
+  const calls: { kind: ReferenceKind | "index"; name: string }[] = [];
   const miss = (): Lookup<never> => (state.unreachable ? unknown("no cluster") : absent);
-  const byName = <T extends { metadata?: { name?: string } }>(list: T[] | undefined, name: string): Lookup<T> => {
-    const o = list?.find((x) => x.metadata?.name === name);
-    return o ? present(structuredClone(o)) : miss();
+  const namespaceOf = (o: { metadata?: { namespace?: string } }): string => o.metadata?.namespace ?? "default";
+  const byName = <K extends "Cluster" | "Backup">(kind: K, list: (Cluster | Backup)[] | undefined, name: string): Lookup<ReferenceObjects[K]> => {
+    const o = list?.find((x) => x.metadata?.name === name && namespaceOf(x) === "default");
+    return o ? present(keep[kind](structuredClone(o) as unknown as Record<string, unknown>)) : miss();
   };
   const find: { [K in ReferenceKind]: (name: string) => Lookup<ReferenceObjects[K]> } = {
     Secret: (name) => (state.secrets?.[name] ? present({ name, keys: state.secrets[name] ?? [] }) : miss()),
-    Cluster: (name) => byName(state.clusters, name),
-    Backup: (name) => byName(state.backups, name),
+    Cluster: (name) => byName("Cluster", state.clusters, name),
+    Backup: (name) => byName("Backup", state.backups, name),
   };
+  const indexed = new IndexedEntries(() => [
+    ...(state.clusters ?? []).map(
+      (o): Indexed => ({ kind: "Cluster", namespace: namespaceOf(o), name: o.metadata?.name ?? "", object: keep.Cluster(o as never) }),
+    ),
+    ...(state.backups ?? []).map(
+      (o): Indexed => ({ kind: "Backup", namespace: namespaceOf(o), name: o.metadata?.name ?? "", object: keep.Backup(o as never) }),
+    ),
+  ]);
   return {
     source: "test state",
     calls,
     async lookup(kind, namespace, name) {
       calls.push({ kind, name });
       return namespace === "default" ? find[kind](name) : miss();
+    },
+    async lookupIndex(index, key) {
+      calls.push({ kind: "index", name: `${index.name}/${key}` });
+      return state.unreachable ? unknown("no cluster") : present(indexed.lookup(index, key));
     },
     close: () => {},
   };

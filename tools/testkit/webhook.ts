@@ -8,7 +8,13 @@ import type { KindName } from "../../schemas/kinds.js";
 import type { Registry } from "../../webhook/admission/rule.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
 import { route, type Role } from "../../webhook/kinds.js";
-import { KubeResolver, loadKubeConfig } from "../../webhook/references/kube.js";
+import type { Logger } from "pino";
+import { KubeApi } from "../../webhook/references/api.js";
+import { CachedResolver } from "../../webhook/references/cached.js";
+import { logInformerEvent } from "../../webhook/references/connect.js";
+import { loadKubeConfig } from "../../webhook/references/credentials.js";
+import type { CachedKind } from "../../webhook/references/kinds.js";
+import { KubeResolver } from "../../webhook/references/kube.js";
 import { noCluster, type ReferenceResolver } from "../../webhook/references/resolver.js";
 import { RULES } from "../../webhook/rules/registry.js";
 import { createLogger } from "../../webhook/server/log.js";
@@ -51,7 +57,10 @@ export interface ReviewAnswer {
 }
 
 export interface WebhookOptions extends Partial<ServeOptions> {
-  /** References from this resolver; `kubeconfig` builds a real KubeResolver instead; default: no cluster. */
+  /**
+   * References from this resolver; `kubeconfig` builds what `serve --kubeconfig` builds (watch caches,
+   * GETs), and the webhook starts once the caches have synced; default: no cluster.
+   */
   readonly resolver?: ReferenceResolver;
   readonly kubeconfig?: string;
   readonly registry?: Registry;
@@ -78,18 +87,43 @@ export interface TestWebhook {
   close(): Promise<void>;
 }
 
-function resolverOf(opts: WebhookOptions): ReferenceResolver {
+/** What `serve --kubeconfig` builds; returned once its caches have synced, or have failed once (an API that is down). */
+async function resolverOf(opts: WebhookOptions, logger: Logger): Promise<ReferenceResolver> {
   if (opts.resolver) return opts.resolver;
   if (!opts.kubeconfig) return noCluster;
-  const loaded = loadKubeConfig({ kubeconfig: opts.kubeconfig, env: {} });
-  if (!loaded) throw new Error(`no cluster in ${opts.kubeconfig}`);
-  return new KubeResolver(loaded);
+  const credentials = loadKubeConfig({ kubeconfig: opts.kubeconfig, env: {} });
+  if (!credentials) throw new Error(`no cluster in ${opts.kubeconfig}`);
+  let failed = () => {};
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  const log = logInformerEvent(logger);
+  const resolver = new CachedResolver(new KubeResolver(new KubeApi(credentials)), {
+    watch: true,
+    observe: (event) => {
+      log(event);
+      if (event.type === "error") failed();
+    },
+  }).start();
+  await Promise.race([resolver.caches.wait(10_000), firstFailure]);
+  return resolver;
+}
+
+/**
+ * Waits until the webhook's watch cache holds (or, with `present` false, no longer holds) an object:
+ * changes reach the caches through the watch, a moment after the API server has them.
+ */
+export async function cached(webhook: TestWebhook, kind: CachedKind, namespace: string, name: string, present = true): Promise<void> {
+  const resolver = webhook.resolver;
+  if (!(resolver instanceof CachedResolver)) throw new Error("the webhook has no watch caches");
+  const deadline = Date.now() + 5000;
+  while ((resolver.informers[kind].store.get(namespace, name) !== undefined) !== present) {
+    if (Date.now() > deadline) throw new Error(`${kind} ${namespace}/${name} ${present ? "not in" : "still in"} the cache after 5 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 export async function startWebhook(opts: WebhookOptions = {}): Promise<TestWebhook> {
   const { resolver: _r, kubeconfig: _k, registry = RULES, certs: given, metrics, logLevel, ...serveOptions } = opts;
   const certs = given ?? (await sharedCerts());
-  const resolver = resolverOf(opts);
   const logText: string[] = [];
   let partial = "";
   const sink = new Writable({
@@ -101,6 +135,8 @@ export async function startWebhook(opts: WebhookOptions = {}): Promise<TestWebho
       done();
     },
   });
+  const logger = createLogger(logLevel ?? "info", sink);
+  const resolver = await resolverOf(opts, logger);
   const running = await startServer(
     {
       host: "127.0.0.1",
@@ -113,7 +149,7 @@ export async function startWebhook(opts: WebhookOptions = {}): Promise<TestWebho
       lookupTimeoutMs: 1000,
       ...serveOptions,
     },
-    { registry, resolver, logger: createLogger(logLevel ?? "info", sink), metrics: metrics ?? new Metrics({ processMetrics: false }) },
+    { registry, resolver, logger, metrics: metrics ?? new Metrics({ processMetrics: false }) },
   );
   // Kept-alive connections, as the kube-apiserver keeps to a webhook.
   const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: certs.caPem, servername: SERVER_NAME });

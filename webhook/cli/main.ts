@@ -1,4 +1,4 @@
-// cnp-webhook: serve | validate | certs | manifests | migrate | rules | schedule. `main` is importable; bin.ts runs it.
+// cnp-webhook: serve | validate | audit | certs | manifests | migrate | rules | schedule. `main` is importable; bin.ts runs it.
 import { closest, distance } from "fastest-levenshtein";
 import type { Registry } from "../admission/rule.js";
 import { packageVersion } from "../version.js";
@@ -18,6 +18,7 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: "check manifests (files, directories, stdin) as the webhook would",
     load: async (r) => (await import("./validate.js")).validateCommand(r),
   },
+  { name: "audit", summary: "judge the cluster's existing objects as the webhook would", load: async (r) => (await import("./audit.js")).auditCommand(r) },
   { name: "certs", summary: "create or renew the webhook's CA and serving certificate", load: async () => (await import("./certs.js")).certsCommand },
   { name: "manifests", summary: "print the install manifests (for kubectl apply -f -)", load: async () => (await import("./manifests.js")).manifestsCommand },
   {

@@ -4,7 +4,7 @@ import type { LevelWithSilent } from "pino";
 import { FILE_NAMES } from "../../certs/files.js";
 import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
-import { DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
+import { CACHE_SYNC_TIMEOUT, DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
 import { ROUTES } from "../kinds.js";
 import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
@@ -30,6 +30,8 @@ Flags:
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
+  --cache-sync-timeout D how long /readyz waits for the Cluster and Backup caches to sync
+                         (default ${CACHE_SYNC_TIMEOUT}); then it is ready and looks up by GET until they do
   --client-ca F          only clients with a certificate from this CA (PEM) may call the admission
                          paths, as the apiserver presents one per its admission configuration;
                          /healthz and /readyz stay open for the kubelet's probes
@@ -65,6 +67,7 @@ export const serveCommand = (registry: Registry): Command =>
       "metrics-tls": { type: "boolean" },
       kubeconfig: { type: "string" },
       "lookup-timeout": { type: "string" },
+      "cache-sync-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
       enforcement: { type: "string" },
       "warn-only": { type: "string", multiple: true },
@@ -84,6 +87,7 @@ export const serveCommand = (registry: Registry): Command =>
         defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
         strictReferences: values["strict-references"] ?? false,
         lookupTimeoutMs: parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout"),
+        cacheSyncTimeoutMs: parseDurationMs(values["cache-sync-timeout"] ?? CACHE_SYNC_TIMEOUT, "--cache-sync-timeout"),
         metricsTls: values["metrics-tls"] ?? false,
         enforcement: parseEnforcement(values.enforcement, values["warn-only"], registry),
         allowIgnoreAnnotation: values["allow-ignore-annotation"] ?? false,
@@ -91,7 +95,7 @@ export const serveCommand = (registry: Registry): Command =>
         ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };
       const logger = createLogger(logLevel(values["log-level"]));
-      const resolver = await resolverFor(values.kubeconfig, logger);
+      const resolver = await resolverFor(values.kubeconfig, logger, process.env, { watch: true });
       const running = await startServer(options, { registry, logger, resolver });
       // SIGTERM (README "Install and operate"): stop accepting, finish in-flight requests, exit 0 within 10 s. In-flight work is
       // bounded by --lookup-timeout; stragglers are cut off at 8 s. A second signal exits at once.

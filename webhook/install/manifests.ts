@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { FILE_NAMES } from "../../certs/files.js";
-import { METRICS_PORT, NAME, RUN_AS_USER, SERVICE_PORT, TLS_DIR, TLS_SECRET, WEBHOOK_PORT, serviceHost } from "../deployment.js";
+import { MEMORY, METRICS_PORT, NAME, NODE_OPTIONS, RUN_AS_USER, SERVICE_PORT, TLS_DIR, TLS_SECRET, WEBHOOK_PORT, serviceHost } from "../deployment.js";
 import { REFERENCE_KINDS, type ReferenceKindInfo } from "../references/kinds.js";
 import { labels, meta, type Obj } from "./meta.js";
 import { METRICS_PORT_NAME, monitoringObjects } from "./monitoring.js";
@@ -122,6 +122,7 @@ function deployment(o: InstallOptions): Obj {
               image: o.image,
               imagePullPolicy: "IfNotPresent",
               args: serveArgs(o),
+              env: [{ name: "NODE_OPTIONS", value: NODE_OPTIONS }],
               ports: [
                 { name: "https", containerPort: WEBHOOK_PORT, protocol: "TCP" },
                 { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: "TCP" },
@@ -130,7 +131,7 @@ function deployment(o: InstallOptions): Obj {
               livenessProbe: { ...probe("/healthz", 10, 3), initialDelaySeconds: 5 },
               // Endpoints are removed concurrently with SIGTERM: keep serving while that propagates.
               lifecycle: { preStop: { exec: { command: ["sleep", "5"] } } },
-              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+              resources: { requests: { cpu: "50m", memory: MEMORY.request }, limits: { cpu: "500m", memory: MEMORY.limit } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

@@ -1,12 +1,29 @@
-// The objects rules may look up, in one table: where the API serves each, and the verbs the webhook
-// needs on it. Resolvers, the fake API server of the tests and the install's ClusterRole derive from it.
-import type { Backup, Cluster } from "../../generated/types/index.js";
+// The objects rules may look up, in one table: where the API serves each, the verbs the webhook
+// needs on it, and what is kept of it. Resolvers, the fake API server of the tests and the install's
+// ClusterRole derive from it.
+import type { Backup, BackupStatus, BarmanObjectStoreConfiguration, Cluster, ObjectMeta } from "../../generated/types/index.js";
 import { GROUP, VERSION } from "../../schemas/kinds.js";
+import { isRecord } from "../formats/json.js";
 
 /** All that is ever kept of a Secret: its name and key names. Values never leave the resolver. */
 export interface SecretKeys {
   readonly name: string;
   readonly keys: readonly string[];
+}
+
+/** The metadata kept of a cached object: who it is, and which version of it. */
+export type KeptMeta = Pick<ObjectMeta, "name" | "namespace" | "uid" | "resourceVersion" | "creationTimestamp"> & { deletionTimestamp?: string };
+
+/** What is kept of a Cluster (README "References"): its name and its object store, all rules read of another Cluster. */
+export interface KeptCluster extends Pick<Cluster, "apiVersion" | "kind"> {
+  metadata?: KeptMeta;
+  spec?: { backup?: { barmanObjectStore?: BarmanObjectStoreConfiguration } };
+}
+
+/** What is kept of a Backup: its cluster and its status, without barman's command output (kilobytes of log). */
+export interface KeptBackup extends Pick<Backup, "apiVersion" | "kind" | "spec"> {
+  metadata?: KeptMeta;
+  status?: Omit<BackupStatus, "commandOutput" | "commandError">;
 }
 
 export interface ReferenceKindInfo {
@@ -26,11 +43,15 @@ export const REFERENCE_KINDS = {
 
 export type ReferenceKind = keyof typeof REFERENCE_KINDS;
 
+/** The kinds the webhook lists and watches (caches, and the cluster-wide index of the WAL-archive rule). */
+export type CachedKind = "Cluster" | "Backup";
+export const CACHED_KINDS: readonly CachedKind[] = ["Cluster", "Backup"];
+
 /** What a lookup of each kind yields. */
 export interface ReferenceObjects {
   Secret: SecretKeys;
-  Cluster: Cluster;
-  Backup: Backup;
+  Cluster: KeptCluster;
+  Backup: KeptBackup;
 }
 type Exhaustive<T extends Record<ReferenceKind, unknown>> = T;
 export type ReferenceObject<K extends ReferenceKind> = Exhaustive<ReferenceObjects>[K];
@@ -41,4 +62,63 @@ export const REFERENCE_KIND_NAMES = Object.keys(REFERENCE_KINDS) as ReferenceKin
 export const apiVersionOf = (kind: ReferenceKind): string => {
   const { group, version } = REFERENCE_KINDS[kind];
   return group === "" ? version : `${group}/${version}`;
+};
+
+/** The REST path of a kind's collection: all namespaces, or one. */
+export const collectionPath = (kind: ReferenceKind, namespace?: string): string => {
+  const { group, version, plural } = REFERENCE_KINDS[kind];
+  const base = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
+  return namespace === undefined ? `${base}/${plural}` : `${base}/namespaces/${namespace}/${plural}`;
+};
+
+/** The REST path of one object. */
+export const objectPath = (kind: ReferenceKind, namespace: string, name: string): string => `${collectionPath(kind, namespace)}/${name}`;
+
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+function keptMeta(metadata: unknown): KeptMeta {
+  const m = isRecord(metadata) ? metadata : {};
+  const kept: KeptMeta = {};
+  for (const field of ["name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"] as const) {
+    const value = text(m[field]);
+    if (value !== undefined) kept[field] = value;
+  }
+  return kept;
+}
+
+/**
+ * What every resolver keeps of an object, applied where the object arrives (API answer, watch event,
+ * manifest file), so that rules see the same fields whichever source answered. Values of the kept
+ * fields are not checked here: rules read referenced objects defensively.
+ */
+export const keep: { readonly [K in ReferenceKind]: (raw: Record<string, unknown>) => ReferenceObjects[K] } = {
+  Secret: (raw) => {
+    const keys = [raw.data, raw.stringData].flatMap((m) => (isRecord(m) ? Object.keys(m) : []));
+    // Only key names survive this line; the values go out of scope with `raw`.
+    return { name: text(keptMeta(raw.metadata).name) ?? "", keys: [...new Set(keys)].sort() };
+  },
+  Cluster: (raw) => {
+    const spec = isRecord(raw.spec) ? raw.spec : {};
+    const backup = isRecord(spec.backup) ? spec.backup : undefined;
+    const store = backup && isRecord(backup.barmanObjectStore) ? (backup.barmanObjectStore as unknown as BarmanObjectStoreConfiguration) : undefined;
+    return {
+      apiVersion: text(raw.apiVersion) ?? apiVersionOf("Cluster"),
+      kind: "Cluster",
+      metadata: keptMeta(raw.metadata),
+      spec: backup ? { backup: store ? { barmanObjectStore: store } : {} } : {},
+    };
+  },
+  Backup: (raw) => {
+    const kept: KeptBackup = {
+      apiVersion: text(raw.apiVersion) ?? apiVersionOf("Backup"),
+      kind: "Backup",
+      metadata: keptMeta(raw.metadata),
+      spec: (isRecord(raw.spec) ? { cluster: raw.spec.cluster } : {}) as Backup["spec"],
+    };
+    if (isRecord(raw.status)) {
+      const { commandOutput: _output, commandError: _error, ...status } = raw.status;
+      kept.status = status as KeptBackup["status"];
+    }
+    return kept;
+  },
 };

@@ -1,7 +1,8 @@
 // The files given to `validate` as cluster state: their Secrets, Clusters and Backups.
 import { isRecord } from "../formats/json.js";
-import { REFERENCE_KIND_NAMES, apiVersionOf, type ReferenceKind, type ReferenceObject, type SecretKeys } from "./kinds.js";
-import { present, unknown, type Lookup, type ReferenceResolver } from "./resolver.js";
+import { CACHED_KINDS, REFERENCE_KIND_NAMES, apiVersionOf, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./kinds.js";
+import { present, unknown, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
+import { IndexedEntries, type Indexed, type ObjectIndex } from "./store.js";
 
 export interface ObjectLike {
   apiVersion?: unknown;
@@ -15,10 +16,14 @@ export const namespaceOf = (object: ObjectLike, fallback: string): string =>
   isRecord(object.metadata) && typeof object.metadata.namespace === "string" && object.metadata.namespace !== "" ? object.metadata.namespace : fallback;
 
 const referenceKindOf = (o: ObjectLike): ReferenceKind | undefined => REFERENCE_KIND_NAMES.find((k) => o.kind === k && o.apiVersion === apiVersionOf(k));
+const isCachedKind = (kind: ReferenceKind): kind is CachedKind => (CACHED_KINDS as readonly string[]).includes(kind);
 
 export class ManifestResolver implements ReferenceResolver {
   readonly source = "the given files";
   private readonly objects = new Map<string, unknown>();
+  /** Every Cluster and Backup document, the same object twice included: the index answers with all of them. */
+  private readonly documents: Indexed[] = [];
+  private readonly indexes = new IndexedEntries(() => this.documents);
   /** The namespaces each kind/name is in, to say so when a lookup misses only by namespace. */
   private readonly namespaces = new Map<string, string[]>();
 
@@ -28,7 +33,10 @@ export class ManifestResolver implements ReferenceResolver {
       const name = isRecord(o.metadata) ? o.metadata.name : undefined;
       if (!kind || typeof name !== "string") continue;
       const namespace = namespaceOf(o, defaultNamespace);
-      this.objects.set(`${kind}/${namespace}/${name}`, kind === "Secret" ? secretKeys(name, o) : o);
+      // What is kept is what the live resolvers keep (kinds.ts): rules see the same in `validate` and in the server.
+      const kept = keep[kind](o as Record<string, unknown>);
+      this.objects.set(`${kind}/${namespace}/${name}`, kept);
+      if (isCachedKind(kind)) this.documents.push({ kind, namespace, name, object: kept } as Indexed);
       this.namespaces.set(`${kind}/${name}`, [...(this.namespaces.get(`${kind}/${name}`) ?? []), namespace]);
     }
   }
@@ -42,11 +50,10 @@ export class ManifestResolver implements ReferenceResolver {
     return unknown(elsewhere ? `in the files only in another namespace (${elsewhere.map((n) => JSON.stringify(n)).join(", ")})` : "not in the files");
   }
 
-  close(): void {}
-}
+  /** The files are all `validate` compares with (README "References"): what they hold is the answer, none found included. */
+  async lookupIndex(index: ObjectIndex, key: string): Promise<IndexLookup> {
+    return present(this.indexes.lookup(index, key));
+  }
 
-/** Key names only: values are dropped as soon as the file is read. */
-function secretKeys(name: string, secret: ObjectLike): SecretKeys {
-  const keys = [secret.data, secret.stringData].flatMap((m) => (isRecord(m) ? Object.keys(m) : []));
-  return { name, keys: [...new Set(keys)] };
+  close(): void {}
 }

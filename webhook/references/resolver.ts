@@ -1,6 +1,8 @@
-// "Does Secret/Cluster/Backup X exist in namespace N, and what does it hold?" — the one question
-// rules ask of the outside world, answered by the live API, by manifest files, or by nobody.
+// "Does Secret/Cluster/Backup X exist in namespace N, and what does it hold?", and "which Clusters and
+// Backups, in any namespace, have index key K?" — the questions rules ask of the outside world,
+// answered by the live API (with its watch caches), by manifest files, or by nobody.
 import type { ReferenceKind, ReferenceObject } from "./kinds.js";
+import type { Indexed, ObjectIndex } from "./store.js";
 
 export type Lookup<T> =
   | { readonly state: "present"; readonly object: T }
@@ -16,13 +18,30 @@ export interface ReferenceResolver {
    * `signal` aborts (the admission's lookup deadline has passed).
    */
   lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>>;
-  /** Releases what the resolver holds (kept-alive connections to the API server). */
+  /** Every Cluster and Backup, in any namespace, with `key` in `index`; `unknown` when the source cannot tell. */
+  lookupIndex(index: ObjectIndex, key: string, signal: AbortSignal): Promise<IndexLookup>;
+  /** Resolvers with watch caches: whether they have synced (the server is not ready before). */
+  readonly caches?: CacheSync;
+  /** Releases what the resolver holds (kept-alive connections, watches). */
   close(): void;
 }
 
-export const present = <T>(object: T): Lookup<T> => ({ state: "present", object });
+export interface CacheSync {
+  /** undefined once every cache has synced; otherwise what is still missing, for /readyz. */
+  pending(): string | undefined;
+  /** Resolves true at the sync; false after `timeoutMs`, when `signal` aborts, or when syncing gave up. */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** What an index lookup answers: every object with the key (in any namespace), or why that is not known. */
+export type IndexLookup = Exclude<Lookup<readonly Indexed[]>, { state: "absent" }>;
+
+export type Present<T> = Extract<Lookup<T>, { state: "present" }>;
+export type Unknown = Extract<Lookup<never>, { state: "unknown" }>;
+
+export const present = <T>(object: T): Present<T> => ({ state: "present", object });
 export const absent: Lookup<never> = { state: "absent" };
-export const unknown = (why: string): Lookup<never> => ({ state: "unknown", why });
+export const unknown = (why: string): Unknown => ({ state: "unknown", why });
 
 /**
  * The gist of an `unknown` reason for a warning, which must fit in 120 characters after a long
@@ -34,12 +53,17 @@ export const briefReason = (why: string): string => (why.split(":")[0] ?? why).r
 export const noCluster: ReferenceResolver = {
   source: "no cluster",
   lookup: async () => unknown("no cluster"),
+  lookupIndex: async () => unknown("no cluster"),
   close: () => {},
 };
 
+const identity = (o: Indexed): string => `${o.kind}/${o.namespace}/${o.name}`;
+
 /**
  * Tries resolvers in order: the first that knows (present or absent) wins, so the files given to
- * `validate` come first and a live cluster fills in what they lack.
+ * `validate` come first and a live cluster fills in what they lack. An index lookup asks every
+ * resolver and joins what they found (the files' objects first); it is `unknown` only when nothing
+ * was found and some resolver could not tell, since one object found is already an answer.
  */
 export function chainResolvers(resolvers: readonly ReferenceResolver[]): ReferenceResolver {
   return {
@@ -54,6 +78,21 @@ export function chainResolvers(resolvers: readonly ReferenceResolver[]): Referen
         if (last.state !== "unknown") return last;
       }
       return last;
+    },
+    async lookupIndex(index, key, signal) {
+      const answers = await Promise.all(resolvers.map((r) => r.lookupIndex(index, key, signal)));
+      const found: Indexed[] = [];
+      const seen = new Set<string>();
+      for (const answer of answers) {
+        if (answer.state !== "present") continue;
+        // An object an earlier resolver has (the files) hides the later one's copy (the cluster's);
+        // several documents of one object in one resolver (a Cluster twice in a batch) all stay.
+        const fresh = answer.object.filter((o) => !seen.has(identity(o)));
+        for (const o of fresh) seen.add(identity(o));
+        found.push(...fresh);
+      }
+      const unknownAnswer = answers.find((a) => a.state === "unknown");
+      return found.length === 0 && unknownAnswer ? unknownAnswer : present(found);
     },
   };
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stateResolver } from "../../tools/testkit/admission.js";
-import type { ReferenceResolver } from "./resolver.js";
+import { unknown, type ReferenceResolver } from "./resolver.js";
 import { NotGathered, ReferenceSession } from "./session.js";
 
 test("the same object is fetched once, and read back synchronously", async () => {
@@ -25,6 +25,7 @@ test("every lookup of the admission ends at one deadline, and the resolver's sig
   const hanging: ReferenceResolver = {
     source: "hangs",
     close: () => {},
+    lookupIndex: async () => unknown("not in this test"),
     lookup: (_kind, _ns, _name, signal) =>
       new Promise((resolve) =>
         signal.addEventListener("abort", () => {
@@ -51,6 +52,7 @@ test("a resolver that throws counts as unknown, never as a crash", async () => {
   const throwing: ReferenceResolver = {
     source: "throws",
     close: () => {},
+    lookupIndex: async () => unknown("not in this test"),
     lookup: async () => {
       throw new Error("kaput");
     },

@@ -1,19 +1,32 @@
-// The lookups of one admission: each object fetched at most once, all of them bounded by one
-// deadline. Rules start lookups in `gather` and read the settled results synchronously in `check`.
+// The lookups of one admission: each object (and each index key) fetched at most once, all of them
+// bounded by one deadline. Rules start lookups in `gather` and read the settled results
+// synchronously in `check`.
 import type { ReferenceKind, ReferenceObject } from "./kinds.js";
-import { unknown, type Lookup, type ReferenceResolver } from "./resolver.js";
+import { unknown, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
+import type { ObjectIndex } from "./store.js";
 
-/** Observes every finished lookup (metrics, logs); never sees Secret contents beyond key names. */
-export type LookupObserver = (kind: ReferenceKind, namespace: string, name: string, outcome: Lookup<unknown>["state"], why?: string) => void;
+/**
+ * Observes every finished lookup (metrics, logs); never sees Secret contents beyond key names. An
+ * index lookup is reported as kind `index/<name>`, namespace "*" and the key as the name.
+ */
+export type LookupObserver = (
+  kind: ReferenceKind | `index/${string}`,
+  namespace: string,
+  name: string,
+  outcome: Lookup<unknown>["state"],
+  why?: string,
+) => void;
 
-/** What a rule's `gather` may do: start a lookup in the admission's namespace. */
+/** What a rule's `gather` may do: start a lookup in the admission's namespace, or of an index across all namespaces. */
 export interface Lookups {
   lookup<K extends ReferenceKind>(kind: K, name: string): Promise<Lookup<ReferenceObject<K>>>;
+  lookupIndex(index: ObjectIndex, key: string): Promise<IndexLookup>;
 }
 
 /** What a rule's `check` may read: lookups gathered earlier in the same admission. */
 export interface ResolvedReferences {
   get<K extends ReferenceKind>(kind: K, name: string): Lookup<ReferenceObject<K>>;
+  getIndex(index: ObjectIndex, key: string): IndexLookup;
 }
 
 /**
@@ -21,20 +34,27 @@ export interface ResolvedReferences {
  * failure (HTTP 500 naming the rule, and a failing test), never as a quiet "could not verify".
  */
 export class NotGathered extends Error {
-  constructor(kind: ReferenceKind, name: string) {
-    super(`${kind} ${JSON.stringify(name)} was read but never gathered`);
+  constructor(what: string, name: string) {
+    super(`${what} ${JSON.stringify(name)} was read but never gathered`);
   }
 }
 
 const key = (kind: ReferenceKind, name: string): string => `${kind}/${name}`;
+const indexKey = (index: ObjectIndex, k: string): string => `index/${index.name}\u0000${k}`;
 
 export class ReferenceSession implements Lookups {
   private readonly pending = new Map<string, Promise<Lookup<unknown>>>();
   private readonly settled = new Map<string, Lookup<unknown>>();
+  /**
+   * One controller per lookup still running, so that a resolver's abort listener sits on a signal of
+   * its own (a shared signal would collect a listener per lookup, and `AbortSignal.any` to avoid that
+   * is what leaked memory on Node 20, nodejs/node#55328). The deadline aborts them all.
+   */
+  private readonly running = new Set<AbortController>();
   // Created with the first lookup: most admissions look nothing up, and these are not free.
-  private controller: AbortController | undefined;
   private deadline: Promise<Lookup<never>> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private expired = false;
 
   constructor(
     private readonly resolver: ReferenceResolver,
@@ -43,33 +63,56 @@ export class ReferenceSession implements Lookups {
     private readonly observe?: LookupObserver,
   ) {}
 
-  private start(): { signal: AbortSignal; deadline: Promise<Lookup<never>> } {
-    if (!this.controller || !this.deadline) {
-      const controller = new AbortController();
-      this.controller = controller;
-      this.deadline = new Promise((resolve) => {
-        this.timer = setTimeout(() => {
-          controller.abort(new Error(`lookups timed out after ${this.timeoutMs} ms`));
-          resolve(unknown(`timed out after ${this.timeoutMs} ms`));
-        }, this.timeoutMs);
-      });
-    }
-    return { signal: this.controller.signal, deadline: this.deadline };
+  private deadlineOnce(): Promise<Lookup<never>> {
+    this.deadline ??= new Promise((resolve) => {
+      this.timer = setTimeout(() => {
+        this.expired = true;
+        this.abortRunning(`lookups timed out after ${this.timeoutMs} ms`);
+        resolve(unknown(`timed out after ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    });
+    return this.deadline;
+  }
+
+  private abortRunning(why: string): void {
+    for (const controller of this.running) controller.abort(new Error(why));
+    this.running.clear();
+  }
+
+  /** Starts `run` once per key under the admission's deadline; the result is kept for `check`. */
+  private start<T>(k: string, run: (signal: AbortSignal) => Promise<T>, report: (found: T) => void): Promise<T> {
+    const known = this.pending.get(k) as Promise<T> | undefined;
+    if (known) return known;
+    const deadline = this.deadlineOnce();
+    const controller = new AbortController();
+    if (this.expired) controller.abort(new Error(`lookups timed out after ${this.timeoutMs} ms`));
+    else this.running.add(controller);
+    const attempt = run(controller.signal)
+      .catch((err: unknown) => unknown(err instanceof Error ? err.message : String(err)) as T)
+      .finally(() => this.running.delete(controller));
+    const result = Promise.race([attempt, deadline as Promise<T>]).then((found) => {
+      this.settled.set(k, found as Lookup<unknown>);
+      report(found);
+      return found;
+    });
+    this.pending.set(k, result as Promise<Lookup<unknown>>);
+    return result;
   }
 
   lookup<K extends ReferenceKind>(kind: K, name: string): Promise<Lookup<ReferenceObject<K>>> {
-    const k = key(kind, name);
-    const known = this.pending.get(k) as Promise<Lookup<ReferenceObject<K>>> | undefined;
-    if (known) return known;
-    const { signal, deadline } = this.start();
-    const attempt = this.resolver.lookup(kind, this.namespace, name, signal).catch((err: unknown) => unknown(err instanceof Error ? err.message : String(err)));
-    const result = Promise.race([attempt, deadline]).then((found) => {
-      this.settled.set(k, found);
-      this.observe?.(kind, this.namespace, name, found.state, found.state === "unknown" ? found.why : undefined);
-      return found;
-    });
-    this.pending.set(k, result);
-    return result;
+    return this.start(
+      key(kind, name),
+      (signal) => this.resolver.lookup(kind, this.namespace, name, signal),
+      (found) => this.observe?.(kind, this.namespace, name, found.state, found.state === "unknown" ? found.why : undefined),
+    );
+  }
+
+  lookupIndex(index: ObjectIndex, k: string): Promise<IndexLookup> {
+    return this.start(
+      indexKey(index, k),
+      (signal) => this.resolver.lookupIndex(index, k, signal),
+      (found) => this.observe?.(`index/${index.name}`, "*", k, found.state, found.state === "unknown" ? found.why : undefined),
+    );
   }
 
   /** The settled lookups, for the rules' checks. */
@@ -79,12 +122,17 @@ export class ReferenceSession implements Lookups {
       if (!found) throw new NotGathered(kind, name);
       return found as Lookup<ReferenceObject<K>>;
     },
+    getIndex: (index: ObjectIndex, k: string): IndexLookup => {
+      const found = this.settled.get(indexKey(index, k));
+      if (!found) throw new NotGathered(`index ${index.name} key`, k);
+      return found as IndexLookup;
+    },
   };
 
   /** Ends the admission's lookups: cancels anything still in flight. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     // An abort costs an Error (a stack trace) and an event dispatch: only for lookups still running.
-    if (this.settled.size < this.pending.size && this.controller && !this.controller.signal.aborted) this.controller.abort(new Error("admission finished"));
+    if (this.running.size > 0) this.abortRunning("admission finished");
   }
 }

@@ -17,8 +17,8 @@ export const MAX_BODY_BYTES = 7 * 1024 * 1024;
 export interface WebhookAppOptions extends HandlerDependencies {
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Ready once a serving certificate is loaded. */
-  readonly isReady: () => boolean;
+  /** undefined when ready (a serving certificate is loaded, caches synced); otherwise why not, for /readyz. */
+  readonly notReadyBecause: () => string | undefined;
   /** --client-ca: only peers with a verified client certificate may call the admission paths. */
   readonly requireClientCertificate?: boolean;
 }
@@ -110,7 +110,11 @@ function createExpressApp(options: WebhookAppOptions): express.Express {
   app.disable("etag");
   app.set("query parser", false);
   app.get("/healthz", (_req, res) => plain(res, 200, "ok"));
-  app.get("/readyz", (_req, res) => (options.isReady() ? plain(res, 200, "ok") : plain(res, 503, "serving certificate not loaded")));
+  app.get("/readyz", (_req, res) => {
+    const why = options.notReadyBecause();
+    if (why === undefined) plain(res, 200, "ok");
+    else plain(res, 503, why);
+  });
   app.use((req, res) => (admissionPaths.has(req.path) ? plain(res, 405, "method not allowed; use POST") : plain(res, 404, "not found")));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     options.logger.error({ err }, "request failed");

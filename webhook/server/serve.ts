@@ -28,6 +28,11 @@ export interface ServeOptions {
   readonly defaultImage: string;
   readonly strictReferences: boolean;
   readonly lookupTimeoutMs: number;
+  /**
+   * How long /readyz waits for the resolver's caches to sync (README "References"); after that the
+   * server is ready anyway and answers through GETs and "could not verify" until they do.
+   */
+  readonly cacheSyncTimeoutMs?: number;
   /** deny (default) or warn, for every rule or some (README "Rolling out"). */
   readonly enforcement?: Enforcement;
   /** Honour the annotation cnp-webhook.io/ignore (README "Checking manifests in CI"). */
@@ -81,7 +86,7 @@ export interface RunningServer {
   readonly metricsPort: number | undefined;
   readonly https: HttpsServer;
   readonly reloader: CertificateReloader;
-  /** A serving certificate is loaded and the server is not shutting down (what /readyz says). */
+  /** A serving certificate is loaded, the caches have synced (or stopped being waited for), and the server is not shutting down (what /readyz says). */
   isReady(): boolean;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -140,6 +145,29 @@ function draining(handler: (req: IncomingMessage, res: ServerResponse) => void):
   };
 }
 
+/**
+ * Readiness waits for the resolver's caches, within a bound: a cache that cannot sync must not keep
+ * the webhook out of service (its lookups fall back to GETs and "could not verify").
+ */
+function waitForCaches(resolver: ReferenceResolver, timeoutMs: number, logger: Logger): { pending: () => string | undefined; stop: () => void } {
+  const sync = resolver.caches;
+  if (!sync || timeoutMs <= 0) return { pending: () => undefined, stop: () => {} };
+  let waiting = sync.pending() !== undefined;
+  const started = Date.now();
+  const stopped = new AbortController();
+  if (waiting)
+    void sync.wait(timeoutMs, stopped.signal).then((synced) => {
+      waiting = false;
+      if (stopped.signal.aborted) return;
+      if (synced) logger.info({ durationMs: Date.now() - started }, "caches synced: ready");
+      else logger.warn({ waitedMs: timeoutMs, pending: sync.pending() }, "caches not synced in time: ready, answering through GETs until they are");
+    });
+  return {
+    pending: () => (waiting ? sync.pending() : undefined),
+    stop: () => stopped.abort(),
+  };
+}
+
 export async function startServer(options: ServeOptions, deps: ServeDependencies): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger();
   const metrics = deps.metrics ?? new Metrics();
@@ -163,12 +191,18 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     ...options.certificateReload,
   });
   reloader.check();
-  const isReady = () => reloader.current !== undefined && !closing;
+  const caches = waitForCaches(resolver, options.cacheSyncTimeoutMs ?? 0, logger);
+  const notReadyBecause = (): string | undefined => {
+    if (closing) return "shutting down";
+    if (reloader.current === undefined) return "serving certificate not loaded";
+    return caches.pending();
+  };
+  const isReady = () => notReadyBecause() === undefined;
 
   const app = createRequestListener({
     logger,
     metrics,
-    isReady,
+    notReadyBecause,
     requireClientCertificate: clientCa !== undefined,
     registry: deps.registry,
     ...(options.enforcement ? { enforcement: options.enforcement } : {}),
@@ -278,6 +312,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     close: async (graceMs = 8000) => {
       closing = true;
+      caches.stop();
       reloader.stop();
       await Promise.all([
         closeGracefully(server, graceMs, drain),

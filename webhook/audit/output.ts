@@ -1,0 +1,71 @@
+// What `audit` prints, in `validate`'s manner (README "Checking manifests in CI"): kubectl's way in
+// text (warnings, then each object's fate, then a summary), or one JSON array for scripts. An object
+// is named by kind, namespace and name instead of file and document.
+import { GROUP, KINDS } from "../../schemas/kinds.js";
+import { errorBody, warningText } from "../admission/field.js";
+import { invalidMessage } from "../admission/review.js";
+import type { AuditResult } from "./run.js";
+
+const where = (r: AuditResult): string => `${r.namespace}/${r.name}`;
+
+function formatResult(r: AuditResult): string {
+  const lines = r.warnings.map((w) => `Warning: ${where(r)}: ${warningText(w.field, w.message)}`);
+  const singular = KINDS.find((k) => k.kind === r.kind)!.singular;
+  if (r.status === "admitted") {
+    const defaults = r.patch.length ? `; ${r.patch.length} default${r.patch.length === 1 ? "" : "s"} would be applied` : "";
+    lines.push(`${singular}.${GROUP}/${r.name} admitted (namespace ${r.namespace}${defaults})`);
+  } else if (r.status === "error") {
+    lines.push(
+      `Error (InternalError): would fail creating ${JSON.stringify(where(r))}: internal error in rule ${r.failures.map((f) => f.rule).join(", ")}; please report it`,
+    );
+  } else {
+    lines.push(
+      `Error (Invalid): would deny creating ${JSON.stringify(where(r))}: ${invalidMessage(
+        r.kind,
+        r.name,
+        r.violations.map((v) => v.error),
+      )}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function formatAuditText(results: readonly AuditResult[], scope: string): string {
+  const denied = results.filter((r) => r.status !== "admitted").length;
+  const warnings = results.reduce((n, r) => n + r.warnings.length, 0);
+  const summary = `${results.length} object${results.length === 1 ? "" : "s"} audited ${scope}: ${results.length - denied} admitted, ${denied} would be denied, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+  return `${[...results.map(formatResult), summary].join("\n")}\n`;
+}
+
+/** What `--output json` prints per object; errors carry the rule that found them. */
+interface AuditJson {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  status: AuditResult["status"];
+  allowed: boolean;
+  warnings: string[];
+  errors: { rule: string; field: string; message: string }[];
+  patch: AuditResult["patch"];
+}
+
+export function formatAuditJson(results: readonly AuditResult[]): string {
+  const out = results.map(
+    (r): AuditJson => ({
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      status: r.status,
+      allowed: r.status === "admitted",
+      warnings: r.warnings.map((w) => warningText(w.field, w.message)),
+      errors: [
+        ...r.violations.map((v) => ({ rule: v.rule, field: v.error.field, message: errorBody(v.error) })),
+        ...r.failures.map((f) => ({ rule: f.rule, field: "", message: `internal error in rule ${f.rule}: ${String(f.error)}` })),
+      ],
+      patch: r.patch,
+    }),
+  );
+  return `${JSON.stringify(out, null, 2)}\n`;
+}

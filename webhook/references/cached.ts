@@ -1,0 +1,125 @@
+// The cluster as the webhook sees it (README "References"): Clusters and Backups from caches that list
+// and watch all namespaces, as controller-runtime's cached client does; a name the cache does not know
+// is read through with one GET (it may have been created a moment ago); Secrets are read with `get`
+// only. Before the caches have synced, every name is a GET and every index lookup is "could not verify".
+import { Aborted, type KubeApi } from "./api.js";
+import { Informer, type InformerEvent, type ListerWatcher, type ListPage } from "./informer.js";
+import { CACHED_KINDS, collectionPath, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./kinds.js";
+import type { KubeResolver } from "./kube.js";
+import { isRecord } from "../formats/json.js";
+import { present, unknown, type CacheSync, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
+import type { ObjectIndex } from "./store.js";
+
+/** A page that takes longer than this is given up (and the list retried): a hung list must not stall a cache for ever. */
+const LIST_PAGE_TIMEOUT_MS = 60_000;
+
+/** Runs `run` under `signal` and a timeout of its own, without `AbortSignal.any` (README "Performance"). */
+async function bounded<T>(signal: AbortSignal, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await run(controller.signal);
+  } catch (err) {
+    if (err instanceof Aborted && !signal.aborted) throw new Error(`list page timed out after ${timeoutMs / 1000} s`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** A kind's collection in all namespaces, listed in pages and watched with bookmarks. */
+function apiListerWatcher(api: KubeApi, kind: CachedKind): ListerWatcher {
+  const path = collectionPath(kind);
+  return {
+    async list({ limit, continue: token }, signal): Promise<ListPage> {
+      const body = await bounded(signal, LIST_PAGE_TIMEOUT_MS, (s) => api.getJSON(path, s, { limit: String(limit), continue: token }));
+      const metadata = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
+      const items = isRecord(body) && Array.isArray(body.items) ? body.items : [];
+      return {
+        items,
+        resourceVersion: typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : "",
+        ...(typeof metadata.continue === "string" && metadata.continue !== "" ? { continue: metadata.continue } : {}),
+      };
+    },
+    watch({ resourceVersion, timeoutSeconds }, signal, onEvent) {
+      return api.watch(path, { resourceVersion, timeoutSeconds: String(timeoutSeconds), allowWatchBookmarks: "true" }, signal, onEvent);
+    },
+  };
+}
+
+export interface CachedResolverOptions {
+  /** false: list once and keep that (a snapshot for `validate` and `audit`); true: list and watch. */
+  readonly watch: boolean;
+  readonly observe?: (event: InformerEvent) => void;
+  /** Items per list page. */
+  readonly pageSize?: number;
+  /** How each kind is listed and watched (default: the API behind `direct`). */
+  readonly sources?: { readonly [K in CachedKind]?: ListerWatcher };
+}
+
+export class CachedResolver implements ReferenceResolver {
+  readonly source: string;
+  readonly informers: { readonly [K in CachedKind]: Informer<K> };
+  readonly caches: CacheSync;
+  private readonly watching: boolean;
+
+  constructor(
+    private readonly direct: KubeResolver,
+    options: CachedResolverOptions,
+  ) {
+    const informer = <K extends CachedKind>(kind: K): Informer<K> =>
+      new Informer({
+        kind,
+        source: options.sources?.[kind] ?? apiListerWatcher(direct.api, kind),
+        project: keep[kind],
+        watch: options.watch,
+        ...(options.observe ? { observe: options.observe } : {}),
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      });
+    this.informers = { Cluster: informer("Cluster"), Backup: informer("Backup") };
+    this.watching = options.watch;
+    this.source = `${direct.source}, Clusters and Backups ${options.watch ? "from watch caches" : "listed once"}`;
+    this.caches = {
+      pending: () => {
+        const missing = CACHED_KINDS.filter((k) => !this.informers[k].synced).map((k) => this.informers[k].notSyncedBecause);
+        return missing.length ? missing.join("; ") : undefined;
+      },
+      wait: async (timeoutMs, signal) => (await Promise.all(CACHED_KINDS.map((k) => this.informers[k].waitForSync(timeoutMs, signal)))).every(Boolean),
+    };
+  }
+
+  /** Starts listing (and watching); lookups work before the caches sync, through GETs. */
+  start(): this {
+    for (const kind of CACHED_KINDS) this.informers[kind].start();
+    return this;
+  }
+
+  async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>> {
+    if (kind === "Cluster" || kind === "Backup") {
+      const informer: Informer<CachedKind> = this.informers[kind as CachedKind];
+      // A snapshot is being taken for this very command: worth waiting for (within the lookup's deadline).
+      // The server does not wait: until its caches sync, it reads through.
+      if (!this.watching && !informer.synced) await informer.waitForSync(LIST_PAGE_TIMEOUT_MS, signal);
+      // No API call for an object the cache knows.
+      const cached = informer.synced ? informer.store.get(namespace, name) : undefined;
+      if (cached) return present(cached as ReferenceObject<K>);
+    }
+    return this.direct.lookup(kind, namespace, name, signal);
+  }
+
+  /** Waits for the first sync within the admission's deadline; without it, the answer is not known. */
+  async lookupIndex(index: ObjectIndex, key: string, signal: AbortSignal): Promise<IndexLookup> {
+    if (this.caches.pending() !== undefined) await this.caches.wait(LIST_PAGE_TIMEOUT_MS, signal);
+    const pending = this.caches.pending();
+    if (pending) return unknown(pending);
+    return present([...this.informers.Cluster.store.indexes.lookup(index, key), ...this.informers.Backup.store.indexes.lookup(index, key)]);
+  }
+
+  close(): void {
+    for (const kind of CACHED_KINDS) void this.informers[kind].close();
+    this.direct.close();
+  }
+}
