@@ -519,17 +519,22 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
       t.diagnostic(`${c.name}: answered after ${a.ms.toFixed(0)} ms (lookup timeout ${LOOKUP_TIMEOUT_MS} ms): ${JSON.stringify(warnings(a))}`);
       assert.ok(a.ms < LOOKUP_TIMEOUT_MS + 500, `answered after ${a.ms.toFixed(0)} ms`);
       if (c.fault === "hang") assert.ok(a.ms >= LOOKUP_TIMEOUT_MS - 50, `a hang is only given up at the deadline (${a.ms.toFixed(0)} ms)`);
+      // With the API unreachable from the start the caches never synced: the WAL-archive index is not known either.
+      const neverSynced =
+        c.fault === "refused" ? [/^spec\.backup\.barmanObjectStore\.destinationPath: could not verify that this WAL archive is unused: /] : [];
       assertWarned(a, [
         /^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "s3-creds": /,
         /^spec\.bootstrap\.fullRecovery\.backup\.name: could not verify Backup "bk-unknown": /,
+        ...neverSynced,
       ]);
       // The reason survives in full in the log line (warnings are cut at 120 characters).
       const lines = failedLookupLines(webhook).slice(logsBefore);
       assert.deepEqual(lines.map((l) => [l.level, l["kind"], l["namespace"], l["name"]]).sort(), [
         ["warn", "Backup", NS, "bk-unknown"],
         ["warn", "Secret", NS, "s3-creds"],
+        ...(c.fault === "refused" ? [["warn", "index/walArchive", "*", '["aws","backups","pg/pg/"]']] : []),
       ]);
-      for (const l of lines) assert.match(String(l["why"]), c.why);
+      for (const l of lines) assert.match(String(l["why"]), String(l["kind"]).startsWith("index/") ? /cache not synced: connect ECONNREFUSED/ : c.why);
       assert.equal((await lookupCount(webhook, "Secret", "unknown")) - secretsBefore, 1);
       assert.equal((await lookupCount(webhook, "Backup", "unknown")) - backupsBefore, 1);
     });
@@ -542,6 +547,9 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
       assertDenied(a, [
         [`${CREDS}.accessKeyId.name`, "FieldValueInvalid", new RegExp(`^Invalid value: "s3-creds": could not verify Secret "s3-creds": ${c.why.source}`)],
         [RECOVERY, "FieldValueInvalid", new RegExp(`^Invalid value: "bk-unknown": could not verify Backup "bk-unknown": ${c.why.source}`)],
+        ...(c.fault === "refused"
+          ? ([[`${STORE}.destinationPath`, "FieldValueInvalid", /could not verify that this WAL archive is unused/]] as [string, string, RegExp][])
+          : []),
       ]);
     });
   }

@@ -251,3 +251,72 @@ describe("validate --kubeconfig with an unreachable or hanging API", () => {
     assert.match(run.stderr, new RegExp(`error: cannot load kubeconfig ${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: no such file`));
   });
 });
+
+// objectstore/wal-archive-shared in `validate`: every Cluster against every other Cluster and Backup
+// of the files, and of the live cluster with --kubeconfig (README "References").
+describe("validate: one writer per WAL archive, across the files and the live cluster", () => {
+  const shared = (name: string, namespace: string, serverName?: string) => {
+    const c = cluster(name, "file-creds");
+    return {
+      ...c,
+      metadata: { name, namespace },
+      spec: {
+        ...c.spec,
+        backup: { barmanObjectStore: { ...c.spec.backup.barmanObjectStore, destinationPath: "s3://backups/shared", ...(serverName ? { serverName } : {}) } },
+      },
+    };
+  };
+  let dir: string;
+
+  before(() => {
+    dir = path.join(tmp, "archives");
+    fs.mkdirSync(dir);
+    // Live only: another team's Cluster writing s3://backups/shared/pg-live-twin/.
+    api.put(shared("other-team", "team-b", "pg-live-twin"));
+    write(dir, "01-secret.yaml", secret("file-creds", ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"]));
+    write(dir, "02-live-twin.yaml", shared("pg-live-twin", NS));
+    // The same Cluster in two files of one batch (an overlay applied twice), and a lone one.
+    write(dir, "03-twice-a.yaml", shared("pg-twice", NS));
+    write(dir, "04-twice-b.yaml", shared("pg-twice", NS));
+    write(dir, "05-alone.yaml", shared("pg-alone", NS));
+  });
+
+  const byName = async (args: string[]) => {
+    const run = await runCli(["validate", "--output", "json", ...args]);
+    const results = JSON.parse(run.stdout) as Result[];
+    return { code: run.code, results, named: (name: string) => results.filter((r) => r.name === name) };
+  };
+  const archiveErrors = (r: Result) => r.errors.filter((e) => /already uses the WAL archive/.test(e.message));
+
+  it("a Cluster twice in one batch: both documents denied; a Cluster alone admitted", async () => {
+    const { code, named } = await byName([dir]);
+    assert.equal(code, 1);
+    const twice = named("pg-twice");
+    assert.equal(twice.length, 2);
+    for (const r of twice) {
+      assert.equal(r.allowed, false);
+      assert.deepEqual(
+        archiveErrors(r).map((e) => e.field),
+        ["spec.backup.barmanObjectStore.destinationPath"],
+      );
+      assert.match(archiveErrors(r)[0]!.message, /Cluster "pg-twice" already uses the WAL archive s3:\/\/backups\/shared\/pg-twice\//);
+    }
+    assert.deepEqual(named("pg-alone")[0]?.errors, []);
+    // Without --kubeconfig the files are all there is to compare: no could-not-verify for the archive.
+    assert.deepEqual(named("pg-live-twin")[0]?.errors, []);
+    assert.ok(!named("pg-live-twin")[0]?.warnings.some((w) => w.includes("WAL archive")));
+  });
+
+  it("with --kubeconfig: a Cluster in another namespace of the live cluster with the same archive → denied, naming it", async () => {
+    const { named } = await byName(["--kubeconfig", kubeconfig, dir]);
+    const [twin] = named("pg-live-twin");
+    assert.equal(twin?.allowed, false);
+    assert.deepEqual(
+      archiveErrors(twin!).map((e) => e.message),
+      [
+        'Duplicate value: "s3://backups/shared": Cluster "other-team" in namespace "team-b" already uses the WAL archive s3://backups/shared/pg-live-twin/: release 0.5 would archive on top of it and the backups there could no longer be restored; set spec.backup.barmanObjectStore.serverName or another destinationPath',
+      ],
+    );
+    assert.deepEqual(named("pg-alone")[0]?.errors, []);
+  });
+});

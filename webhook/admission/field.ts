@@ -112,6 +112,7 @@ const make =
 
 export const invalid = make("Invalid");
 export const notFound = make("NotFound");
+export const duplicate = make("Duplicate");
 export const required = (path: FieldPath, detail = ""): FieldError => ({ type: "Required", field: path.toString(), detail });
 export const forbidden = (path: FieldPath, detail: string): FieldError => ({ type: "Forbidden", field: path.toString(), detail });
 export function notSupported(path: FieldPath, value: unknown, supported: readonly string[], hint = ""): FieldError {

@@ -132,17 +132,27 @@ describe("defaulting and validation", () => {
   test("each object is looked up once per admission", async () => {
     const resolver = stateResolver({ secrets: { "aws-creds": ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"] } });
     await check("Cluster", validCluster(), { resolver });
-    assert.deepEqual(resolver.calls, [{ kind: "Secret", name: "aws-creds" }], "accessKeyId and secretAccessKey name the same Secret");
+    assert.deepEqual(
+      resolver.calls,
+      [
+        { kind: "Secret", name: "aws-creds" },
+        { kind: "index", name: 'walArchive/["aws","backups","pg/pg/"]' },
+      ],
+      "accessKeyId and secretAccessKey name the same Secret; the WAL archive is asked once",
+    );
   });
 
   test("--strict-references turns 'absent' and 'could not verify' into denials", async () => {
     const lenient = await check("Cluster", validCluster(), { state: { unreachable: true } });
     assert.equal(lenient.verdict.type, "allowed");
-    assert.equal(lenient.warningFindings.length, 1);
+    assert.equal(lenient.warningFindings.length, 2);
     const strict = await check("Cluster", validCluster(), { state: { unreachable: true }, strict: true });
     assert.deepEqual(
       strict.violations.map((f) => [f.rule, f.type, f.field]),
-      [["objectstore/credential-secrets", "Invalid", "spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"]],
+      [
+        ["objectstore/credential-secrets", "Invalid", "spec.backup.barmanObjectStore.s3Credentials.accessKeyId.name"],
+        ["objectstore/wal-archive-shared", "Invalid", "spec.backup.barmanObjectStore.destinationPath"],
+      ],
     );
   });
 });

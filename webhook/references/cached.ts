@@ -110,9 +110,13 @@ export class CachedResolver implements ReferenceResolver {
     return this.direct.lookup(kind, namespace, name, signal);
   }
 
-  /** Waits for the first sync within the admission's deadline; without it, the answer is not known. */
+  /**
+   * Without synced caches the answer is not known. A snapshot (validate, audit) is waited for within the
+   * deadline; the server does not wait, or every Cluster admission would take the whole lookup timeout
+   * while the API is down.
+   */
   async lookupIndex(index: ObjectIndex, key: string, signal: AbortSignal): Promise<IndexLookup> {
-    if (this.caches.pending() !== undefined) await this.caches.wait(LIST_PAGE_TIMEOUT_MS, signal);
+    if (!this.watching && this.caches.pending() !== undefined) await this.caches.wait(LIST_PAGE_TIMEOUT_MS, signal);
     const pending = this.caches.pending();
     if (pending) return unknown(pending);
     return present([...this.informers.Cluster.store.indexes.lookup(index, key), ...this.informers.Backup.store.indexes.lookup(index, key)]);

@@ -9,6 +9,7 @@ import { isRecord, sameJSON } from "../formats/json.js";
 import { OBJECT_STORE_RULES } from "./objectstore.js";
 import { parametersRule } from "./parameters.js";
 import { RECOVERY_RULES } from "./recovery.js";
+import { walArchiveRule } from "./archive.js";
 
 const spec = FieldPath.root("spec");
 
@@ -212,5 +213,6 @@ export const clusterAdmission: KindAdmission<"Cluster"> = {
     parametersRule,
     ...OBJECT_STORE_RULES,
     ...RECOVERY_RULES,
+    walArchiveRule,
   ],
 };

@@ -16,7 +16,7 @@ import { missingReference } from "./references.js";
 const BACKUP_NAME = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
 
 /** The Backup to restore on CREATE, when its name is one the API could hold. */
-function recoveryBackupName({ operation, object }: RuleContext<Cluster>): string | undefined {
+export function recoveryBackupName({ operation, object }: RuleContext<Cluster>): string | undefined {
   const name = object.spec?.bootstrap?.fullRecovery?.backup?.name;
   return operation === "CREATE" && typeof name === "string" && dns1123SubdomainProblems(name).length === 0 ? name : undefined;
 }
