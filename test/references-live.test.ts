@@ -562,6 +562,16 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
     ]);
   });
 
+  it("a 200 HTML page where the Secret should be (a proxy in the way) → 'could not verify', not denied for missing keys", async () => {
+    api.faultFor("/api/v1/", "html");
+    try {
+      const a = await admit(hook, cluster("pg", { store: {} }));
+      assertWarned(a, [/^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "s3-creds": /]);
+    } finally {
+      api.faultFor("/api/v1/", undefined);
+    }
+  });
+
   it("a fault on one kind only: the Secret is verified, the Backup read through is not", async () => {
     api.faultFor(`/apis/${API_VERSION}/`, "error");
     try {

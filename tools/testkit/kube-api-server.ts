@@ -15,8 +15,11 @@ import { ensureCertificates } from "../../certs/tls.js";
 import { API_VERSION, GROUP, KINDS as CNP_KINDS } from "../../schemas/kinds.js";
 import { REFERENCE_KINDS, REFERENCE_KIND_NAMES, apiVersionOf } from "../../webhook/references/kinds.js";
 
-/** none | hang (never answer) | forbidden (403) | error (500) | slow (answer after `slowMs`). */
-export type Fault = "none" | "hang" | "forbidden" | "error" | "slow";
+/**
+ * none | hang (never answer) | forbidden (403) | error (500) | slow (answer after `slowMs`) | html (a 200
+ * HTML page, as a captive proxy sends) | stranger (a 200 JSON object that is not the one asked for).
+ */
+export type Fault = "none" | "hang" | "forbidden" | "error" | "slow" | "html" | "stranger";
 
 export interface KubeObject {
   apiVersion: string;
@@ -331,6 +334,11 @@ export async function startKubeApiServer(opts: { token?: string; slowMs?: number
             causes: [{ message: "etcdserver: request timed out" }],
           }),
         );
+      case "html":
+        res.writeHead(200, { "content-type": "text/html" });
+        return void res.end("<html><body><h1>Sign in to continue</h1></body></html>");
+      case "stranger":
+        return send(res, 200, { kind: "Status", apiVersion: "v1", status: "Success", metadata: {} });
       case "slow": {
         const timer = setTimeout(answer, api.slowMs);
         res.on("close", () => clearTimeout(timer));

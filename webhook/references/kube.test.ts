@@ -117,6 +117,21 @@ describe("KubeResolver lookups", () => {
     }
   });
 
+  it("a 200 that is not the object (a proxy's HTML page, another kind) → unknown, never 'a Secret with no keys'", async () => {
+    for (const fault of ["html", "stranger"] as const) {
+      server.fault = fault;
+      try {
+        const secret = await resolver.lookup("Secret", "app", "backup-creds", never());
+        assert.equal(secret.state, "unknown", fault);
+        assert.ok(secret.state === "unknown" && !/Sign in|<html>|Success/.test(secret.why), `the body is not quoted: ${JSON.stringify(secret)}`);
+        assert.equal((await resolver.lookup("Cluster", "app", "pg", never())).state, "unknown", fault);
+      } finally {
+        server.fault = "none";
+      }
+    }
+    assert.equal((await resolver.lookup("Secret", "app", "backup-creds", never())).state, "present");
+  });
+
   it("API_VERSION group not served (CRDs missing) → unknown, not absent", async () => {
     server.crdsInstalled = false;
     try {

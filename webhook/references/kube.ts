@@ -5,7 +5,7 @@ import http from "node:http";
 import { dns1123SubdomainProblems } from "../formats/formats.js";
 import { isRecord } from "../formats/json.js";
 import { Aborted, ApiError, type KubeApi } from "./api.js";
-import { keep, objectPath, REFERENCE_KINDS, type ReferenceKind, type ReferenceObject } from "./kinds.js";
+import { apiVersionOf, keep, objectPath, REFERENCE_KINDS, type ReferenceKind, type ReferenceObject } from "./kinds.js";
 import { absent, present, unknown, type Lookup } from "./resolver.js";
 
 // Names of Secrets and of custom objects are DNS-1123 subdomains.
@@ -27,7 +27,11 @@ export class KubeResolver {
     if (signal.aborted) return unknown("timed out");
     try {
       const object = await this.api.getJSON(objectPath(kind, namespace, name), signal);
-      return isRecord(object) ? present(keep[kind](object) as ReferenceObject<K>) : unknown("unreadable response from the API server");
+      // A 200 that is not the object asked for (a proxy's page, another kind) says nothing about it: a
+      // Secret read from it would have no keys and deny. Its content is never quoted.
+      if (!isRecord(object) || object.kind !== kind || object.apiVersion !== apiVersionOf(kind) || !isRecord(object.metadata) || object.metadata.name !== name)
+        return unknown(`the API server answered with something other than ${kind} "${name}"`);
+      return present(keep[kind](object) as ReferenceObject<K>);
     } catch (err) {
       return signal.aborted ? unknown("timed out") : classify(kind, err);
     }
