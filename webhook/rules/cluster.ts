@@ -212,7 +212,7 @@ export const clusterAdmission: KindAdmission<"Cluster"> = {
     imageMajorRule,
     parametersRule,
     ...OBJECT_STORE_RULES,
-    ...RECOVERY_RULES,
     walArchiveRule,
+    ...RECOVERY_RULES,
   ],
 };
