@@ -135,6 +135,18 @@ describe("objectstore/wal-archive-shared: one writer per WAL folder, across name
     assert.deepEqual(await verdict(validCluster("pg"), { clusters: [validCluster("pg")], backups: [own] }, { operation: "UPDATE", old: before }), clean);
   });
 
+  test("a Cluster that exists (audit, validate with its own document): its own Backups do not count, another Cluster still does", async () => {
+    const own = withField(completedBackup("mine", "pg"), "status", {
+      ...completedBackup().status,
+      destinationPath: "s3://backups/pg",
+      endpointURL: undefined,
+      serverName: "pg",
+    });
+    assert.deepEqual(await verdict(validCluster("pg"), { clusters: [validCluster("pg")], backups: [own] }), clean);
+    const other = inNamespace(validCluster("pg"), "team-b");
+    assert.deepEqual(await verdict(validCluster("pg"), { clusters: [validCluster("pg"), other], backups: [own] }), collision);
+  });
+
   test("no cluster to ask: a could-not-verify warning; --strict-references denies", async () => {
     const unreachable = { secrets, unreachable: true };
     const warned = await check("Cluster", validCluster("pg"), { state: unreachable });

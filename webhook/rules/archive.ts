@@ -76,19 +76,21 @@ function restoresFromSameArchive(ctx: RuleContext<Cluster>, references: Resolved
 
 /**
  * The other writers of the archive. The object itself is left out once (on UPDATE the cache holds it; in
- * `validate` its own document is among the files), so a second document of the same Cluster still counts;
- * on UPDATE so are the Cluster's own Backups, which recorded its archive. On CREATE they count: they are
- * what an earlier Cluster of the same name left in that folder.
+ * `validate` its own document is among the files; `audit` judges objects that exist), so a second
+ * document of the same Cluster still counts. The Cluster's own Backups recorded its archive: they are
+ * left out too when the Cluster already exists (UPDATE, or its entry was found), and count on the CREATE
+ * of a Cluster that does not: then they are what an earlier Cluster of the same name left in that folder.
  */
 function otherWriters({ operation, name, namespace }: RuleContext<Cluster>, found: readonly Indexed[]): Indexed[] {
+  const isSelf = (o: Indexed): boolean => o.kind === "Cluster" && o.namespace === namespace && o.name === name;
+  const exists = operation === "UPDATE" || found.some(isSelf);
   let selfSkipped = false;
   return found.filter((o) => {
-    if (o.namespace !== namespace) return true;
-    if (o.kind === "Cluster" && o.name === name && !selfSkipped) {
+    if (isSelf(o) && !selfSkipped) {
       selfSkipped = true;
       return false;
     }
-    return !(operation === "UPDATE" && o.kind === "Backup" && o.object.spec?.cluster?.name === name);
+    return !(exists && o.kind === "Backup" && o.namespace === namespace && o.object.spec?.cluster?.name === name);
   });
 }
 
