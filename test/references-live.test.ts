@@ -524,8 +524,8 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
         c.fault === "refused" ? [/^spec\.backup\.barmanObjectStore\.destinationPath: could not verify that this WAL archive is unused: /] : [];
       assertWarned(a, [
         /^spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "s3-creds": /,
-        /^spec\.bootstrap\.fullRecovery\.backup\.name: could not verify Backup "bk-unknown": /,
         ...neverSynced,
+        /^spec\.bootstrap\.fullRecovery\.backup\.name: could not verify Backup "bk-unknown": /,
       ]);
       // The reason survives in full in the log line (warnings are cut at 120 characters).
       const lines = failedLookupLines(webhook).slice(logsBefore);
@@ -546,10 +546,10 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
       assert.ok(a.ms < LOOKUP_TIMEOUT_MS + 500, `answered after ${a.ms.toFixed(0)} ms`);
       assertDenied(a, [
         [`${CREDS}.accessKeyId.name`, "FieldValueInvalid", new RegExp(`^Invalid value: "s3-creds": could not verify Secret "s3-creds": ${c.why.source}`)],
-        [RECOVERY, "FieldValueInvalid", new RegExp(`^Invalid value: "bk-unknown": could not verify Backup "bk-unknown": ${c.why.source}`)],
         ...(c.fault === "refused"
           ? ([[`${STORE}.destinationPath`, "FieldValueInvalid", /could not verify that this WAL archive is unused/]] as [string, string, RegExp][])
           : []),
+        [RECOVERY, "FieldValueInvalid", new RegExp(`^Invalid value: "bk-unknown": could not verify Backup "bk-unknown": ${c.why.source}`)],
       ]);
     });
   }

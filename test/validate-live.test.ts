@@ -283,7 +283,7 @@ describe("validate: one writer per WAL archive, across the files and the live cl
 
   const byName = async (args: string[]) => {
     const run = await runCli(["validate", "--output", "json", ...args]);
-    const results = JSON.parse(run.stdout) as Result[];
+    const results = (JSON.parse(run.stdout) as { results: JsonResult[] }).results.map(asResult);
     return { code: run.code, results, named: (name: string) => results.filter((r) => r.name === name) };
   };
   const archiveErrors = (r: Result) => r.errors.filter((e) => /already uses the WAL archive/.test(e.message));
