@@ -2,7 +2,7 @@
 // real server as the container runs it (a child process, its heap capped as the Deployment's memory
 // limit caps it). Prints a table of figures and writes tools/hostile/results/latest.json.
 //   HOSTILE_SECONDS  length of the hostile load (default 60)
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
 import net from "node:net";
@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { ensureCertificates } from "../../certs/tls.js";
-import { NAME, NAMESPACE } from "../../webhook/deployment.js";
+import { MEMORY, NAME, NAMESPACE } from "../../webhook/deployment.js";
 import { route } from "../../webhook/kinds.js";
 import { cpuMs, freePort, memory, startNode, stop, waitReady, type Child } from "../bench/harness.js";
 import { validCluster } from "../testkit/admission.js";
@@ -21,7 +21,9 @@ import { admissionReview } from "../testkit/review.js";
 const SECONDS = Number(process.env["HOSTILE_SECONDS"] ?? 60);
 const HOSTILE_PER_SECOND = 10;
 const ORDINARY_EVERY_MS = 50;
-// The Deployment's limit is 256Mi: a 192 MiB old space leaves room for code, stacks and buffers.
+/** The Deployment's memory limit (webhook/deployment.ts), in MiB. */
+const LIMIT_MIB = Number.parseInt(MEMORY.limit, 10);
+// A 192 MiB old space leaves room for code, stacks and buffers under that limit.
 const HEAP_FLAGS = ["--max-old-space-size=192"];
 const RESULTS = path.join(REPO_ROOT, "tools/hostile/results");
 const VALIDATE = route("validate", "Cluster").path;
@@ -315,6 +317,46 @@ async function suites(env: Env) {
   return { tls12Accepted: accepted, tls13 };
 }
 
+/**
+ * `validate` over a tree a careless user or an attacker could hand it: a FIFO and a /dev/zero link named
+ * *.yaml, a 200 MB file, a 5 MiB JSON List, a million empty documents, names built to forge output.
+ */
+async function validateTree(env: Env) {
+  const tree = path.join(env.dir, "tree");
+  fs.mkdirSync(tree);
+  execFileSync("mkfifo", [path.join(tree, "fifo.yaml")]);
+  fs.symlinkSync("/dev/zero", path.join(tree, "zero.yaml"));
+  fs.writeFileSync(path.join(tree, "big.yaml"), "");
+  fs.truncateSync(path.join(tree, "big.yaml"), 200 * 1024 * 1024);
+  const items: unknown[] = [];
+  for (let i = 0; JSON.stringify(items).length < 5 * 1024 * 1024; i++) items.push(validCluster(`pg-${i}`));
+  fs.writeFileSync(path.join(tree, "five-mib.json"), JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+  fs.writeFileSync(path.join(tree, "empty-docs.yaml"), "---\n".repeat(1_000_000));
+  const forged = validCluster("x");
+  forged.metadata = { name: "pg\u001b[2J\n::error file=README.md::forged\r\n1 objects checked: 1 admitted", namespace: "default" };
+  fs.writeFileSync(path.join(tree, "forged.json"), JSON.stringify(forged));
+
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, "validate", "--output", "github", tree], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, memory(child.pid!).peakRssMiB);
+    } catch {}
+  }, 20);
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearInterval(sampler);
+  clearTimeout(killer);
+  const seconds = (performance.now() - started) / 1000;
+  // Raw ESC or a line that starts a workflow command other than ours would be forged output.
+  const forgedLines = out.split("\n").filter((l) => l.includes("forged") && (/^::error file=README/.test(l) || l.includes("\u001b")));
+  return { exitCode: code, seconds: Number(seconds.toFixed(2)), peakRssMiB: Math.round(peak), forgedLines: forgedLines.length, lines: out.split("\n").length };
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-hostile-"));
   await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
@@ -329,6 +371,7 @@ async function main(): Promise<void> {
     idle: await idleConnections(env),
     outOfFiles: await outOfFiles(env),
     tls: await suites(env),
+    validateTree: await validateTree(env),
   };
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -342,7 +385,7 @@ async function main(): Promise<void> {
       a.during.p99 <= 50 && a.during.bad === 0,
     ],
     ["the process stays alive", String(a.survived), a.survived],
-    ["RSS under the 256Mi limit", `peak ${a.rssMiB.peak.toFixed(0)} MiB`, a.rssMiB.peak < 256],
+    [`RSS under the shipped ${MEMORY.limit} limit`, `peak ${a.rssMiB.peak.toFixed(0)} MiB`, a.rssMiB.peak < LIMIT_MIB],
     ["no 5xx to hostile requests", JSON.stringify(a.hostile.statuses), !Object.keys(a.hostile.statuses).some((s) => Number(s) >= 500 || Number(s) < 0)],
     ["slow and silent clients cut off within 30 s", JSON.stringify(results.slowClients), Object.values(results.slowClients).every((s) => s <= 31)],
     [
@@ -358,6 +401,11 @@ async function main(): Promise<void> {
       `${results.tls.tls12Accepted.join(", ")}; ${results.tls.tls13}`,
       results.tls.tls12Accepted.every((c) => /^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$/.test(c)) &&
         results.tls.tls13.startsWith("TLSv1.3"),
+    ],
+    [
+      "validate on a hostile tree: exit 2 (not a crash), within 10 s, no forged line",
+      `exit ${results.validateTree.exitCode} after ${results.validateTree.seconds} s, peak RSS ${results.validateTree.peakRssMiB} MiB, ${results.validateTree.forgedLines} forged lines`,
+      results.validateTree.exitCode === 2 && results.validateTree.seconds <= 10 && results.validateTree.forgedLines === 0,
     ],
   ];
   console.log("\n| probe | figure | |\n|---|---|---|");
