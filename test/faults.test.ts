@@ -10,20 +10,17 @@
 // Cluster comes from the watch cache: it stays verified while the API fails, unless the cache never
 // synced (nothing listening), where it is read through and unverified too. Never a hang, never a 5xx.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { ensureCertificates } from "../certs/tls.js";
 import { NAME, NAMESPACE } from "../webhook/deployment.js";
 import { route } from "../webhook/kinds.js";
 import { CLI } from "../tools/testkit/paths.js";
-import { freePort, startNode, stop, waitReady, type Child } from "../tools/bench/harness.js";
+import { freePort, startApiChild, startNode, stop, waitReady, type ApiChild, type Child } from "../tools/bench/harness.js";
 import { admissionReview, validBackup, validCluster } from "../tools/fuzz/objects.js";
 import { connectionRefusedKubeconfig, type Fault } from "../tools/testkit/kube-api-server.js";
 
@@ -51,42 +48,7 @@ interface Webhook {
 }
 
 /** The API server child: faults are switched and state read over IPC. */
-interface RemoteApi {
-  child: ChildProcess;
-  setFault(fault: Fault, slowMs: number): Promise<void>;
-  state(): Promise<{ hanging: number; hangsClosedByClient: number; connections: number; requests: number }>;
-}
-
-async function startRemoteApi(workDir: string): Promise<{ api: RemoteApi; kubeconfig: string }> {
-  const script = fileURLToPath(new URL("../tools/bench/kube-api-child.js", import.meta.url));
-  const child = spawn(process.execPath, [script, workDir], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-  const hello = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`kube-api-child exited (${code})`)));
-  });
-  let next = 0;
-  const pending = new Map<number, (reply: Record<string, unknown>) => void>();
-  child.on("message", (m: { id: number }) => {
-    pending.get(m.id)?.(m);
-    pending.delete(m.id);
-  });
-  const call = (message: object) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const id = ++next;
-      pending.set(id, resolve);
-      child.send({ id, ...message });
-    });
-  return {
-    kubeconfig: (JSON.parse(hello) as { kubeconfig: string }).kubeconfig,
-    api: {
-      child,
-      setFault: async (fault, slowMs) => void (await call({ op: "fault", fault, slowMs })),
-      state: async () => (await call({ op: "state" })) as never,
-    },
-  };
-}
-
-let api: RemoteApi;
+let api: ApiChild;
 let dir: string;
 let ca: Buffer;
 const hooks: Record<"live" | "liveStrict" | "refused" | "refusedStrict" | "relaxed", Webhook> = {} as never;
@@ -287,9 +249,8 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-faults-"));
   await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
   ca = fs.readFileSync(path.join(dir, "ca.crt"));
-  const remote = await startRemoteApi(dir);
-  api = remote.api;
-  const kubeconfig = remote.kubeconfig;
+  api = await startApiChild(dir);
+  const kubeconfig = api.kubeconfig;
   const refused = await connectionRefusedKubeconfig(dir);
   [hooks.live, hooks.liveStrict, hooks.refused, hooks.refusedStrict, hooks.relaxed] = await Promise.all([
     startWebhook(kubeconfig, false),
@@ -309,9 +270,8 @@ after(async () => {
     }),
   );
   if (api) {
-    const exited = new Promise((resolve) => api.child.once("exit", resolve));
-    api.child.kill("SIGTERM");
-    await exited;
+    api.child.proc.kill("SIGTERM");
+    await api.child.exited;
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -16,11 +16,10 @@
 //   BENCH_NODE_FLAGS   node flags of the webhook process (default: the Deployment's NODE_OPTIONS)
 //   BENCH_PROFILE      1: run the webhook under node --cpu-prof and summarize where the time goes
 //                      (figures are then slower than without the profiler)
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { ensureCertificates } from "../../certs/tls.js";
@@ -37,8 +36,10 @@ import {
   request,
   startNode,
   startNodeWithHello,
+  startApiChild,
   stop,
   waitReady,
+  type ApiChild,
   type Child,
   type LoadRequest,
   type LoadResult,
@@ -195,12 +196,6 @@ const SCENARIOS: readonly Scenario[] = [
 // ---- running one scenario -------------------------------------------------------------------
 
 /** The local API server child: its state (requests by type) and faults over IPC. */
-interface ApiChild {
-  readonly child: Child;
-  readonly kubeconfig: string;
-  state(): Promise<{ requests: number; gets: number; lists: number; watches: number }>;
-  setFault(fault: "none" | "slow", slowMs?: number): Promise<void>;
-}
 
 interface Env {
   readonly tmp: string;
@@ -370,38 +365,6 @@ async function runScenario(env: Env, scenario: Scenario): Promise<ScenarioResult
 }
 
 // ---- production mode: the API server, a burst while it is slow, the soak ----------------------
-
-/** kube-api-child.js with `objects` Clusters, Backups and Secrets, its state and faults over IPC. */
-async function startApi(tmp: string, objects: number): Promise<ApiChild> {
-  const proc = spawn(process.execPath, [fileURLToPath(new URL("kube-api-child.js", import.meta.url)), tmp, String(objects)], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  const exited = new Promise<number | string>((resolve) => proc.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const hello = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    void exited.then((code) => reject(new Error(`kube-api-child exited (${code}) before saying hello`)));
-  });
-  lines.on("line", () => {});
-  let next = 0;
-  const pending = new Map<number, (reply: Record<string, unknown>) => void>();
-  proc.on("message", (m: { id: number }) => {
-    pending.get(m.id)?.(m);
-    pending.delete(m.id);
-  });
-  const ask = (message: object) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const id = ++next;
-      pending.set(id, resolve);
-      proc.send({ id, ...message });
-    });
-  return {
-    child: { proc, pid: proc.pid!, exited },
-    kubeconfig: (JSON.parse(hello) as { kubeconfig: string }).kubeconfig,
-    state: async () => (await ask({ op: "state" })) as never,
-    setFault: async (fault, slowMs) => void (await ask({ op: "fault", fault, ...(slowMs !== undefined ? { slowMs } : {}) })),
-  };
-}
 
 interface SlowApiBurst {
   readonly slowMs: number;
@@ -657,7 +620,7 @@ async function main(): Promise<void> {
     const selected = SCENARIOS.filter((s) => !ONLY || ONLY.test(s.name) || s.name === "ceiling");
     if (selected.some((s) => s.target === "webhook+cluster") || !SKIP_EXTRA || SOAK) {
       process.stdout.write(`  local API server with ${OBJECTS} Clusters, ${OBJECTS} Backups, ${OBJECTS} Secrets ... `);
-      env.api = await startApi(tmp, OBJECTS);
+      env.api = await startApiChild(tmp, OBJECTS);
       console.log("up");
     }
     let ceiling: number | undefined;

@@ -7,6 +7,8 @@ import https from "node:https";
 import net from "node:net";
 import { createRequire } from "node:module";
 import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Fault } from "../testkit/kube-api-server.js";
 
 const require = createRequire(import.meta.url);
 
@@ -236,4 +238,55 @@ export function load(port: number, ca: string | Buffer, requests: readonly LoadR
       }
     });
   });
+}
+
+/** What kube-api-child.js answers to {op: "state"}. */
+export interface ApiState {
+  readonly hanging: number;
+  readonly hangsClosedByClient: number;
+  readonly connections: number;
+  readonly requests: number;
+  readonly gets: number;
+  readonly lists: number;
+  readonly watches: number;
+}
+
+/** kube-api-child.js: the fake API server in a process of its own, its state and faults over IPC. */
+export interface ApiChild {
+  readonly child: Child;
+  readonly kubeconfig: string;
+  state(): Promise<ApiState>;
+  setFault(fault: Fault, slowMs?: number): Promise<void>;
+}
+
+/** Starts kube-api-child.js in `dir` with `objects` Clusters, Backups and Secrets more than its three. */
+export async function startApiChild(dir: string, objects = 0): Promise<ApiChild> {
+  const proc = spawn(process.execPath, [fileURLToPath(new URL("kube-api-child.js", import.meta.url)), dir, String(objects)], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  const exited = new Promise<number | string>((resolve) => proc.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  const lines = readline.createInterface({ input: proc.stdout! });
+  const hello = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    void exited.then((code) => reject(new Error(`kube-api-child exited (${code}) before saying hello`)));
+  });
+  lines.on("line", () => {});
+  let next = 0;
+  const pending = new Map<number, (reply: Record<string, unknown>) => void>();
+  proc.on("message", (m: { id: number }) => {
+    pending.get(m.id)?.(m);
+    pending.delete(m.id);
+  });
+  const ask = (message: object) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const id = ++next;
+      pending.set(id, resolve);
+      proc.send({ id, ...message });
+    });
+  return {
+    child: { proc, pid: proc.pid!, exited },
+    kubeconfig: (JSON.parse(hello) as { kubeconfig: string }).kubeconfig,
+    state: async () => (await ask({ op: "state" })) as unknown as ApiState,
+    setFault: async (fault, slowMs) => void (await ask({ op: "fault", fault, ...(slowMs !== undefined ? { slowMs } : {}) })),
+  };
 }
