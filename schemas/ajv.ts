@@ -16,14 +16,17 @@ const kubernetesOnlyFormats: Record<string, true | RegExp> = {
   password: true,
 };
 
-/**
- * The rest of the formats the apiserver knows (schemas/crd.ts KUBERNETES_FORMATS): accepted as they
- * are here, so that a schema using one compiles instead of failing ajv's strict unknown-format check.
- */
-const uncheckedKubernetesFormats = [
+/** Formats the apiserver validates (k8s.io/kube-openapi strfmt plus the OpenAPI number formats). */
+export const KUBERNETES_FORMATS = new Set([
   "bsonobjectid",
+  "uri",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
   "cidr",
   "mac",
+  "uuid",
   "uuid3",
   "uuid4",
   "uuid5",
@@ -34,8 +37,20 @@ const uncheckedKubernetesFormats = [
   "ssn",
   "hexcolor",
   "rgbcolor",
+  "byte",
+  "password",
+  "date",
+  "duration",
   "datetime",
-];
+  "date-time",
+  "int32",
+  "int64",
+  "float",
+  "double",
+]);
+
+/** Formats ajv-formats checks as the apiserver does. */
+const AJV_FORMATS = ["date-time", "date", "uri", "email", "hostname", "ipv4", "ipv6", "uuid", "duration"] as const;
 
 export function createAjv(extra: Options = {}): Ajv {
   const ajv = new Ajv({
@@ -46,9 +61,12 @@ export function createAjv(extra: Options = {}): Ajv {
     verbose: true,
     ...extra,
   });
-  addFormats(ajv, ["date-time", "date", "uri", "email", "hostname", "ipv4", "ipv6", "uuid", "duration"]);
+  addFormats(ajv, [...AJV_FORMATS]);
   for (const [name, format] of Object.entries(kubernetesOnlyFormats)) ajv.addFormat(name, format);
-  for (const name of uncheckedKubernetesFormats) ajv.addFormat(name, true);
+  // The rest of the apiserver's formats are accepted as they are, so that a schema using one compiles
+  // instead of failing ajv's strict unknown-format check.
+  const handled = new Set<string>([...AJV_FORMATS, ...Object.keys(kubernetesOnlyFormats)]);
+  for (const name of KUBERNETES_FORMATS) if (!handled.has(name)) ajv.addFormat(name, true);
   for (const keyword of ["x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string", "x-kubernetes-embedded-resource"]) {
     ajv.addKeyword(keyword);
   }

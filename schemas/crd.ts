@@ -1,7 +1,7 @@
 // Turns an inlined JSON Schema into the openAPIV3Schema of an apiextensions.k8s.io/v1 CRD, refusing
 // (with the node's path) anything the apiserver would refuse rather than letting `kubectl apply` find out.
 import type { Ajv } from "ajv";
-import { createAjv } from "./ajv.js";
+import { createAjv, KUBERNETES_FORMATS } from "./ajv.js";
 import { GROUP, VERSION, type KindInfo } from "./kinds.js";
 import type { JSONSchema } from "./resolve.js";
 
@@ -57,39 +57,6 @@ const REFUSED: Record<string, string> = {
   dependencies: "dependencies is not supported by Kubernetes",
   additionalItems: "additionalItems is not supported by Kubernetes",
 };
-
-/** Formats the apiserver validates (k8s.io/kube-openapi strfmt plus the OpenAPI number formats). */
-export const KUBERNETES_FORMATS = new Set([
-  "bsonobjectid",
-  "uri",
-  "email",
-  "hostname",
-  "ipv4",
-  "ipv6",
-  "cidr",
-  "mac",
-  "uuid",
-  "uuid3",
-  "uuid4",
-  "uuid5",
-  "isbn",
-  "isbn10",
-  "isbn13",
-  "creditcard",
-  "ssn",
-  "hexcolor",
-  "rgbcolor",
-  "byte",
-  "password",
-  "date",
-  "duration",
-  "datetime",
-  "date-time",
-  "int32",
-  "int64",
-  "float",
-  "double",
-]);
 
 const TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
 const JUNCTORS = ["allOf", "anyOf", "oneOf", "not"] as const;
