@@ -5,8 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createAjv } from "../schemas/ajv.js";
-import { KUBERNETES_FORMATS } from "../schemas/ajv.js";
+import { createAjv, KUBERNETES_FORMATS } from "../schemas/ajv.js";
 import { NonStructuralSchemaError, toStructural } from "../schemas/crd.js";
 import { generate } from "../schemas/generate.js";
 import type { JSONSchema } from "../schemas/resolve.js";
