@@ -2,7 +2,7 @@
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import standaloneModule from "ajv/dist/standalone/index.js";
-import { compile } from "json-schema-to-typescript";
+import { compile, type JSONSchema as CompilerSchema } from "json-schema-to-typescript";
 import { stringify } from "yaml";
 import { createAjv } from "./ajv.js";
 import { crdFor, NonStructuralSchemaError } from "./crd.js";
@@ -52,7 +52,7 @@ async function generateTypes(set: SchemaSet): Promise<Record<string, string>> {
   let definitions = `${BANNER}\n${OBJECT_META}`;
   for (const name of names) {
     const schema = typeSchema(set, { ...defs[name], title: name }, DEFINITIONS);
-    definitions += `\n${await compile(schema as never, name, TS_OPTIONS)}`;
+    definitions += `\n${await compile(schema as CompilerSchema, name, TS_OPTIONS)}`;
   }
   files["definitions.ts"] = definitions;
 
@@ -60,7 +60,7 @@ async function generateTypes(set: SchemaSet): Promise<Record<string, string>> {
     const doc = set.documents.get(info.schemaFile)!;
     const props = { ...(doc.properties as JSONSchema), metadata: { tsType: "ObjectMeta", description: "Standard object metadata." } };
     const schema = typeSchema(set, { ...doc, properties: props, additionalProperties: false }, info.schemaFile);
-    const body = await compile(schema as never, info.kind, TS_OPTIONS);
+    const body = await compile(schema as CompilerSchema, info.kind, TS_OPTIONS);
     const used = ["ObjectMeta", ...names].filter((n) => new RegExp(`\\b${n}\\b`).test(body));
     files[`${info.singular}.ts`] = `${BANNER}\nimport type { ${used.join(", ")} } from "./definitions.js";\n\n${body}`;
   }

@@ -16,6 +16,6 @@ function stdout(): pino.DestinationStream {
 export function createLogger(level: LevelWithSilent = "info", destination?: NodeJS.WritableStream): Logger {
   return pino(
     { level, base: { component: NAME }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-    destination ? (destination as never) : stdout(),
+    destination ?? stdout(),
   );
 }
