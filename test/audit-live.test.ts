@@ -26,10 +26,11 @@ interface AuditJson {
   namespace: string;
   name: string;
   status: string;
-  allowed: boolean;
-  warnings: string[];
+  warnings: { rule: string; field: string; message: string }[];
   errors: { rule: string; field: string; message: string }[];
 }
+/** `audit --output json`: validate's shape, results and a summary. */
+const parseAudit = (stdout: string) => JSON.parse(stdout) as { results: AuditJson[]; summary: { audited: number; admitted: number; denied: number } };
 
 let api: KubeApiServer;
 let tmp: string;
@@ -77,14 +78,15 @@ describe("cnp-webhook audit", () => {
     t.diagnostic(`${AUDITED} objects audited in ${(performance.now() - started).toFixed(0)} ms`);
     assert.equal(stderr, "");
     assert.equal(code, 1, "something would be denied");
-    const results = JSON.parse(stdout) as AuditJson[];
+    const { results, summary } = parseAudit(stdout);
     assert.equal(results.length, AUDITED);
+    assert.deepEqual([summary.audited, summary.denied], [AUDITED, 3]);
     // Kinds in turn, as the lists were read.
     const firstOf = (kind: string) => results.findIndex((r) => r.kind === kind);
     assert.ok(firstOf("Cluster") === 0 && firstOf("Cluster") < firstOf("Backup") && firstOf("Backup") < firstOf("ScheduledBackup"));
     assert.deepEqual(
       results
-        .filter((r) => !r.allowed)
+        .filter((r) => r.status !== "admitted")
         .map((r) => ({ kind: r.kind, namespace: r.namespace, name: r.name, status: r.status, errors: r.errors.map((e) => [e.rule, e.field]) })),
       [
         {
@@ -104,7 +106,7 @@ describe("cnp-webhook audit", () => {
     // Every reference of the others was found in the same cluster: nothing unverified.
     for (const r of results) {
       assert.equal(r.apiVersion, API_VERSION);
-      assert.ok(!r.warnings.some((w) => w.includes("could not verify")), `${r.kind} ${r.namespace}/${r.name}: ${r.warnings.join("; ")}`);
+      assert.ok(!r.warnings.some((w) => w.message.includes("could not verify")), `${r.kind} ${r.namespace}/${r.name}: ${JSON.stringify(r.warnings)}`);
     }
     // Paged: each kind in pages of PAGE_SIZE, every page after the first with a continue token. Clusters
     // and Backups are listed twice, by the audit and by the reference caches (same page size).
@@ -156,9 +158,9 @@ describe("cnp-webhook audit", () => {
   it("a namespace with nothing to deny → exit 0", async () => {
     const { code, stdout } = await runMain(["audit", "--kubeconfig", kubeconfig, "--namespace", "team-3", "--output", "json"]);
     assert.equal(code, 0);
-    const results = JSON.parse(stdout) as AuditJson[];
+    const { results } = parseAudit(stdout);
     assert.equal(results.length, (3 * PER_KIND) / NAMESPACES);
-    assert.ok(results.every((r) => r.allowed && r.namespace === "team-3"));
+    assert.ok(results.every((r) => r.status === "admitted" && r.namespace === "team-3"));
   });
 
   it("a kind the credentials may not list → exit 2 naming it and the API server's reason; nothing printed on stdout", async () => {

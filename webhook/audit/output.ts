@@ -1,5 +1,5 @@
 // What `audit` prints, in `validate`'s manner (README "Checking manifests in CI"): kubectl's way in
-// text (warnings, then each object's fate, then a summary), or one JSON array for scripts. An object
+// text (warnings, then each object's fate, then a summary), or one JSON object for scripts (results and a summary). An object
 // is named by kind, namespace and name instead of file and document.
 import { GROUP, KINDS } from "../../schemas/kinds.js";
 import { errorBody, warningText } from "../admission/field.js";
@@ -37,35 +37,56 @@ export function formatAuditText(results: readonly AuditResult[], scope: string):
   return `${[...results.map(formatResult), summary].join("\n")}\n`;
 }
 
-/** What `--output json` prints per object; errors carry the rule that found them. */
+/** A finding as `validate --output json` prints it, without a file position: the rule, the field, the message. */
+interface AuditFinding {
+  rule: string;
+  field: string;
+  message: string;
+}
+
+/** What `--output json` prints per object, in the shape of `validate`'s results (README "Auditing a cluster"). */
 interface AuditJson {
   apiVersion: string;
   kind: string;
   namespace: string;
   name: string;
   status: AuditResult["status"];
-  allowed: boolean;
-  warnings: string[];
-  errors: { rule: string; field: string; message: string }[];
+  warnings: AuditFinding[];
+  errors: AuditFinding[];
   patch: AuditResult["patch"];
 }
 
+/** Counts over the audit, as `validate`'s summary counts its documents. */
+interface AuditSummary {
+  audited: number;
+  admitted: number;
+  denied: number;
+  errors: number;
+  warnings: number;
+}
+
 export function formatAuditJson(results: readonly AuditResult[]): string {
-  const out = results.map(
-    (r): AuditJson => ({
+  const out: { results: AuditJson[]; summary: AuditSummary } = {
+    results: results.map((r) => ({
       apiVersion: r.apiVersion,
       kind: r.kind,
       namespace: r.namespace,
       name: r.name,
       status: r.status,
-      allowed: r.status === "admitted",
-      warnings: r.warnings.map((w) => warningText(w.field, w.message)),
+      warnings: r.warnings.map((w) => ({ rule: w.rule, field: w.field, message: w.wouldDeny ? `would deny: ${w.message}` : w.message })),
       errors: [
         ...r.violations.map((v) => ({ rule: v.rule, field: v.error.field, message: errorBody(v.error) })),
         ...r.failures.map((f) => ({ rule: f.rule, field: "", message: `internal error in rule ${f.rule}: ${String(f.error)}` })),
       ],
       patch: r.patch,
-    }),
-  );
+    })),
+    summary: {
+      audited: results.length,
+      admitted: results.filter((r) => r.status === "admitted").length,
+      denied: results.filter((r) => r.status === "denied").length,
+      errors: results.filter((r) => r.status === "error").length,
+      warnings: results.reduce((n, r) => n + r.warnings.length, 0),
+    },
+  };
   return `${JSON.stringify(out, null, 2)}\n`;
 }

@@ -26,7 +26,7 @@ What would be denied is what a webhook switched on today would refuse.
 Flags:
   --kubeconfig F         the cluster (default: KUBECONFIG, or the Pod's service account)
   --namespace NS         only this namespace (default: all namespaces)
-  --output ${OUTPUT_FORMATS.join("|")}     kubectl-like text (default) or one JSON array of results
+  --output ${OUTPUT_FORMATS.join("|")}     kubectl-like text (default), or JSON: results and a summary, as validate prints them
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --lookup-timeout D     bound on the lookups of one object (default ${LOOKUP_TIMEOUT})
   --page-size N          objects per list request (default ${PAGE_SIZE})
