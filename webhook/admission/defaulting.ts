@@ -3,7 +3,7 @@
 // its verdict never depends on whether, or in which order, the mutating webhook ran.
 import jsonpatch from "fast-json-patch";
 import type { KindName } from "../../schemas/kinds.js";
-import { isRecord } from "../formats/json.js";
+import { cloneJson, isRecord } from "../formats/json.js";
 import { objectTooLarge } from "./bounds.js";
 import type { FieldError } from "./field.js";
 import type { DefaultOptions, KindAdmission, Operation, Registry } from "./rule.js";
@@ -58,7 +58,7 @@ export interface Defaulted {
 
 /** Applies every default to a copy of `object` and validates it against the schema. */
 export function applyDefaults<K extends KindName>(admission: KindAdmission<K>, object: Record<string, unknown>, options: DefaultOptions): Defaulted {
-  const copy = structuredClone(object);
+  const copy = cloneJson(object);
   admission.deriveDefaults(copy, options);
   const { errors, refused, omitted } = validateAgainstSchema(admission.validator, copy);
   admission.finishDefaults?.(copy);

@@ -1,7 +1,7 @@
 // Validation: defaults in memory, the schema, every rule's lookups under one deadline, then every
 // rule's check; all findings of one request reported together, and the verdict decided once.
 import type { KindName } from "../../schemas/kinds.js";
-import { isRecord, sameJSON } from "../formats/json.js";
+import { cloneJson, isRecord, sameJSON } from "../formats/json.js";
 import type { KindObject } from "../kinds.js";
 import type { ReferenceResolver } from "../references/resolver.js";
 import { ReferenceSession, type LookupObserver } from "../references/session.js";
@@ -28,7 +28,7 @@ export interface AdmissionOptions extends DefaultOptions {
  */
 function withoutInvalidValues({ object, refused }: Defaulted): Record<string, unknown> {
   if (refused.length === 0) return object;
-  const copy = structuredClone(object);
+  const copy = cloneJson(object);
   for (const pointer of refused) {
     const parts = pointer
       .split("/")

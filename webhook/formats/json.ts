@@ -6,6 +6,26 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 /** Equal as JSON documents (undefined and missing are the same). */
 export const sameJSON = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
 
+/**
+ * A deep copy of a JSON tree (what JSON.parse or the YAML reader made), several times cheaper than
+ * structuredClone on the admission path. Plain objects and arrays are copied; anything else (strings,
+ * numbers, a YAML timestamp) is shared. A "__proto__" key stays an own property, as JSON.parse made it.
+ * Depth is bounded before this runs (admission/bounds.ts).
+ */
+export function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (typeof value !== "object" || value === null) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const child = cloneJson((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true });
+    else out[key] = child;
+  }
+  return out as T;
+}
+
 /** How big a JSON value is, measured in one walk without recursion (deep values exhaust no stack). */
 export interface JsonSize {
   /** About the bytes of its JSON text (UTF-16 code units of strings: exact for ASCII, never more). */
