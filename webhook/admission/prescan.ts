@@ -35,6 +35,8 @@ function separators(body: Buffer, stopAfter: number): number {
 /** Why the body cannot be a review of storable objects, decided without parsing it; undefined when it may be one. */
 export function tooBigToParse(body: Buffer): "bytes" | "separators" | undefined {
   if (body.length > REVIEW_LIMITS.maxBytes) return "bytes";
+  // A body has fewer separators than bytes: an ordinary review is never scanned.
+  if (body.length <= REVIEW_LIMITS.maxSeparators) return undefined;
   return separators(body, REVIEW_LIMITS.maxSeparators) > REVIEW_LIMITS.maxSeparators ? "separators" : undefined;
 }
 
