@@ -7,13 +7,12 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { API_VERSION } from "../schemas/kinds.js";
-import { freePort, startNode, stop, waitReady, type Child } from "../tools/bench/harness.js";
+import { freePort, serveArgs, startNode, stop, waitReady, type Child } from "../tools/bench/harness.js";
 import { validBackup, validCluster } from "../tools/testkit/admission.js";
 import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
 import { runMain } from "../tools/testkit/cli.js";
 import { request } from "../tools/testkit/https.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
-import { CLI } from "../tools/testkit/paths.js";
 import { admissionReview } from "../tools/testkit/review.js";
 import { startWebhook, type AdmissionResponse, type TestWebhook } from "../tools/testkit/webhook.js";
 import { catalog } from "../webhook/admission/catalog.js";
@@ -126,16 +125,7 @@ describe("cnp-webhook serve --enforcement warn --kubeconfig (local kube-apiserve
     api.put({ ...cluster, apiVersion: API_VERSION, kind: "Cluster", metadata: { name: "pg", namespace: "app" } });
     [port, metricsPort] = [await freePort(), await freePort()];
     const kubeconfig = api.writeKubeconfig(dir);
-    child = startNode(
-      [
-        CLI,
-        "serve",
-        ...["--host", "127.0.0.1", "--port", String(port), "--metrics-port", String(metricsPort)],
-        ...["--tls-cert", certs.cert, "--tls-key", certs.key, "--kubeconfig", kubeconfig],
-        ...["--enforcement", "warn"],
-      ],
-      { logFile },
-    );
+    child = startNode(serveArgs({ port, metricsPort, cert: certs.cert, key: certs.key }, "--kubeconfig", kubeconfig, "--enforcement", "warn"), { logFile });
     await waitReady(port, certs.caPem, 30_000, 20, child);
   });
   after(async () => {

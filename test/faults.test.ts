@@ -19,8 +19,7 @@ import { after, before, describe, it } from "node:test";
 import { ensureCertificates } from "../certs/tls.js";
 import { NAME, NAMESPACE } from "../webhook/deployment.js";
 import { route } from "../webhook/kinds.js";
-import { CLI } from "../tools/testkit/paths.js";
-import { freePort, startApiChild, startNode, stop, waitReady, type ApiChild, type Child } from "../tools/bench/harness.js";
+import { freePort, serveArgs, startApiChild, startNode, stop, waitReady, type ApiChild, type Child } from "../tools/bench/harness.js";
 import { admissionReview, validBackup, validCluster } from "../tools/fuzz/objects.js";
 import { connectionRefusedKubeconfig, type Fault } from "../tools/testkit/kube-api-server.js";
 
@@ -56,30 +55,15 @@ const hooks: Record<"live" | "liveStrict" | "refused" | "refusedStrict" | "relax
 /** `cnp-webhook serve` in a child process, ready (GET /readyz 200) when this resolves. */
 async function startWebhook(kubeconfig: string, strictReferences: boolean, lookupTimeoutMs = LOOKUP_TIMEOUT_MS): Promise<Webhook> {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const child = startNode([
-    CLI,
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--metrics-port",
-    String(metricsPort),
-    "--tls-cert",
-    path.join(dir, "tls.crt"),
-    "--tls-key",
-    path.join(dir, "tls.key"),
-    "--kubeconfig",
-    kubeconfig,
-    "--lookup-timeout",
-    `${lookupTimeoutMs}ms`,
-    "--log-level",
-    "error",
-    // An API that is not listening never lets the caches sync: ready after 1 s anyway, as in production after --cache-sync-timeout.
-    "--cache-sync-timeout",
-    "1s",
-    ...(strictReferences ? ["--strict-references"] : []),
-  ]);
+  const child = startNode(
+    serveArgs(
+      { port, metricsPort, cert: path.join(dir, "tls.crt"), key: path.join(dir, "tls.key") },
+      ...["--kubeconfig", kubeconfig, "--lookup-timeout", `${lookupTimeoutMs}ms`, "--log-level", "error"],
+      // An API that is not listening never lets the caches sync: ready after 1 s anyway, as in production after --cache-sync-timeout.
+      ...["--cache-sync-timeout", "1s"],
+      ...(strictReferences ? ["--strict-references"] : []),
+    ),
+  );
   await waitReady(port, ca, 30_000, 20, child);
   return { child, port, metricsPort, agent: new https.Agent({ keepAlive: true, maxSockets: BURST, ca }) };
 }

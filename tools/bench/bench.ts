@@ -36,6 +36,7 @@ import {
   request,
   startNode,
   startNodeWithHello,
+  serveArgs,
   startApiChild,
   stop,
   waitReady,
@@ -234,21 +235,11 @@ interface ScenarioResult extends LoadResult {
   readonly api?: ApiUse;
 }
 
-const webhookArgs = (env: Env, port: number, cluster: boolean): string[] => [
-  CLI,
-  "serve",
-  "--host",
-  "127.0.0.1",
-  "--port",
-  String(port),
-  "--metrics-port",
-  "0",
-  "--tls-cert",
-  path.join(env.certDir, "tls.crt"),
-  "--tls-key",
-  path.join(env.certDir, "tls.key"),
-  ...(cluster ? ["--kubeconfig", env.api!.kubeconfig] : []),
-];
+const webhookArgs = (env: Env, port: number, cluster: boolean): string[] =>
+  serveArgs(
+    { port, cert: path.join(env.certDir, "tls.crt"), key: path.join(env.certDir, "tls.key") },
+    ...(cluster ? ["--kubeconfig", env.api!.kubeconfig] : []),
+  );
 
 /** The "cache synced" lines of a webhook log (logInformerEvent in webhook/references/connect.ts). */
 function cacheSyncsIn(logFile: string): CacheSync["kinds"] {

@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Fault } from "../testkit/kube-api-server.js";
+import { CLI } from "../testkit/paths.js";
 
 const require = createRequire(import.meta.url);
 
@@ -60,6 +61,24 @@ export interface Child {
   /** Resolves with the exit code (or the signal name). */
   readonly exited: Promise<number | string>;
 }
+
+/** Where a test or benchmark runs `cnp-webhook serve`: loopback, its ports, its serving pair. */
+export interface ServeAt {
+  readonly port: number;
+  /** 0 (the default) disables /metrics. */
+  readonly metricsPort?: number;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** The argv (for startNode) of `cnp-webhook serve` on 127.0.0.1, then `extra` flags. */
+export const serveArgs = ({ port, metricsPort = 0, cert, key }: ServeAt, ...extra: string[]): string[] => [
+  CLI,
+  "serve",
+  ...["--host", "127.0.0.1", "--port", String(port), "--metrics-port", String(metricsPort)],
+  ...["--tls-cert", cert, "--tls-key", key],
+  ...extra,
+];
 
 /** Starts `node ARGS`, stdout and stderr appended to `logFile` (or ignored). */
 export function startNode(args: readonly string[], opts: { logFile?: string; env?: NodeJS.ProcessEnv; nodeFlags?: readonly string[] } = {}): Child {

@@ -12,7 +12,7 @@ import tls from "node:tls";
 import { ensureCertificates } from "../../certs/tls.js";
 import { MEMORY, NAME, NAMESPACE } from "../../webhook/deployment.js";
 import { route } from "../../webhook/kinds.js";
-import { cpuMs, freePort, memory, startNode, stop, waitReady, type Child } from "../bench/harness.js";
+import { cpuMs, freePort, memory, serveArgs, startNode, stop, waitReady, type Child } from "../bench/harness.js";
 import { validCluster } from "../testkit/admission.js";
 import { SERVER_NAME } from "../testkit/certs.js";
 import { CLI, REPO_ROOT } from "../testkit/paths.js";
@@ -39,23 +39,7 @@ interface Env {
 
 async function serve(env: Env, extra: string[] = [], shell?: string): Promise<{ child: Child; port: number; metricsPort: number }> {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const args = [
-    CLI,
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--metrics-port",
-    String(metricsPort),
-    "--tls-cert",
-    path.join(env.dir, "tls.crt"),
-    "--tls-key",
-    path.join(env.dir, "tls.key"),
-    "--log-level",
-    "warn",
-    ...extra,
-  ];
+  const args = serveArgs({ port, metricsPort, cert: path.join(env.dir, "tls.crt"), key: path.join(env.dir, "tls.key") }, "--log-level", "warn", ...extra);
   let child: Child;
   if (shell) {
     // A shell line around node, for limits such as `ulimit -n`.
