@@ -90,15 +90,17 @@ async function judge<K extends KindName>(
   };
   const session = new ReferenceSession(options.resolver, input.namespace, options.lookupTimeoutMs, options.observeLookup);
   try {
-    await Promise.all(
-      admission.rules.map((rule) =>
-        rule.gather
-          ? Promise.resolve()
-              .then(() => rule.gather?.(ctx, session))
-              .catch((error: unknown) => fail(rule.id, error))
-          : undefined,
-      ),
-    );
+    const gathering: Promise<unknown>[] = [];
+    for (const rule of admission.rules) {
+      if (!rule.gather) continue;
+      // A gather that throws before its first await is that rule's failure too, like one that rejects.
+      try {
+        gathering.push(rule.gather(ctx, session).catch((error: unknown) => fail(rule.id, error)));
+      } catch (error) {
+        fail(rule.id, error);
+      }
+    }
+    await Promise.all(gathering);
   } finally {
     session.close();
   }

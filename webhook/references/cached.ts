@@ -98,16 +98,23 @@ export class CachedResolver implements ReferenceResolver {
   }
 
   async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>> {
+    // A snapshot is being taken for this very command: worth waiting for (within the lookup's deadline).
+    // The server does not wait: until its caches sync, it reads through.
+    if (!this.watching && (kind === "Cluster" || kind === "Backup")) {
+      const informer: Informer<CachedKind> = this.informers[kind as CachedKind];
+      if (!informer.synced) await informer.waitForSync(LIST_PAGE_TIMEOUT_MS, signal);
+    }
+    return this.known(kind, namespace, name) ?? this.direct.lookup(kind, namespace, name, signal);
+  }
+
+  /** No API call for an object the synced cache knows; a name it does not know may be a moment old, so is read through. */
+  known<K extends ReferenceKind>(kind: K, namespace: string, name: string): Lookup<ReferenceObject<K>> | undefined {
     if (kind === "Cluster" || kind === "Backup") {
       const informer: Informer<CachedKind> = this.informers[kind as CachedKind];
-      // A snapshot is being taken for this very command: worth waiting for (within the lookup's deadline).
-      // The server does not wait: until its caches sync, it reads through.
-      if (!this.watching && !informer.synced) await informer.waitForSync(LIST_PAGE_TIMEOUT_MS, signal);
-      // No API call for an object the cache knows.
       const cached = informer.synced ? informer.store.get(namespace, name) : undefined;
       if (cached) return present(cached as ReferenceObject<K>);
     }
-    return this.direct.lookup(kind, namespace, name, signal);
+    return this.direct.known(kind, namespace, name);
   }
 
   /**
@@ -117,6 +124,15 @@ export class CachedResolver implements ReferenceResolver {
    */
   async lookupIndex(index: ObjectIndex, key: string, signal: AbortSignal): Promise<IndexLookup> {
     if (!this.watching && this.caches.pending() !== undefined) await this.caches.wait(LIST_PAGE_TIMEOUT_MS, signal);
+    return this.indexAnswer(index, key);
+  }
+
+  /** The index answer from the caches, unless a snapshot is still to be waited for. */
+  knownIndex(index: ObjectIndex, key: string): IndexLookup | undefined {
+    return !this.watching && this.caches.pending() !== undefined ? undefined : this.indexAnswer(index, key);
+  }
+
+  private indexAnswer(index: ObjectIndex, key: string): IndexLookup {
     const pending = this.caches.pending();
     if (pending) return unknown(pending);
     return present([...this.informers.Cluster.store.indexes.lookup(index, key), ...this.informers.Backup.store.indexes.lookup(index, key)]);

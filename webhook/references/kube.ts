@@ -21,9 +21,8 @@ export class KubeResolver {
 
   /** Never throws; settles as soon as `signal` aborts, and the abort cancels the request itself. */
   async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>> {
-    if (!isObjectName(namespace)) return unknown(`invalid namespace "${namespace}"`);
-    // No object can have such a name; and "", "." or ".." would turn the GET into a LIST.
-    if (!isObjectName(name)) return absent;
+    const known = this.known(kind, namespace, name);
+    if (known) return known;
     if (signal.aborted) return unknown("timed out");
     try {
       const object = await this.api.getJSON(objectPath(kind, namespace, name), signal);
@@ -35,6 +34,13 @@ export class KubeResolver {
     } catch (err) {
       return signal.aborted ? unknown("timed out") : classify(kind, err);
     }
+  }
+
+  /** Names no object can have need no request: "", "." or ".." would even turn the GET into a LIST. */
+  known<K extends ReferenceKind>(_kind: K, namespace: string, name: string): Lookup<ReferenceObject<K>> | undefined {
+    if (!isObjectName(namespace)) return unknown(`invalid namespace "${namespace}"`);
+    if (!isObjectName(name)) return absent;
+    return undefined;
   }
 
   close(): void {

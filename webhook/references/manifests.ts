@@ -43,6 +43,11 @@ export class ManifestResolver implements ReferenceResolver {
 
   // A file set is never the whole cluster: what it lacks is unverified, not absent (README "References").
   async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string): Promise<Lookup<ReferenceObject<K>>> {
+    return this.known(kind, namespace, name);
+  }
+
+  /** Files need no I/O once read: every answer is known. */
+  known<K extends ReferenceKind>(kind: K, namespace: string, name: string): Lookup<ReferenceObject<K>> {
     const found = this.objects.get(`${kind}/${namespace}/${name}`);
     if (found !== undefined) return present(found as ReferenceObject<K>); // stored under its own kind's key above
     const elsewhere = this.namespaces.get(`${kind}/${name}`);
@@ -52,6 +57,10 @@ export class ManifestResolver implements ReferenceResolver {
 
   /** The files are all `validate` compares with (README "References"): what they hold is the answer, none found included. */
   async lookupIndex(index: ObjectIndex, key: string): Promise<IndexLookup> {
+    return this.knownIndex(index, key);
+  }
+
+  knownIndex(index: ObjectIndex, key: string): IndexLookup {
     return present(this.indexes.lookup(index, key));
   }
 

@@ -20,6 +20,14 @@ export interface ReferenceResolver {
   lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>>;
   /** Every Cluster and Backup, in any namespace, with `key` in `index`; `unknown` when the source cannot tell. */
   lookupIndex(index: ObjectIndex, key: string, signal: AbortSignal): Promise<IndexLookup>;
+  /**
+   * The answer `lookup` would give, when it is known without any I/O (no cluster, a file, a synced
+   * cache); undefined when only a request can tell. An admission answered this way creates no abort
+   * signal and no deadline timer, which cost more than the rest of its lookups (README "Performance").
+   */
+  known?<K extends ReferenceKind>(kind: K, namespace: string, name: string): Lookup<ReferenceObject<K>> | undefined;
+  /** Likewise for `lookupIndex`. */
+  knownIndex?(index: ObjectIndex, key: string): IndexLookup | undefined;
   /** Resolvers with watch caches: whether they have synced (the server is not ready before). */
   readonly caches?: CacheSync;
   /** Releases what the resolver holds (kept-alive connections, watches). */
@@ -50,10 +58,13 @@ export const unknown = (why: string): Unknown => ({ state: "unknown", why });
 export const briefReason = (why: string): string => (why.split(":")[0] ?? why).replace(/ after .*$/, "");
 
 /** The resolver without any cluster: every reference is reported as not verified. */
+const NO_CLUSTER = unknown("no cluster");
 export const noCluster: ReferenceResolver = {
   source: "no cluster",
-  lookup: async () => unknown("no cluster"),
-  lookupIndex: async () => unknown("no cluster"),
+  lookup: async () => NO_CLUSTER,
+  lookupIndex: async () => NO_CLUSTER,
+  known: () => NO_CLUSTER,
+  knownIndex: () => NO_CLUSTER,
   close: () => {},
 };
 
@@ -80,19 +91,43 @@ export function chainResolvers(resolvers: readonly ReferenceResolver[]): Referen
       return last;
     },
     async lookupIndex(index, key, signal) {
-      const answers = await Promise.all(resolvers.map((r) => r.lookupIndex(index, key, signal)));
-      const found: Indexed[] = [];
-      const seen = new Set<string>();
-      for (const answer of answers) {
-        if (answer.state !== "present") continue;
-        // An object an earlier resolver has (the files) hides the later one's copy (the cluster's);
-        // several documents of one object in one resolver (a Cluster twice in a batch) all stay.
-        const fresh = answer.object.filter((o) => !seen.has(identity(o)));
-        for (const o of fresh) seen.add(identity(o));
-        found.push(...fresh);
+      return joinIndexAnswers(await Promise.all(resolvers.map((r) => r.lookupIndex(index, key, signal))));
+    },
+    known(kind, namespace, name) {
+      let last: Lookup<ReferenceObject<typeof kind>> = unknown("no source");
+      for (const r of resolvers) {
+        const answer = r.known?.(kind, namespace, name);
+        // This resolver needs a request: so does the chain, unless an earlier one already knew.
+        if (answer === undefined) return undefined;
+        last = answer;
+        if (last.state !== "unknown") return last;
       }
-      const unknownAnswer = answers.find((a) => a.state === "unknown");
-      return found.length === 0 && unknownAnswer ? unknownAnswer : present(found);
+      return last;
+    },
+    knownIndex(index, key) {
+      const answers: IndexLookup[] = [];
+      for (const r of resolvers) {
+        const answer = r.knownIndex?.(index, key);
+        if (answer === undefined) return undefined;
+        answers.push(answer);
+      }
+      return joinIndexAnswers(answers);
     },
   };
+}
+
+/** The resolvers' index answers joined, in their order (see chainResolvers). */
+function joinIndexAnswers(answers: readonly IndexLookup[]): IndexLookup {
+  const found: Indexed[] = [];
+  const seen = new Set<string>();
+  for (const answer of answers) {
+    if (answer.state !== "present") continue;
+    // An object an earlier resolver has (the files) hides the later one's copy (the cluster's);
+    // several documents of one object in one resolver (a Cluster twice in a batch) all stay.
+    const fresh = answer.object.filter((o) => !seen.has(identity(o)));
+    for (const o of fresh) seen.add(identity(o));
+    found.push(...fresh);
+  }
+  const unknownAnswer = answers.find((a) => a.state === "unknown");
+  return found.length === 0 && unknownAnswer ? unknownAnswer : present(found);
 }

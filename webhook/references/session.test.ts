@@ -4,6 +4,9 @@ import { test } from "node:test";
 import { stateResolver } from "../../tools/testkit/admission.js";
 import { unknown, type ReferenceResolver } from "./resolver.js";
 import { NotGathered, ReferenceSession } from "./session.js";
+import type { ObjectIndex } from "./store.js";
+
+const BY_NAME: ObjectIndex = { name: "byName", keys: { Cluster: (_o, _ns, name) => [name], Backup: (_o, _ns, name) => [name] } };
 
 test("the same object is fetched once, and read back synchronously", async () => {
   const resolver = stateResolver({ secrets: { creds: ["a"] } });
@@ -59,5 +62,45 @@ test("a resolver that throws counts as unknown, never as a crash", async () => {
   };
   const session = new ReferenceSession(throwing, "default", 1000);
   assert.deepEqual(await session.lookup("Secret", "x"), { state: "unknown", why: "kaput" });
+  session.close();
+});
+
+test("an answer the resolver knows without I/O settles at once: no request, readable before any await", () => {
+  const requests: string[] = [];
+  const knowing: ReferenceResolver = {
+    source: "knows",
+    close: () => {},
+    lookup: async (kind, _ns, name) => {
+      requests.push(`${kind}/${name}`);
+      return unknown("asked");
+    },
+    lookupIndex: async () => unknown("asked"),
+    known: (kind, _ns, name) => (kind === "Secret" ? { state: "present", object: { name, keys: ["k"] } as never } : undefined),
+    knownIndex: () => ({ state: "present", object: [] }),
+  };
+  const outcomes: string[] = [];
+  const session = new ReferenceSession(knowing, "default", 1000, (kind, _ns, name, outcome) => outcomes.push(`${kind}/${name}:${outcome}`));
+  void session.lookup("Secret", "creds");
+  void session.lookupIndex(BY_NAME, "key");
+  // Settled synchronously: `check` could read it now.
+  assert.deepEqual(session.resolved.get("Secret", "creds"), { state: "present", object: { name: "creds", keys: ["k"] } });
+  assert.deepEqual(session.resolved.getIndex(BY_NAME, "key"), { state: "present", object: [] });
+  assert.deepEqual(outcomes, ["Secret/creds:present", "index/byName/key:present"]);
+  assert.deepEqual(requests, []);
+  session.close();
+});
+
+test("a name the resolver does not know without I/O is requested under the deadline", async () => {
+  const knowing: ReferenceResolver = {
+    source: "knows Secrets only",
+    close: () => {},
+    lookup: async (kind, _ns, name, signal) => (signal.aborted ? unknown("aborted") : { state: "present", object: { kind, name } as never }),
+    lookupIndex: async () => unknown("asked"),
+    known: () => undefined,
+  };
+  const session = new ReferenceSession(knowing, "default", 1000);
+  const pending = session.lookup("Cluster", "pg");
+  assert.throws(() => session.resolved.get("Cluster", "pg"), NotGathered, "not settled before the request answers");
+  assert.equal((await pending).state, "present");
   session.close();
 });

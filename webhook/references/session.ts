@@ -79,10 +79,26 @@ export class ReferenceSession implements Lookups {
     this.running.clear();
   }
 
-  /** Starts `run` once per key under the admission's deadline; the result is kept for `check`. */
-  private start<T>(k: string, run: (signal: AbortSignal) => Promise<T>, report: (found: T) => void): Promise<T> {
-    const known = this.pending.get(k) as Promise<T> | undefined;
-    if (known) return known;
+  /**
+   * Starts `run` once per key under the admission's deadline; the result is kept for `check`. An
+   * answer the resolver knows without I/O (`known`) settles at once: no signal, no deadline timer.
+   */
+  private start<T extends Lookup<unknown>>(
+    k: string,
+    known: () => T | undefined,
+    run: (signal: AbortSignal) => Promise<T>,
+    report: (found: T) => void,
+  ): Promise<T> {
+    const pending = this.pending.get(k) as Promise<T> | undefined;
+    if (pending) return pending;
+    const answer = known();
+    if (answer !== undefined) {
+      this.settled.set(k, answer);
+      report(answer);
+      const settled = Promise.resolve(answer);
+      this.pending.set(k, settled);
+      return settled;
+    }
     const deadline = this.deadlineOnce();
     const controller = new AbortController();
     if (this.expired) controller.abort(new Error(`lookups timed out after ${this.timeoutMs} ms`));
@@ -91,17 +107,18 @@ export class ReferenceSession implements Lookups {
       .catch((err: unknown) => unknown(err instanceof Error ? err.message : String(err)) as T)
       .finally(() => this.running.delete(controller));
     const result = Promise.race([attempt, deadline as Promise<T>]).then((found) => {
-      this.settled.set(k, found as Lookup<unknown>);
+      this.settled.set(k, found);
       report(found);
       return found;
     });
-    this.pending.set(k, result as Promise<Lookup<unknown>>);
+    this.pending.set(k, result);
     return result;
   }
 
   lookup<K extends ReferenceKind>(kind: K, name: string): Promise<Lookup<ReferenceObject<K>>> {
     return this.start(
       key(kind, name),
+      () => this.resolver.known?.(kind, this.namespace, name),
       (signal) => this.resolver.lookup(kind, this.namespace, name, signal),
       (found) => this.observe?.(kind, this.namespace, name, found.state, found.state === "unknown" ? found.why : undefined),
     );
@@ -110,6 +127,7 @@ export class ReferenceSession implements Lookups {
   lookupIndex(index: ObjectIndex, k: string): Promise<IndexLookup> {
     return this.start(
       indexKey(index, k),
+      () => this.resolver.knownIndex?.(index, k),
       (signal) => this.resolver.lookupIndex(index, k, signal),
       (found) => this.observe?.(`index/${index.name}`, "*", k, found.state, found.state === "unknown" ? found.why : undefined),
     );
