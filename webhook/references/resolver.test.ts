@@ -14,6 +14,12 @@ import type { ObjectIndex } from "./store.js";
 const BY_NAME: ObjectIndex = { name: "byName", keys: { Cluster: (_o, _ns, name) => [name], Backup: (_o, _ns, name) => [name] } };
 const signal = new AbortController().signal;
 
+/** The API resolver, with an API server nobody listens at: these tests must never need it. */
+const apiNeverCalled = (): KubeResolver =>
+  new KubeResolver(
+    new KubeApi({ server: new URL("https://127.0.0.1:1"), source: "test", current: async () => ({ tls: {}, headers: {} }), invalidate: () => {} }),
+  );
+
 /** A live resolver stand-in: every answer needs a request. */
 const remote: ReferenceResolver = {
   source: "remote",
@@ -51,7 +57,7 @@ test("a chain knows an answer only when no resolver before the answer needs a re
 });
 
 test("the API knows without a request only that impossible names have no object", () => {
-  const kube = new KubeResolver(new KubeApi({ server: new URL("https://127.0.0.1:1"), source: "test", current: async () => ({ tls: {}, headers: {} }), invalidate: () => {} }));
+  const kube = apiNeverCalled();
   assert.deepEqual(kube.known("Secret", "app", "Not_A_Name"), { state: "absent" });
   assert.equal(kube.known("Secret", "bad/namespace", "creds")?.state, "unknown");
   assert.equal(kube.known("Secret", "app", "creds"), undefined);
@@ -75,7 +81,7 @@ for (const watch of [true, false]) {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const kube = new KubeResolver(new KubeApi({ server: new URL("https://127.0.0.1:1"), source: "test", current: async () => ({ tls: {}, headers: {} }), invalidate: () => {} }));
+    const kube = apiNeverCalled();
     const cluster = { ...validCluster("pg", "app"), metadata: { name: "pg", namespace: "app" } };
     const resolver = new CachedResolver(kube, { watch, sources: { Cluster: source([cluster], gate), Backup: source([], gate) } }).start();
     try {
