@@ -53,7 +53,7 @@ function parseStatus(body: string): { reason?: string; message?: string } | unde
 }
 
 export class KubeApi {
-  private pool: { fingerprint: string; agent: http.Agent } | undefined;
+  private pool: { fingerprint: string; credentials: RequestCredentials; agent: http.Agent } | undefined;
   /** GETs sent again after a pooled connection turned out to be dead (tests, diagnostics). */
   retries = 0;
 
@@ -194,9 +194,14 @@ export class KubeApi {
     return { request, release: () => signal.removeEventListener("abort", onAbort) };
   }
 
-  /** Same TLS material → same pool. Rotated CA or client certificate files give a new pool (the old one's idle sockets just expire). */
+  /**
+   * Same TLS material → same pool. Rotated CA or client certificate files give a new pool (the old one's
+   * idle sockets just expire). Credentials are re-read at most every minute and come back as the same
+   * object meanwhile, so the fingerprint is computed once per reading, not per request.
+   */
   private agentFor(credentials: RequestCredentials, secure: boolean): http.Agent {
     if (credentials.agent) return credentials.agent;
+    if (this.pool?.credentials === credentials) return this.pool.agent;
     const { ca, cert, key, rejectUnauthorized, servername } = credentials.tls;
     const fingerprint = createHash("sha256")
       .update(JSON.stringify([secure, String(ca ?? ""), String(cert ?? ""), String(key ?? ""), rejectUnauthorized, servername]))
@@ -204,15 +209,26 @@ export class KubeApi {
     if (this.pool?.fingerprint !== fingerprint) {
       const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" as const };
       const agent = secure
-        ? new https.Agent({ ...options, ca, cert, key, servername, ...(rejectUnauthorized === false ? { rejectUnauthorized } : {}) })
+        ? new OneServerAgent({ ...options, ca, cert, key, servername, ...(rejectUnauthorized === false ? { rejectUnauthorized } : {}) })
         : new http.Agent(options);
-      this.pool = { fingerprint, agent };
-    }
+      this.pool = { fingerprint, credentials, agent };
+    } else this.pool = { ...this.pool, credentials };
     return this.pool.agent;
   }
 
   private dropIdleConnections(): void {
     for (const sockets of Object.values(this.pool?.agent.freeSockets ?? {})) for (const socket of sockets ?? []) socket.destroy();
+  }
+}
+
+/**
+ * An https.Agent whose connections all share one TLS configuration (a pool is made per configuration,
+ * see `agentFor`): a connection is told apart by host and port alone. Node's default name appends the
+ * CA, certificate and key to that, turning each PEM buffer into a string on every request.
+ */
+class OneServerAgent extends https.Agent {
+  override getName(options?: { host?: string | null; port?: number | string | null; localAddress?: string }): string {
+    return `${options?.host ?? "localhost"}:${options?.port ?? ""}:${options?.localAddress ?? ""}`;
   }
 }
 
