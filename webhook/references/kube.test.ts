@@ -257,6 +257,35 @@ describe("KubeResolver lookups", () => {
       await fresh.close();
     }
   });
+
+  it("credentials read again with the same TLS material keep the pool; a rotated CA bundle opens a new connection", async () => {
+    const fresh = await startKubeApiServer();
+    fresh.put({ apiVersion: API_VERSION, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, spec: { instances: 1 } });
+    const loaded = loadKubeConfig({ kubeconfig: fresh.writeKubeconfig(dir, { file: "kubeconfig-reread" }), env: {} });
+    assert.ok(loaded);
+    const first = await loaded.current();
+    let tls = first.tls;
+    // A new object on every reading, as after each minute's re-read of the files.
+    const api = new KubeApi({
+      ...loaded,
+      server: loaded.server,
+      source: loaded.source,
+      current: async () => ({ ...first, tls: { ...tls } }),
+      invalidate: () => {},
+    });
+    const r = new KubeResolver(api);
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await r.lookup("Cluster", "app", "pg", never())).state, "present");
+      assert.equal(fresh.connections, 1);
+      // The same CA twice is a valid bundle with other bytes: new material, so a new pool.
+      tls = { ...tls, ca: `${String(tls.ca)}\n${String(tls.ca)}` };
+      for (let i = 0; i < 5; i++) assert.equal((await r.lookup("Cluster", "app", "pg", never())).state, "present");
+      assert.equal(fresh.connections, 2);
+    } finally {
+      r.close();
+      await fresh.close();
+    }
+  });
 });
 
 /**
