@@ -45,6 +45,7 @@ import {
   type LoadRequest,
   type LoadResult,
 } from "./harness.js";
+import type { JsonResult } from "../../webhook/validate/output/json.js";
 import { formatSummary, newestProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
 
 const RESULTS_DIR = path.join(REPO_ROOT, "tools/bench/results");
@@ -496,9 +497,9 @@ function validateManifests(env: Env, runs = 3): { manifests: number; runsMs: num
     exitCode = r.status ?? -1;
     if (r.error) throw r.error;
     try {
-      const results = JSON.parse(r.stdout) as { allowed: boolean }[];
+      const { results } = JSON.parse(r.stdout) as { results: Pick<JsonResult, "status">[] };
       reported = results.length;
-      denied = results.filter((x) => !x.allowed).length;
+      denied = results.filter((x) => x.status === "denied").length;
     } catch {
       throw new Error(`validate printed no JSON (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
     }
