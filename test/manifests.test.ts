@@ -27,7 +27,7 @@ import { kustomizeUnavailable } from "../tools/testkit/kubectl.js";
 import { unknownFields } from "../tools/testkit/openapi.js";
 import { CLI, REPO_ROOT } from "../tools/testkit/paths.js";
 import { admissionReview } from "../tools/testkit/review.js";
-import { OPERATOR_SERVICE_ACCOUNT } from "../webhook/deployment.js";
+import { MAX_OLD_SPACE_MIB, NODE_OPTIONS, OPERATOR_SERVICE_ACCOUNT } from "../webhook/deployment.js";
 import { manifestFiles } from "../webhook/install/kustomize.js";
 
 const MANIFESTS = path.join(REPO_ROOT, "generated", "manifests");
@@ -237,6 +237,10 @@ function assertInstall(objects: Obj[], namespace = "cnp-system"): void {
     [9443, 8080],
   );
   assert.ok(container.resources.requests.cpu && container.resources.requests.memory && container.resources.limits.memory);
+  // V8's own bound comes first: a heap allowed past the container's limit would be OOM-killed instead of collected.
+  assert.deepEqual(container.env, [{ name: "NODE_OPTIONS", value: NODE_OPTIONS }]);
+  const mebibytes = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1]);
+  assert.ok(mebibytes(container.resources.limits.memory) >= MAX_OLD_SPACE_MIB + 96, `${container.resources.limits.memory} leaves no room outside the heap`);
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);
   // optional: the Pod starts without the Secret and serves the placeholder certificate until it arrives.
   assert.deepEqual(pod.volumes[0].secret, { secretName: "cnp-webhook-tls", defaultMode: 0o440, optional: true });
