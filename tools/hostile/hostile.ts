@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { ensureCertificates } from "../../certs/tls.js";
-import { MEMORY, NAME, NAMESPACE } from "../../webhook/deployment.js";
+import { MEMORY, NAME, NAMESPACE, NODE_OPTIONS } from "../../webhook/deployment.js";
 import { route } from "../../webhook/kinds.js";
 import { cpuMs, freePort, memory, serveArgs, startNode, stop, waitReady, type Child } from "../bench/harness.js";
 import { validCluster } from "../testkit/admission.js";
@@ -23,8 +23,8 @@ const HOSTILE_PER_SECOND = 10;
 const ORDINARY_EVERY_MS = 50;
 /** The Deployment's memory limit (webhook/deployment.ts), in MiB. */
 const LIMIT_MIB = Number.parseInt(MEMORY.limit, 10);
-// A 192 MiB old space leaves room for code, stacks and buffers under that limit.
-const HEAP_FLAGS = ["--max-old-space-size=192"];
+/** The server runs with the Deployment's node flags (its heap bound among them), as in a Pod. */
+const HEAP_FLAGS = NODE_OPTIONS.split(" ").filter(Boolean);
 const RESULTS = path.join(REPO_ROOT, "tools/hostile/results");
 const VALIDATE = route("validate", "Cluster").path;
 const MUTATE = route("mutate", "Cluster").path;
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
   await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
   const env: Env = { dir, ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8") };
   console.log(
-    `cnp-webhook hostile probes: ${os.availableParallelism()} CPU, Node ${process.version}; hostile load ${HOSTILE_PER_SECOND}/s for ${SECONDS} s; server heap capped (${HEAP_FLAGS.join(" ")})`,
+    `cnp-webhook hostile probes: ${os.availableParallelism()} CPU, Node ${process.version}; hostile load ${HOSTILE_PER_SECOND}/s for ${SECONDS} s; the Deployment's node flags (${HEAP_FLAGS.join(" ")})`,
   );
   const results = {
     machine: { nproc: os.availableParallelism(), node: process.version, loadBefore: os.loadavg() },
