@@ -38,9 +38,10 @@ export const CACHE_SYNC_TIMEOUT = "20s";
  * - `--max-old-space-size`: Node 20 sizes the heap from the machine's memory, not the container's
  *   limit, and with a heap bound of gigabytes V8 lets garbage promoted under load pile up before
  *   collecting it. Bounded, it collects early: production mode under load (20,000 objects cached,
- *   about 45 MiB of them live) peaked at 122 instead of 209–235 MiB, CPU per admission unchanged
- *   within the run-to-run noise (README "Performance"). The bound leaves room for about three times
- *   that many cached objects; MEMORY.limit stays above it plus what lives outside the heap.
+ *   about 45 MiB of them live) peaked at 122 instead of 209–235 MiB, for more frequent full
+ *   collections: 10–20 % more CPU per admission and twice the p99 under saturating load (README
+ *   "Performance", the heap bound). The bound leaves room for about three times that many cached
+ *   objects; MEMORY.limit stays above it plus what lives outside the heap.
  */
 export const MAX_OLD_SPACE_MIB = 160;
 export const NODE_OPTIONS = `--max-semi-space-size=2 --max-old-space-size=${MAX_OLD_SPACE_MIB}`;

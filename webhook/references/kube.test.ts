@@ -267,7 +267,6 @@ describe("KubeResolver lookups", () => {
     let tls = first.tls;
     // A new object on every reading, as after each minute's re-read of the files.
     const api = new KubeApi({
-      ...loaded,
       server: loaded.server,
       source: loaded.source,
       current: async () => ({ ...first, tls: { ...tls } }),
