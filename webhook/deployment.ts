@@ -35,9 +35,10 @@ export const CACHE_SYNC_TIMEOUT = "20s";
  * Node flags of the webhook container (its NODE_OPTIONS), and what `make bench` runs the webhook with.
  * - `--max-semi-space-size=2`: Node 20 lets each young-generation semi-space grow to 16 MiB on 64-bit,
  *   memory the process keeps once grown; an admission allocates well under 1 MiB, all of it short-lived.
- * - `--max-old-space-size`: Node 20 sizes the heap from the machine's memory, not the container's
- *   limit, and with a heap bound of gigabytes V8 lets garbage promoted under load pile up before
- *   collecting it. Bounded, it collects early: production mode under load (20,000 objects cached,
+ * - `--max-old-space-size`: without it Node sizes the heap from the memory it sees: in a container,
+ *   about the whole memory limit (nothing left for what lives outside the heap, nodejs/node#64646);
+ *   elsewhere the machine's, gigabytes, under which V8 lets garbage promoted under load pile up
+ *   before collecting it. Bounded, it collects early: production mode under load (20,000 objects cached,
  *   about 45 MiB of them live) peaked at 122 instead of 209–235 MiB, for more frequent full
  *   collections: 10–20 % more CPU per admission and twice the p99 under saturating load (README
  *   "Performance", the heap bound). The bound leaves room for about three times that many cached
