@@ -9,11 +9,12 @@ import type { Logger } from "pino";
 import type { Enforcement } from "../admission/enforcement.js";
 import type { Registry } from "../admission/rule.js";
 import type { RuleSettings } from "../admission/settings.js";
+import type { AdmissionOptions } from "../admission/validation.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createRequestListener } from "./app.js";
 import { createLogger } from "./log.js";
 import { Metrics } from "./metrics.js";
-import { CertificateReloader, placeholderPair, readClientCa, secureContextOptions, type CertificateReloaderOptions } from "./tls.js";
+import { CertificateReloader, placeholderPair, readClientCa, secureContextOptions, type CertificateReloaderOptions, type ServingPair } from "./tls.js";
 
 export interface ServeOptions {
   readonly host: string;
@@ -168,6 +169,60 @@ function waitForCaches(resolver: ReferenceResolver, timeoutMs: number, logger: L
   };
 }
 
+interface ServerWithDrain {
+  readonly server: HttpServer | HttpsServer;
+  readonly drain: Drain;
+  /** The same server when it speaks TLS: its certificate is reloaded with the webhook's. */
+  readonly https?: HttpsServer;
+}
+
+/**
+ * /metrics on a listener of its own: plain HTTP, or HTTPS with the serving pair (`tls`, flag
+ * --metrics-tls). The same bounds as the webhook port: a slow or silent scraper does not hold a socket either.
+ */
+function createMetricsServer(metrics: Metrics, limits: ConnectionLimits, tls: ServingPair | undefined): ServerWithDrain {
+  const { drain, handler } = draining((req, res) => {
+    if (req.method !== "GET" || req.url !== "/metrics") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  const bounds = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+  };
+  if (tls) {
+    const server = createHttpsServer({ ...secureContextOptions(tls), handshakeTimeout: limits.handshakeTimeoutMs, ...bounds }, handler);
+    server.maxConnections = limits.maxConnections;
+    return { server, drain, https: server };
+  }
+  const server = createHttpServer(bounds, handler);
+  server.maxConnections = limits.maxConnections;
+  return { server, drain };
+}
+
+/** What admissions are judged with: the flags, the resolver, and where lookups are counted and logged. */
+function admissionOptions(options: ServeOptions, resolver: ReferenceResolver, metrics: Metrics, logger: Logger): AdmissionOptions {
+  return {
+    defaultImage: options.defaultImage,
+    strictReferences: options.strictReferences,
+    lookupTimeoutMs: options.lookupTimeoutMs,
+    ...(options.settings ? { settings: options.settings } : {}),
+    resolver,
+    observeLookup: (kind, namespace, name, outcome, why) => {
+      metrics.lookups.inc({ kind, outcome });
+      // Without a cluster every lookup is unknown by design: nothing to log.
+      if (outcome === "unknown" && resolver !== noCluster) logger.warn({ kind, namespace, name, why }, "reference lookup failed");
+    },
+  };
+}
+
 export async function startServer(options: ServeOptions, deps: ServeDependencies): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger();
   const metrics = deps.metrics ?? new Metrics();
@@ -207,18 +262,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     registry: deps.registry,
     ...(options.enforcement ? { enforcement: options.enforcement } : {}),
     allowIgnoreAnnotation: options.allowIgnoreAnnotation ?? false,
-    options: {
-      defaultImage: options.defaultImage,
-      strictReferences: options.strictReferences,
-      lookupTimeoutMs: options.lookupTimeoutMs,
-      ...(options.settings ? { settings: options.settings } : {}),
-      resolver,
-      observeLookup: (kind, namespace, name, outcome, why) => {
-        metrics.lookups.inc({ kind, outcome });
-        // Without a cluster every lookup is unknown by design: nothing to log.
-        if (outcome === "unknown" && resolver !== noCluster) logger.warn({ kind, namespace, name, why }, "reference lookup failed");
-      },
-    },
+    options: admissionOptions(options, resolver, metrics, logger),
   });
   const initial = reloader.current ?? (await placeholderPair());
   const { drain, handler } = draining(app);
@@ -257,38 +301,13 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     } else logger.error({ err }, "HTTPS server error");
   });
 
-  let metricsServer: HttpServer | HttpsServer | undefined;
-  let metricsDrain: Drain | undefined;
   let metricsPort: number | undefined;
+  let metricsServer: ServerWithDrain | undefined;
   if (options.metricsPort !== 0) {
-    const m = draining((req, res) => {
-      if (req.method !== "GET" || req.url !== "/metrics") {
-        res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-        return;
-      }
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
-    });
-    // The same bounds as the webhook port: a slow or silent scraper does not hold a socket either.
-    const bounds = {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      connectionsCheckingInterval: limits.checkIntervalMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-    };
-    if (options.metricsTls) {
-      metricsHttps = createHttpsServer(
-        { ...secureContextOptions(reloader.current ?? initial), handshakeTimeout: limits.handshakeTimeoutMs, ...bounds },
-        m.handler,
-      );
-      metricsServer = metricsHttps;
-    } else metricsServer = createHttpServer(bounds, m.handler);
-    metricsServer.maxConnections = limits.maxConnections;
-    metricsDrain = m.drain;
+    metricsServer = createMetricsServer(metrics, limits, options.metricsTls ? (reloader.current ?? initial) : undefined);
+    metricsHttps = metricsServer.https;
     try {
-      metricsPort = await listen(metricsServer, options.metricsPort === "ephemeral" ? 0 : options.metricsPort, options.metricsHost ?? options.host);
+      metricsPort = await listen(metricsServer.server, options.metricsPort === "ephemeral" ? 0 : options.metricsPort, options.metricsHost ?? options.host);
     } catch (err) {
       reloader.stop();
       https.close();
@@ -316,7 +335,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       reloader.stop();
       await Promise.all([
         closeGracefully(server, graceMs, drain),
-        metricsServer && metricsDrain ? closeGracefully(metricsServer, graceMs, metricsDrain) : undefined,
+        metricsServer ? closeGracefully(metricsServer.server, graceMs, metricsServer.drain) : undefined,
       ]);
     },
   };
