@@ -10,7 +10,8 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import type { Agent } from "node:http";
+import { Agent } from "node:http";
+import type { RequestOptions } from "node:https";
 import { parse } from "yaml";
 import { isRecord } from "../formats/json.js";
 import { SERVICE_ACCOUNT_DIR } from "./serviceaccount.js";
@@ -66,6 +67,24 @@ class FileCredentials implements ApiCredentials {
   }
 }
 
+/** One PEM value as the library sets it (a Buffer); a list of them is joined, as one CA bundle. */
+function pem(value: RequestOptions["ca"] | RequestOptions["key"]): string | Buffer | undefined {
+  if (!Array.isArray(value)) return value;
+  return value.map((v) => (typeof v === "string" || Buffer.isBuffer(v) ? v.toString() : v.pem.toString())).join("\n");
+}
+
+/** The headers the library sets (Authorization from an exec plugin or auth provider), as strings. */
+function stringHeaders(headers: RequestOptions["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers || Array.isArray(headers)) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === "string") out[name] = value;
+    else if (typeof value === "number") out[name] = String(value);
+    else if (Array.isArray(value)) out[name] = value.join(", ");
+  }
+  return out;
+}
+
 /** A user or cluster entry that only the client library can turn into credentials. */
 class DelegatedCredentials implements ApiCredentials {
   private cached: { at: number; value: Promise<RequestCredentials> } | undefined;
@@ -100,20 +119,12 @@ class DelegatedCredentials implements ApiCredentials {
       kc.loadFromFile(file);
       if (kc !== config) config.mergeConfig(kc, true); // like kubectl: the first file's entries win
     });
-    const opts: {
-      headers?: Record<string, string>;
-      ca?: Buffer;
-      cert?: Buffer;
-      key?: Buffer;
-      rejectUnauthorized?: boolean;
-      servername?: string;
-      agent?: Agent;
-    } = {};
-    await config.applyToHTTPSOptions(opts as never);
-    const proxied = config.getCurrentCluster()?.proxyUrl ? opts.agent : undefined;
+    const opts: RequestOptions = {};
+    await config.applyToHTTPSOptions(opts);
+    const proxied = config.getCurrentCluster()?.proxyUrl && opts.agent instanceof Agent ? opts.agent : undefined;
     return {
-      tls: { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername },
-      headers: { ...opts.headers },
+      tls: { ca: pem(opts.ca), cert: pem(opts.cert), key: pem(opts.key), rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername },
+      headers: stringHeaders(opts.headers),
       ...(proxied ? { agent: proxied } : {}),
     };
   }

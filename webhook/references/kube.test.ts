@@ -7,6 +7,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
 import { API_VERSION } from "../../schemas/kinds.js";
 import { connectionRefusedKubeconfig, startKubeApiServer, type KubeApiServer } from "../../tools/testkit/kube-api-server.js";
 import { KubeApi } from "./api.js";
@@ -255,6 +256,29 @@ describe("KubeResolver lookups", () => {
     } finally {
       r.close();
       await fresh.close();
+    }
+  });
+
+  it("a kubeconfig whose user is an exec credential plugin: the client library runs it, and its token is sent", async () => {
+    // The plugin prints an ExecCredential, as aws-iam-authenticator or gke-gcloud-auth-plugin do.
+    const plugin = path.join(dir, "exec-plugin.mjs");
+    fs.writeFileSync(
+      plugin,
+      `process.stdout.write(JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { token: ${JSON.stringify(server.token)} } }));\n`,
+    );
+    const kubeconfig = path.join(dir, "kubeconfig-exec");
+    const doc = parse(fs.readFileSync(server.writeKubeconfig(dir, { file: "kubeconfig-exec-base" }), "utf8"));
+    doc.users[0].user = { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: process.execPath, args: [plugin], interactiveMode: "Never" } };
+    fs.writeFileSync(kubeconfig, stringify(doc));
+    const r = resolverFor(kubeconfig);
+    try {
+      assert.match(r.source, /kubeconfig/);
+      assert.deepEqual(await r.lookup("Secret", "app", "backup-creds", never()), {
+        state: "present",
+        object: { name: "backup-creds", keys: ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"] },
+      });
+    } finally {
+      r.close();
     }
   });
 
