@@ -156,6 +156,27 @@ describe("bounded time on large input", () => {
   });
 });
 
+describe("objects past the webhook's bounds", () => {
+  test("a JSON file nested 600,000 levels deep: the webhook's verdict (denied before any copy), not a stack overflow", async () => {
+    const deepDir = join(dir, "..", `${dir.split("/").pop()}-deep`);
+    mkdirSync(deepDir, { recursive: true });
+    const depth = 600_000; // over 1 MiB: read by JSON.parse, which takes any depth
+    const file = join(deepDir, "deep.json");
+    writeFileSync(
+      file,
+      `{"apiVersion":"${API.split(": ")[1]}","kind":"Cluster","metadata":{"name":"deep"},"spec":{"x":${"[".repeat(depth)}${"]".repeat(depth)}}}`,
+    );
+    const r = await runMain(["validate", "-o", "json", file]);
+    assert.equal(r.code, 1, r.stderr);
+    const errors = (JSON.parse(r.stdout) as { results: JsonResult[] }).results.flatMap((x) => x.errors);
+    assert.deepEqual(
+      errors.map((e) => [e.rule, e.field]),
+      [["cluster/schema", "<object>"]],
+    );
+    assert.match(errors[0]?.message ?? "", /nests deeper than 512 levels/);
+  });
+});
+
 describe("output that cannot be forged", () => {
   test("text: control characters escaped; one summary; no line the input wrote", async () => {
     const r = await run();

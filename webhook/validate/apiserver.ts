@@ -1,7 +1,7 @@
 // What the apiserver does to a manifest before any admission webhook sees it, so that `validate`
 // judges what the webhook would be sent rather than what is on disk.
 import type { SchemaShape } from "../../generated/validators/index.js";
-import { isRecord } from "../formats/json.js";
+import { cloneJson, isRecord } from "../formats/json.js";
 
 /** A field's path as JSON keys and list indexes. */
 export type Path = readonly (string | number)[];
@@ -22,7 +22,7 @@ export interface Created {
  *   then Default, both before admission). Nulls the schema does not declare (open subtrees) stay.
  */
 export function asCreated(object: Record<string, unknown>, shape: SchemaShape): Created {
-  const copy = structuredClone(object);
+  const copy = cloneJson(object);
   const removed: Path[] = [];
   if ("status" in copy) {
     delete copy.status;

@@ -2,6 +2,7 @@
 // cluster state, or not an object at all), and for this API's objects the webhook's own defaulting
 // and validation, with the files (and a live cluster, if given) as the cluster state.
 import { API_VERSION, DRAFT_API_VERSION, GROUP, KINDS, isKindName, type KindName } from "../../schemas/kinds.js";
+import { objectTooLarge } from "../admission/bounds.js";
 import { catalog } from "../admission/catalog.js";
 import { mutate, schemaRule, type AdmissionInput } from "../admission/defaulting.js";
 import { errorBody, FieldPath, type FieldError } from "../admission/field.js";
@@ -180,7 +181,9 @@ async function admit(doc: ManifestDocument, kind: KindName, ctx: Context): Promi
   const namespace = namespaceOf(value, ctx.config.namespace);
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const name = text(metadata.name) || text(metadata.generateName);
-  const created = asCreated(value, ctx.registry[kind].validator.shape);
+  // An object past the webhook's bounds (admission/bounds.ts) is denied before any copy there, and is
+  // not copied here either: a JSON file nested 100,000 levels deep would overflow the copy's stack.
+  const created: Created = objectTooLarge(value) ? { object: value, removed: [] } : asCreated(value, ctx.registry[kind].validator.shape);
   const input: AdmissionInput = { kind, operation: "CREATE", object: created.object, namespace, name };
   const defaulted = mutate(input, ctx.registry, ctx.options);
   const judged: Verdict = await validate(input, ctx.registry, ctx.options);
