@@ -13,6 +13,7 @@ import { catalog } from "../webhook/admission/catalog.js";
 import { RULES } from "../webhook/rules/registry.js";
 import { runCli, runMain } from "../tools/testkit/cli.js";
 import { kustomizeUnavailable } from "../tools/testkit/kubectl.js";
+import { readOracle } from "../tools/testkit/oracle.js";
 import { FIXTURES, REPO_ROOT } from "../tools/testkit/paths.js";
 import { parseWorkflowCommands } from "../tools/testkit/readers.js";
 import type { JsonResult } from "../webhook/validate/output/json.js";
@@ -86,20 +87,8 @@ describe("cnp-webhook rules", () => {
   });
 });
 
-interface OracleLine {
-  spec: string;
-  ok: boolean;
-  error?: string;
-  next?: string[];
-  never?: boolean;
-  minGapSeconds?: number;
-}
-
 describe("cnp-webhook schedule", () => {
-  const oracle = readFileSync(join(FIXTURES, "oracles", "robfig-cron-v1.2.0.jsonl"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as OracleLine);
+  const oracle = readOracle();
 
   test("agrees with robfig/cron v1.2.0 itself on every line of the oracle: accepted or its error, next firings, shortest gap", async () => {
     let compared = 0;

@@ -3,41 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readOracle, ROBFIG_ORACLE, SHARED_ROBFIG_ORACLE, type OracleLine } from "../../tools/testkit/oracle.js";
 import { describe, firings, parse, parseStandard, type ParseResult } from "./robfig.js";
 
-const FIXTURE = join("test", "fixtures", "oracles", "robfig-cron-v1.2.0.jsonl");
 const FROM = new Date("2021-03-01T00:00:00Z");
-
-/** The repository root: the first directory above this file, or above the working directory, holding the fixture. */
-function repoRoot(): string {
-  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (let dir = resolve(start); ; dir = dirname(dir)) {
-      if (existsSync(join(dir, FIXTURE))) return dir;
-      if (dirname(dir) === dir) break;
-    }
-  }
-  throw new Error(`cannot find ${FIXTURE} above ${fileURLToPath(import.meta.url)} or ${process.cwd()}`);
-}
-
-interface OracleLine {
-  spec: string;
-  ok: boolean;
-  error?: string;
-  next?: string[];
-  never?: boolean;
-  minGapSeconds?: number;
-  standard?: { ok: boolean; error?: string; next?: string[] };
-}
-
-const root = repoRoot();
-const fixtureBytes = readFileSync(join(root, FIXTURE));
-const lines: OracleLine[] = fixtureBytes
-  .toString("utf8")
-  .split("\n")
-  .filter((l) => l !== "")
-  .map((l) => JSON.parse(l) as OracleLine);
+const lines = readOracle();
 
 function iso(d: Date): string {
   return d.toISOString().replace(".000Z", "Z");
@@ -79,12 +49,11 @@ test("the oracle has all its lines", () => {
 });
 
 test("the committed oracle is byte-identical to the shared one, when that is present", (t) => {
-  const shared = join(root, "..", "shared", "oracles", "robfig-cron-v1.2.0.jsonl");
-  if (!existsSync(shared)) {
-    t.skip(`${shared} is not here`);
+  if (!existsSync(SHARED_ROBFIG_ORACLE)) {
+    t.skip(`${SHARED_ROBFIG_ORACLE} is not here`);
     return;
   }
-  assert.ok(readFileSync(shared).equals(fixtureBytes), `${FIXTURE} differs from ${shared}`);
+  assert.ok(readFileSync(SHARED_ROBFIG_ORACLE).equals(readFileSync(ROBFIG_ORACLE)), `${ROBFIG_ORACLE} differs from ${SHARED_ROBFIG_ORACLE}`);
 });
 
 test("cron.Parse accepts and refuses exactly as robfig v1.2.0", () => column("ok", (m) => m.ok));
