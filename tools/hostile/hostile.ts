@@ -24,7 +24,7 @@ const ORDINARY_EVERY_MS = 50;
 /** The Deployment's memory limit (webhook/deployment.ts), in MiB. */
 const LIMIT_MIB = Number.parseInt(MEMORY.limit, 10);
 /** The server runs with the Deployment's node flags (its heap bound among them), as in a Pod. */
-const HEAP_FLAGS = NODE_OPTIONS.split(" ").filter(Boolean);
+const NODE_FLAGS = NODE_OPTIONS.split(" ").filter(Boolean);
 const RESULTS = path.join(REPO_ROOT, "tools/hostile/results");
 const VALIDATE = route("validate", "Cluster").path;
 const MUTATE = route("mutate", "Cluster").path;
@@ -43,10 +43,10 @@ async function serve(env: Env, extra: string[] = [], shell?: string): Promise<{ 
   let child: Child;
   if (shell) {
     // A shell line around node, for limits such as `ulimit -n`.
-    const proc = spawn("bash", ["-c", `${shell}; exec "$0" "$@"`, process.execPath, ...HEAP_FLAGS, ...args], { stdio: "ignore" });
+    const proc = spawn("bash", ["-c", `${shell}; exec "$0" "$@"`, process.execPath, ...NODE_FLAGS, ...args], { stdio: "ignore" });
     const exited = new Promise<number | string>((resolve) => proc.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
     child = { proc, pid: proc.pid ?? -1, exited };
-  } else child = startNode(args, { nodeFlags: HEAP_FLAGS, logFile: path.join(env.dir, "server.log") });
+  } else child = startNode(args, { nodeFlags: NODE_FLAGS, logFile: path.join(env.dir, "server.log") });
   await waitReady(port, env.ca, 30_000, 20, child);
   return { child, port, metricsPort };
 }
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
   await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
   const env: Env = { dir, ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8") };
   console.log(
-    `cnp-webhook hostile probes: ${os.availableParallelism()} CPU, Node ${process.version}; hostile load ${HOSTILE_PER_SECOND}/s for ${SECONDS} s; the Deployment's node flags (${HEAP_FLAGS.join(" ")})`,
+    `cnp-webhook hostile probes: ${os.availableParallelism()} CPU, Node ${process.version}; hostile load ${HOSTILE_PER_SECOND}/s for ${SECONDS} s; the Deployment's node flags (${NODE_FLAGS.join(" ")})`,
   );
   const results = {
     machine: { nproc: os.availableParallelism(), node: process.version, loadBefore: os.loadavg() },
