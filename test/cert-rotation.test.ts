@@ -11,7 +11,7 @@ import { fingerprintOf, makeCerts, renewServing, tempDir, type CertFiles } from 
 import { request, sleep, waitFor } from "../tools/testkit/https.js";
 import { backupReview } from "../tools/testkit/review.js";
 import { startWebhook } from "../tools/testkit/webhook.js";
-import { route } from "../webhook/kinds.js";
+import { route } from "../webhook/routes.js";
 import type { RunningServer } from "../webhook/server/serve.js";
 
 const validatePath = route("validate", "Backup").path;

@@ -16,7 +16,7 @@ import { kustomizeUnavailable } from "../tools/testkit/kubectl.js";
 import { readOracle } from "../tools/testkit/oracle.js";
 import { FIXTURES, REPO_ROOT } from "../tools/testkit/paths.js";
 import { parseWorkflowCommands } from "../tools/testkit/readers.js";
-import type { JsonResult } from "../webhook/validate/output/json.js";
+import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const DRAFT = join(FIXTURES, "draft");
 const results = (stdout: string) => (JSON.parse(stdout) as { results: JsonResult[] }).results;

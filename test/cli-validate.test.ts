@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { runCli } from "../tools/testkit/cli.js";
-import type { JsonResult } from "../webhook/validate/output/json.js";
+import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const FIXTURES = "test/fixtures/manifests";
 const cli = (...args: string[]) => runCli(args);

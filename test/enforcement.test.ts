@@ -16,7 +16,7 @@ import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-ap
 import { admissionReview } from "../tools/testkit/review.js";
 import { startWebhook, type AdmissionResponse, type TestWebhook } from "../tools/testkit/webhook.js";
 import { catalog } from "../webhook/admission/catalog.js";
-import { route } from "../webhook/kinds.js";
+import { route } from "../webhook/routes.js";
 import { RULES } from "../webhook/rules/registry.js";
 
 /** Denied twice in deny mode: by the schema (instances 0) and by a rule (the image tag). */

@@ -18,7 +18,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureCertificates } from "../certs/tls.js";
 import { NAME, NAMESPACE } from "../webhook/deployment.js";
-import { route } from "../webhook/kinds.js";
+import { route } from "../webhook/routes.js";
 import { freePort, serveArgs, startApiChild, startNode, stop, waitReady, type ApiChild, type Child } from "../tools/bench/harness.js";
 import { admissionReview, validBackup, validCluster } from "../tools/fuzz/objects.js";
 import { connectionRefusedKubeconfig, type Fault } from "../tools/testkit/kube-api-server.js";

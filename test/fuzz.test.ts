@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it, type TestContext } from "node:test";
 import fc from "fast-check";
-import { route } from "../webhook/kinds.js";
+import { route } from "../webhook/routes.js";
 import { reviewCase, type MutationOptions, type World } from "../tools/fuzz/arbitraries.js";
 import {
   admissionOptions,

@@ -14,7 +14,7 @@ import { makeCerts, SERVER_NAME, type CertFiles } from "../tools/testkit/certs.j
 import { request, waitFor } from "../tools/testkit/https.js";
 import { admissionReview } from "../tools/testkit/review.js";
 import { startWebhook, type TestWebhook } from "../tools/testkit/webhook.js";
-import { route } from "../webhook/kinds.js";
+import { route } from "../webhook/routes.js";
 
 const validatePath = route("validate", "Cluster").path;
 const LIMITS = { handshakeTimeoutMs: 1000, headersTimeoutMs: 1000, requestTimeoutMs: 1500, checkIntervalMs: 100 };

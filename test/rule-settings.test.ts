@@ -9,7 +9,7 @@ import { runCli } from "../tools/testkit/cli.js";
 import { startWebhook } from "../tools/testkit/webhook.js";
 import { ruleSettings } from "../webhook/cli/settings.js";
 import { UsageError } from "../webhook/cli/command.js";
-import type { JsonResult } from "../webhook/validate/output/json.js";
+import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cnp-settings-"));
 const quarterHourly = join(dir, "quarter-hourly.json");

@@ -12,7 +12,7 @@ import { request, waitFor, type Reply } from "../tools/testkit/https.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
 import { CLI } from "../tools/testkit/paths.js";
 import { backupReview } from "../tools/testkit/review.js";
-import { route } from "../webhook/kinds.js";
+import { route } from "../webhook/routes.js";
 
 const validatePath = route("validate", "Backup").path;
 const IN_FLIGHT = 50;

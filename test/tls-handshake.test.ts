@@ -8,7 +8,7 @@ import { SERVER_NAME, makeCerts, type CertFiles } from "../tools/testkit/certs.j
 import { request } from "../tools/testkit/https.js";
 import { backupReview } from "../tools/testkit/review.js";
 import { startWebhook } from "../tools/testkit/webhook.js";
-import { route } from "../webhook/kinds.js";
+import { route } from "../webhook/routes.js";
 import type { RunningServer } from "../webhook/server/serve.js";
 
 const validatePath = route("validate", "Backup").path;

@@ -11,7 +11,7 @@ import { before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runCli, runMain } from "../tools/testkit/cli.js";
 import { parseJunit, parseTap, parseWorkflowCommands, sarifErrors } from "../tools/testkit/readers.js";
-import type { JsonResult } from "../webhook/validate/output/json.js";
+import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const API = "apiVersion: postgresql.k8s.enterprisedb.io/v1alpha1";
 /** Each line of it tries something: a workflow command, a fake summary, terminal escapes, bidi reordering, XML, TAP. */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { runCli } from "../tools/testkit/cli.js";
-import type { JsonResult } from "../webhook/validate/output/json.js";
+import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const API = "apiVersion: postgresql.k8s.enterprisedb.io/v1alpha1";
 const SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: aws-creds}\nstringData: {ACCESS_KEY_ID: a, ACCESS_SECRET_KEY: b}";

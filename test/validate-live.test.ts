@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { API_VERSION } from "../schemas/kinds.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
 import { CLI } from "../tools/testkit/paths.js";
-import type { JsonResult } from "../webhook/validate/output/json.js";
+import type { JsonResult } from "../webhook/checker/output/json.js";
 const NS = "app";
 
 /** What `validate --output json` prints per object, as these tests compare it. */

@@ -11,8 +11,8 @@ import { runCli } from "../tools/testkit/cli.js";
 import { parseJunit, parseTap, parseWorkflowCommands, sarifErrors } from "../tools/testkit/readers.js";
 import { RULES } from "../webhook/rules/registry.js";
 import { catalog } from "../webhook/admission/catalog.js";
-import { INPUT_CHECKS } from "../webhook/validate/inputs.js";
-import type { JsonResult } from "../webhook/validate/output/json.js";
+import { INPUT_CHECKS } from "../webhook/checker/inputs.js";
+import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const API = "apiVersion: postgresql.k8s.enterprisedb.io/v1alpha1";
 const MANIFESTS = [

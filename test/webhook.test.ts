@@ -7,7 +7,7 @@ import { completedBackup, CREDS_KEYS, stateResolver, validBackup, validCluster, 
 import { admissionReview } from "../tools/testkit/review.js";
 import { startWebhook, type TestWebhook } from "../tools/testkit/webhook.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../webhook/deployment.js";
-import { route, type Role } from "../webhook/kinds.js";
+import { route, type Role } from "../webhook/routes.js";
 
 const path = (role: Role, kind: KindName) => route(role, kind).path;
 

@@ -25,7 +25,7 @@ import { stringify } from "yaml";
 import { ensureCertificates } from "../../certs/tls.js";
 import type { KindName } from "../../schemas/kinds.js";
 import { NAME, NAMESPACE, NODE_OPTIONS } from "../../webhook/deployment.js";
-import { route, type Role } from "../../webhook/kinds.js";
+import { route, type Role } from "../../webhook/routes.js";
 import { CLI, REPO_ROOT } from "../testkit/paths.js";
 import { admissionReview, credentialsSecret, deniedCluster, validBackup, validCluster, validScheduledBackup, type JsonObject } from "../fuzz/objects.js";
 import {
@@ -45,7 +45,7 @@ import {
   type LoadRequest,
   type LoadResult,
 } from "./harness.js";
-import type { JsonResult } from "../../webhook/validate/output/json.js";
+import type { JsonResult } from "../../webhook/checker/output/json.js";
 import { formatSummary, newestProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
 
 const RESULTS_DIR = path.join(REPO_ROOT, "tools/bench/results");

@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
-import { route } from "../../webhook/kinds.js";
+import { route } from "../../webhook/routes.js";
 import { DEFAULT_MUTATION, reviewCase, type MutationOptions, type World } from "./arbitraries.js";
 import {
   admissionOptions,

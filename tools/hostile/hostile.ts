@@ -11,7 +11,7 @@ import path from "node:path";
 import tls from "node:tls";
 import { ensureCertificates } from "../../certs/tls.js";
 import { MEMORY, NAME, NAMESPACE, NODE_OPTIONS } from "../../webhook/deployment.js";
-import { route } from "../../webhook/kinds.js";
+import { route } from "../../webhook/routes.js";
 import { cpuMs, freePort, memory, serveArgs, startNode, stop, waitReady, type Child } from "../bench/harness.js";
 import { validCluster } from "../testkit/admission.js";
 import { SERVER_NAME } from "../testkit/certs.js";

@@ -9,7 +9,7 @@ import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "../../webhook/admissio
 import { validate, type AdmissionOptions } from "../../webhook/admission/validation.js";
 import type { PatchOperation, Verdict } from "../../webhook/admission/verdict.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
-import { keep, type ReferenceKind, type ReferenceObjects } from "../../webhook/references/kinds.js";
+import { keep, type ReferenceKind, type ReferenceObjects } from "../../webhook/references/reference-kinds.js";
 import { IndexedEntries, type Indexed } from "../../webhook/references/store.js";
 import { absent, present, unknown, type Lookup, type ReferenceResolver } from "../../webhook/references/resolver.js";
 import { RULES } from "../../webhook/rules/registry.js";

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
 import { ensureCertificates } from "../../certs/tls.js";
 import { API_VERSION, GROUP, KINDS as CNP_KINDS } from "../../schemas/kinds.js";
-import { REFERENCE_KINDS, REFERENCE_KIND_NAMES, apiVersionOf } from "../../webhook/references/kinds.js";
+import { REFERENCE_KINDS, REFERENCE_KIND_NAMES, apiVersionOf } from "../../webhook/references/reference-kinds.js";
 
 /**
  * none | hang (never answer) | forbidden (403) | error (500) | slow (answer after `slowMs`) | html (a 200

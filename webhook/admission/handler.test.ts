@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { admissionOptions, validCluster } from "../../tools/testkit/admission.js";
 import { admissionReview } from "../../tools/testkit/review.js";
-import { route } from "../kinds.js";
+import { route } from "../routes.js";
 import { RULES } from "../rules/registry.js";
 import { handle } from "./handler.js";
 

@@ -1,6 +1,6 @@
 // One admission request, from body bytes to response bytes, without any HTTP: the server's adapter
 // reads the body and writes the answer; this decides what the answer is.
-import type { Route } from "../kinds.js";
+import type { Route } from "../routes.js";
 import { OBJECT_LIMITS } from "./bounds.js";
 import { mutate, schemaRule } from "./defaulting.js";
 import { ENFORCE_ALL, enforce, type Enforcement } from "./enforcement.js";

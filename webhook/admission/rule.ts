@@ -1,13 +1,22 @@
 // The admission of one kind, in controller-runtime's shape: defaults first, then rules, each rule a
 // small function that may declare the lookups it reads.
+import type { Backup, Cluster, ScheduledBackup } from "../../generated/types/index.js";
 import type { CompiledValidator } from "../../generated/validators/index.js";
 import type { KindName } from "../../schemas/kinds.js";
-import type { KindObject } from "../kinds.js";
 import type { Lookups, ResolvedReferences } from "../references/session.js";
 import type { Finding } from "./finding.js";
 import type { RuleSettings } from "./settings.js";
 
 export type Operation = "CREATE" | "UPDATE";
+
+/** The object type of each kind; a kind missing here is a compile error. */
+interface KindObjects {
+  Cluster: Cluster;
+  Backup: Backup;
+  ScheduledBackup: ScheduledBackup;
+}
+type Exhaustive<T extends Record<KindName, unknown>> = T;
+export type KindObject<K extends KindName> = Exhaustive<KindObjects>[K];
 
 export interface DefaultOptions {
   /** The image for a Cluster without imageName (flag --default-image). */

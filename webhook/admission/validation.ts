@@ -2,13 +2,12 @@
 // rule's check; all findings of one request reported together, and the verdict decided once.
 import type { KindName } from "../../schemas/kinds.js";
 import { cloneJson, isRecord, sameJSON } from "../formats/json.js";
-import type { KindObject } from "../kinds.js";
 import type { ReferenceResolver } from "../references/resolver.js";
 import { ReferenceSession, type LookupObserver } from "../references/session.js";
 import { admissible, applyDefaults, isVerdict, schemaRule, type Admissible, type AdmissionInput, type Defaulted } from "./defaulting.js";
 import { errorBody, valueAtField } from "./field.js";
 import type { Finding } from "./finding.js";
-import type { DefaultOptions, KindAdmission, Registry, RuleContext } from "./rule.js";
+import type { DefaultOptions, KindAdmission, KindObject, Registry, RuleContext } from "./rule.js";
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "./settings.js";
 import type { RuleFailure, Verdict, Violation, Warning } from "./verdict.js";
 

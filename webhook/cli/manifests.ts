@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { isCACertificate, readCertificateInfo } from "../../certs/tls.js";
 import { FAILURE_POLICY, MONITORING_NAMESPACE, NAMESPACE, OPERATOR_SERVICE_ACCOUNT, TLS_SECRET, WEBHOOK_TIMEOUT_SECONDS } from "../deployment.js";
-import { installObjects, renderYaml, webhookImage } from "../install/manifests.js";
+import { installObjects, renderYaml, webhookImage } from "../install/bundle.js";
 import { UsageError, defineCommand, dnsLabel, type Command } from "./command.js";
 import { webhookKnobs } from "./webhook-knobs.js";
 

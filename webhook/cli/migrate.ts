@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { API_VERSION, DRAFT_API_VERSION } from "../../schemas/kinds.js";
 import { migrateText } from "../migrate/draft.js";
-import { collectSources, DEFAULT_MAX_FILE_SIZE, STDIN_ARG, STDIN_NAME } from "../validate/discovery.js";
+import { collectSources, DEFAULT_MAX_FILE_SIZE, STDIN_ARG, STDIN_NAME } from "../checker/discovery.js";
 import { UsageError, defineCommand, type Command } from "./command.js";
 
 const HELP = `cnp-webhook migrate: rewrite manifests written for the early draft of the API

@@ -5,7 +5,7 @@ import { FILE_NAMES } from "../../certs/files.js";
 import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { CACHE_SYNC_TIMEOUT, DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
-import { ROUTES } from "../kinds.js";
+import { ROUTES } from "../routes.js";
 import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";

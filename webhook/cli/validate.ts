@@ -5,10 +5,10 @@ import type { Registry } from "../admission/rule.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
 import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
-import { OUTPUT_FORMATS, type OutputFormat } from "../validate/config.js";
-import { DEFAULT_MAX_FILE_SIZE } from "../validate/discovery.js";
-import { runValidate } from "../validate/run.js";
-import { DEFAULT_MAX_DOCUMENTS } from "../validate/yaml.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "../checker/config.js";
+import { DEFAULT_MAX_FILE_SIZE, STDIN_ARG } from "../checker/discovery.js";
+import { runValidate } from "../checker/run.js";
+import { DEFAULT_MAX_DOCUMENTS } from "../checker/yaml.js";
 import { UsageError, defineCommand, parseDurationMs, type Command } from "./command.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
@@ -114,7 +114,8 @@ export const validateCommand = (registry: Registry): Command =>
       const settings = ruleSettings(values);
       const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
       try {
-        return await runValidate(
+        const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve("")) : "";
+        const run = await runValidate(
           {
             paths: positionals,
             output,
@@ -132,8 +133,11 @@ export const validateCommand = (registry: Registry): Command =>
             ...(cluster ? { cluster } : {}),
           },
           registry,
-          io,
+          stdin,
         );
+        if (run.stdout) io.stdout(run.stdout);
+        if (run.stderr) io.stderr(run.stderr);
+        return run.exitCode;
       } finally {
         cluster?.close();
       }

@@ -14,7 +14,7 @@ import {
   webhookImage,
   YAML_OPTIONS,
   type InstallOptions,
-} from "./manifests.js";
+} from "./bundle.js";
 import { DASHBOARD_FILE, DASHBOARD_LABEL, dashboardJson, prometheusRule, serviceMonitor } from "./monitoring.js";
 import { EGRESS_TO_API_SERVER } from "./network.js";
 import { exemptionCondition } from "./webhooks.js";

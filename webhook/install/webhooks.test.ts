@@ -6,7 +6,7 @@ import { validBackup } from "../../tools/testkit/admission.js";
 import { called as celCalled } from "../../tools/testkit/cel.js";
 import { admissionReview } from "../../tools/testkit/review.js";
 import { OPERATOR_SERVICE_ACCOUNT } from "../deployment.js";
-import { route } from "../kinds.js";
+import { route } from "../routes.js";
 import { exemptionCondition, serviceAccountUser, WEBHOOK_SELECTORS, webhookConfiguration, type WebhookKnobs } from "./webhooks.js";
 
 type Webhook = { name: string; failurePolicy: string; timeoutSeconds: number; matchConditions?: { name: string; expression: string }[] };

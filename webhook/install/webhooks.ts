@@ -3,7 +3,7 @@
 // that keep service accounts, such as the operator's, away from the webhook.
 import { GROUP, KINDS, VERSION, kindInfo } from "../../schemas/kinds.js";
 import { FAILURE_POLICY, NAME, SERVICE_PORT, WEBHOOK_TIMEOUT_SECONDS } from "../deployment.js";
-import { ROLES, route, type Role, type Route } from "../kinds.js";
+import { ROLES, route, type Role, type Route } from "../routes.js";
 import type { LabelSelector } from "./selector.js";
 
 export const FAILURE_POLICIES = ["Fail", "Ignore"] as const;

@@ -4,7 +4,7 @@
 // only. Before the caches have synced, every name is a GET and every index lookup is "could not verify".
 import { Aborted, type KubeApi } from "./api.js";
 import { Informer, type InformerEvent, type ListerWatcher, type ListPage } from "./informer.js";
-import { CACHED_KINDS, collectionPath, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./kinds.js";
+import { CACHED_KINDS, collectionPath, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./reference-kinds.js";
 import type { KubeResolver } from "./kube.js";
 import { isRecord } from "../formats/json.js";
 import { present, unknown, type CacheSync, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";

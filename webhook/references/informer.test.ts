@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { ApiError, type WatchEvent } from "./api.js";
 import { Informer, type InformerEvent, type ListerWatcher, type ListPage } from "./informer.js";
-import { keep } from "./kinds.js";
+import { keep } from "./reference-kinds.js";
 
 type Raw = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; resourceVersion?: string }; [k: string]: unknown };
 

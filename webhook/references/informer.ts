@@ -5,7 +5,7 @@
 // trust it (README "References").
 import { isRecord } from "../formats/json.js";
 import { Aborted, ApiError, type WatchEvent } from "./api.js";
-import type { CachedKind, ReferenceObjects } from "./kinds.js";
+import type { CachedKind, ReferenceObjects } from "./reference-kinds.js";
 import { ObjectStore, storeKey } from "./store.js";
 
 /** One page of a list: its items, the list's resourceVersion, and the token of the next page. */

@@ -5,7 +5,7 @@ import http from "node:http";
 import { dns1123SubdomainProblems } from "../formats/formats.js";
 import { isRecord } from "../formats/json.js";
 import { Aborted, ApiError, type KubeApi } from "./api.js";
-import { apiVersionOf, keep, objectPath, REFERENCE_KINDS, type ReferenceKind, type ReferenceObject } from "./kinds.js";
+import { apiVersionOf, keep, objectPath, REFERENCE_KINDS, type ReferenceKind, type ReferenceObject } from "./reference-kinds.js";
 import { absent, present, unknown, type Lookup } from "./resolver.js";
 
 // Names of Secrets and of custom objects are DNS-1123 subdomains.

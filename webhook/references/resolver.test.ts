@@ -7,7 +7,7 @@ import { KubeApi } from "./api.js";
 import { CachedResolver } from "./cached.js";
 import type { ListerWatcher, ListPage } from "./informer.js";
 import { KubeResolver } from "./kube.js";
-import { ManifestResolver } from "./manifests.js";
+import { ManifestResolver } from "./files.js";
 import { chainResolvers, noCluster, unknown, type ReferenceResolver } from "./resolver.js";
 import type { ObjectIndex } from "./store.js";
 

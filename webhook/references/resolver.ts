@@ -1,7 +1,7 @@
 // "Does Secret/Cluster/Backup X exist in namespace N, and what does it hold?", and "which Clusters and
 // Backups, in any namespace, have index key K?" — the questions rules ask of the outside world,
 // answered by the live API (with its watch caches), by manifest files, or by nobody.
-import type { ReferenceKind, ReferenceObject } from "./kinds.js";
+import type { ReferenceKind, ReferenceObject } from "./reference-kinds.js";
 import type { Indexed, ObjectIndex } from "./store.js";
 
 export type Lookup<T> =

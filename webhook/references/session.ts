@@ -1,7 +1,7 @@
 // The lookups of one admission: each object (and each index key) fetched at most once, all of them
 // bounded by one deadline. Rules start lookups in `gather` and read the settled results
 // synchronously in `check`.
-import type { ReferenceKind, ReferenceObject } from "./kinds.js";
+import type { ReferenceKind, ReferenceObject } from "./reference-kinds.js";
 import { unknown, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
 import type { ObjectIndex } from "./store.js";
 

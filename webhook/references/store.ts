@@ -2,7 +2,7 @@
 // index key K" (the WAL-archive rule asks which objects archive into one folder). An index is a key
 // function registered by the rule that reads it; it is built on first use and kept up to date as
 // objects come and go, as controller-runtime's field indexers are.
-import type { CachedKind, ReferenceObjects } from "./kinds.js";
+import type { CachedKind, ReferenceObjects } from "./reference-kinds.js";
 
 /** A secondary index: the keys of each object, from the fields every resolver keeps (kinds.ts `keep`). */
 export interface ObjectIndex {

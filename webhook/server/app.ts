@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { handle, type HandlerDependencies } from "../admission/handler.js";
-import { ROUTES, type Route } from "../kinds.js";
+import { ROUTES, type Route } from "../routes.js";
 import type { Logger } from "pino";
 import type { Metrics } from "./metrics.js";
 

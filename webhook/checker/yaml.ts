@@ -53,7 +53,7 @@ export interface ReadProblem {
   readonly file: string;
   readonly index?: number;
   readonly position: SourcePosition;
-  /** An input check of webhook/validate/inputs.ts. */
+  /** An input check of webhook/checker/inputs.ts. */
   readonly check: "input/read" | "input/too-large" | "input/syntax" | "input/helm" | "input/not-an-object" | "input/patch";
   readonly message: string;
 }

@@ -1,8 +1,8 @@
 // One JSON object for scripts: every result with its findings located, and a summary.
-import type { CheckResult, Finding } from "../check.js";
+import type { CheckResult, LocatedFinding } from "../check.js";
 import type { Report, Summary } from "../report.js";
 
-type JsonFinding = Omit<Finding, "severity">;
+type JsonFinding = Omit<LocatedFinding, "severity">;
 
 /** What `--output json` prints per document (README "Checking manifests in CI"). */
 export interface JsonResult {
@@ -21,7 +21,7 @@ export interface JsonResult {
   patch: CheckResult["patch"];
 }
 
-const strip = ({ severity: _, ...f }: Finding): JsonFinding => f;
+const strip = ({ severity: _, ...f }: LocatedFinding): JsonFinding => f;
 
 export function formatJson({ results, summary }: Report): string {
   const out: { results: JsonResult[]; summary: Summary } = {

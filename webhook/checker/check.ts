@@ -11,7 +11,7 @@ import type { Registry } from "../admission/rule.js";
 import { validate, type AdmissionOptions } from "../admission/validation.js";
 import type { PatchOperation, Verdict } from "../admission/verdict.js";
 import { isRecord } from "../formats/json.js";
-import { ManifestResolver, namespaceOf } from "../references/manifests.js";
+import { ManifestResolver, namespaceOf } from "../references/files.js";
 import { chainResolvers } from "../references/resolver.js";
 import { asCreated, type Created } from "./apiserver.js";
 import type { ValidateConfig } from "./config.js";
@@ -21,9 +21,9 @@ import { KUSTOMIZE_HINT, MAX_OBJECT_BYTES, type ManifestDocument, type ReadProbl
 export type CheckStatus = "admitted" | "denied" | "skipped" | "error";
 
 /** One finding, located in its file: what every output format reports. */
-export interface Finding {
+export interface LocatedFinding {
   readonly severity: "error" | "warning";
-  /** A rule of the catalog (`cnp-webhook rules`) or an input check (webhook/validate/inputs.ts). */
+  /** A rule of the catalog (`cnp-webhook rules`) or an input check (webhook/checker/inputs.ts). */
   readonly rule: string;
   /** apimachinery's field path; "" for the document as a whole. */
   readonly field: string;
@@ -49,9 +49,9 @@ export interface CheckResult {
   /** The input check that skipped it. */
   readonly skippedBy?: InputCheckId;
   /** Errors (deny) and warnings, in that order. */
-  readonly findings: readonly Finding[];
+  readonly findings: readonly LocatedFinding[];
   /** Findings left out by the cnp-webhook.io/ignore annotation. */
-  readonly ignored: readonly Finding[];
+  readonly ignored: readonly LocatedFinding[];
   /** What the mutating webhook would add. */
   readonly patch: readonly PatchOperation[];
   /** The object as the apiserver would hand it to the webhooks, for --print-defaulted. */
@@ -97,7 +97,7 @@ export function problemResult(problem: ReadProblem): CheckResult {
 }
 
 /** In the order they are written (a stable sort: findings at one place keep the rules' order). */
-const byPosition = (findings: readonly Finding[]): Finding[] => [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
+const byPosition = (findings: readonly LocatedFinding[]): LocatedFinding[] => [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
 
 const at = (p: SourcePosition): { line: number; column: number } => ({ line: p.line, column: p.column });
 
@@ -190,17 +190,17 @@ async function admit(doc: ManifestDocument, kind: KindName, ctx: Context): Promi
   const ignore = ignoredRules(value);
   const { verdict, ignored } = withoutIgnoredRules(judged, ignore);
 
-  const located = (severity: Finding["severity"], rule: string, field: string, message: string): Finding => ({
+  const located = (severity: LocatedFinding["severity"], rule: string, field: string, message: string): LocatedFinding => ({
     severity,
     rule,
     field,
     message,
     ...at(doc.locate(field)),
   });
-  const denial = (rule: string, e: FieldError): Finding => located("error", rule, e.field, errorBody(e));
-  const versionErrors: Finding[] =
+  const denial = (rule: string, e: FieldError): LocatedFinding => located("error", rule, e.field, errorBody(e));
+  const versionErrors: LocatedFinding[] =
     apiVersion === DRAFT_API_VERSION ? [denial(schemaRule(kind), { type: "Invalid", field: "apiVersion", value: apiVersion, detail: DRAFT_EXPLANATION })] : [];
-  const errors: Finding[] = [
+  const errors: LocatedFinding[] = [
     ...versionErrors,
     ...(verdict.type === "denied" ? verdict.violations.map((v) => denial(v.rule, v.error)) : []),
     ...(verdict.type === "failed"
@@ -208,7 +208,7 @@ async function admit(doc: ManifestDocument, kind: KindName, ctx: Context): Promi
       : []),
   ];
   const annotation = FieldPath.root("metadata", "annotations").key(IGNORE_ANNOTATION).toString();
-  const warnings: Finding[] = [
+  const warnings: LocatedFinding[] = [
     ...verdict.warnings.map((w) => located("warning", w.rule, w.field, w.message)),
     ...doc.duplicateKeys.map((d) => ({
       severity: "warning" as const,

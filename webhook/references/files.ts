@@ -1,6 +1,6 @@
 // The files given to `validate` as cluster state: their Secrets, Clusters and Backups.
 import { isRecord } from "../formats/json.js";
-import { CACHED_KINDS, REFERENCE_KIND_NAMES, apiVersionOf, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./kinds.js";
+import { CACHED_KINDS, REFERENCE_KIND_NAMES, apiVersionOf, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./reference-kinds.js";
 import { present, unknown, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
 import { IndexedEntries, type Indexed, type ObjectIndex } from "./store.js";
 

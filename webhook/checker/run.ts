@@ -3,33 +3,19 @@ import { resolve } from "node:path";
 import { catalog } from "../admission/catalog.js";
 import type { Registry } from "../admission/rule.js";
 import { checkDocuments, problemResult, type CheckResult } from "./check.js";
-import type { OutputFormat, ValidateConfig } from "./config.js";
+import type { ValidateConfig } from "./config.js";
 import { printDefaulted } from "./defaulted.js";
 import { collectSources, ignoreMatcher, kustomizePatches, mentionsKubernetes, STDIN_ARG, STDIN_NAME } from "./discovery.js";
-import { formatGithub } from "./output/github.js";
-import { formatJson } from "./output/json.js";
-import { formatJunit } from "./output/junit.js";
-import { formatSarif } from "./output/sarif.js";
-import { formatTap } from "./output/tap.js";
-import { formatText } from "./output/text.js";
+import { FORMATTERS } from "./output/index.js";
 import { exitCode, NO_OBJECTS, ruleDescriptors, summarize, type Report } from "./report.js";
 import { KUSTOMIZE_HINT, readManifests, type ManifestDocument } from "./yaml.js";
 
-export interface CommandIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** All of standard input, for the path `-`; null when longer than `maxBytes`. */
-  readStdin?: (maxBytes: number) => Promise<string | null>;
+/** What a run prints and its exit code; the command writes them (webhook/cli/validate.ts). */
+export interface ValidateRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
 }
-
-const FORMATTERS: Record<OutputFormat, (report: Report) => string> = {
-  text: formatText,
-  json: formatJson,
-  junit: formatJunit,
-  tap: formatTap,
-  sarif: formatSarif,
-  github: formatGithub,
-};
 
 const notAManifest = (file: string): CheckResult => ({
   file,
@@ -53,9 +39,11 @@ const notRegularFile = (file: string, message: string): CheckResult => ({
   skippedBy: "input/not-regular",
 });
 
-/** Returns the exit code: 0 all admitted, 1 any denied, 2 anything that could not be checked. */
-export async function runValidate(config: ValidateConfig, registry: Registry, io: CommandIO): Promise<number> {
-  const stdin = config.paths.includes(STDIN_ARG) ? await (io.readStdin?.(config.maxFileSize) ?? Promise.resolve("")) : "";
+/**
+ * Checks `config.paths`; `stdin` is standard input for the path `-` (null when longer than
+ * --max-file-size). Exit code: 0 all admitted, 1 any denied, 2 anything that could not be checked.
+ */
+export async function runValidate(config: ValidateConfig, registry: Registry, stdin: string | null): Promise<ValidateRun> {
   const paths = stdin === null ? config.paths.filter((p) => p !== STDIN_ARG) : config.paths;
   const { sources, unreadable, notRegular } = collectSources(paths, ignoreMatcher(config.ignorePaths), stdin ?? "", config.maxFileSize);
   if (stdin === null)
@@ -82,8 +70,7 @@ export async function runValidate(config: ValidateConfig, registry: Registry, io
     documents.push(...read.documents);
   }
   if (sources.length > 0 && documents.length === 0 && results.length === 0 && skippedFiles.length === 0) {
-    io.stderr(`error: no documents in ${sources.map((s) => s.name).join(", ")}\n`);
-    return 2;
+    return { stdout: "", stderr: `error: no documents in ${sources.map((s) => s.name).join(", ")}\n`, exitCode: 2 };
   }
   results.push(...(await checkDocuments(documents, config, registry)), ...skippedFiles);
   // In input order: files as read (paths not read first), documents as written.
@@ -92,10 +79,9 @@ export async function runValidate(config: ValidateConfig, registry: Registry, io
   const summary = summarize(results, sources.length);
   const report: Report = { results, summary, rules: ruleDescriptors(catalog(registry)), failOnWarnings: config.failOnWarnings };
   const rendered = FORMATTERS[config.output](report);
-  if (config.printDefaulted) {
-    io.stdout(printDefaulted(documents, results));
-    io.stderr(rendered);
-  } else io.stdout(rendered);
-  if (summary.checked === 0 && config.output !== "text") io.stderr(`note: ${NO_OBJECTS}\n`);
-  return exitCode(summary, config.failOnWarnings);
+  const note = summary.checked === 0 && config.output !== "text" ? `note: ${NO_OBJECTS}\n` : "";
+  const exit = exitCode(summary, config.failOnWarnings);
+  return config.printDefaulted
+    ? { stdout: printDefaulted(documents, results), stderr: rendered + note, exitCode: exit }
+    : { stdout: rendered, stderr: note, exitCode: exit };
 }

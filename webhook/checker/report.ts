@@ -2,7 +2,7 @@
 // name (the catalog and the input checks), and the exit code they add up to.
 import { API_VERSION, GROUP, KINDS } from "../../schemas/kinds.js";
 import type { CatalogEntry } from "../admission/rule.js";
-import type { CheckResult, Finding } from "./check.js";
+import type { CheckResult, LocatedFinding } from "./check.js";
 import { INPUT_CHECKS } from "./inputs.js";
 
 /** A rule as reports describe it: the webhook's catalog and `validate`'s own input checks alike. */
@@ -90,7 +90,7 @@ const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 export const escapeControl = (s: string): string => s.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
 
 /** `field: message`, or the message alone for the document as a whole. */
-export const findingText = (f: Finding): string => (f.field ? `${f.field}: ${f.message}` : f.message);
+export const findingText = (f: LocatedFinding): string => (f.field ? `${f.field}: ${f.message}` : f.message);
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 

@@ -1,17 +1,7 @@
-// The three kinds as the webhook serves them: their TypeScript types, and per role the HTTP path,
+// The three kinds as the webhook serves them: per role the HTTP path,
 // the name in the webhook configurations and the metric label. Server, install and tests read these.
-import type { Backup, Cluster, ScheduledBackup } from "../generated/types/index.js";
 import { GROUP, KINDS, VERSION, kindInfo, type KindName } from "../schemas/kinds.js";
 import { NAME } from "./deployment.js";
-
-/** The object type of each kind; a kind missing here is a compile error. */
-export interface KindObjects {
-  Cluster: Cluster;
-  Backup: Backup;
-  ScheduledBackup: ScheduledBackup;
-}
-type Exhaustive<T extends Record<KindName, unknown>> = T;
-export type KindObject<K extends KindName> = Exhaustive<KindObjects>[K];
 
 export const ROLES = ["mutate", "validate"] as const;
 export type Role = (typeof ROLES)[number];

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { FILE_NAMES } from "../../certs/files.js";
 import { MEMORY, METRICS_PORT, NAME, NODE_OPTIONS, RUN_AS_USER, SERVICE_PORT, TLS_DIR, TLS_SECRET, WEBHOOK_PORT, serviceHost } from "../deployment.js";
-import { REFERENCE_KINDS, type ReferenceKindInfo } from "../references/kinds.js";
+import { REFERENCE_KINDS, type ReferenceKindInfo } from "../references/reference-kinds.js";
 import { labels, meta, type Obj } from "./meta.js";
 import { METRICS_PORT_NAME, monitoringObjects } from "./monitoring.js";
 import { networkPolicy } from "./network.js";

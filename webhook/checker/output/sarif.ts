@@ -6,7 +6,7 @@ import { sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { IGNORE_ANNOTATION } from "../../admission/ignore.js";
 import { packageVersion } from "../../version.js";
-import type { Finding } from "../check.js";
+import type { LocatedFinding } from "../check.js";
 import { escapeControl, findingText, type Report, type RuleDescriptor } from "../report.js";
 
 const LEVELS: Record<string, "error" | "warning" | "note"> = { deny: "error", "deny or warn": "error", error: "error", warn: "warning", skip: "note" };
@@ -28,7 +28,7 @@ function rule(r: RuleDescriptor): SarifRuleBuilder {
   return built;
 }
 
-function result(file: string, f: Pick<Finding, "rule" | "line" | "column">, level: "error" | "warning" | "note", text: string): SarifResultBuilder {
+function result(file: string, f: Pick<LocatedFinding, "rule" | "line" | "column">, level: "error" | "warning" | "note", text: string): SarifResultBuilder {
   // Messages are shown by code scanning and terminals alike: control characters as escapes, as in text.
   const built = new SarifResultBuilder().initSimple({ level, messageText: escapeControl(text), ruleId: f.rule, fileUri: uriOf(file) });
   built.setLocationRegion({ startLine: f.line, startColumn: f.column });

@@ -1,12 +1,12 @@
 // TAP version 13: one test point per document, its findings in a YAML block.
 import { stringify } from "yaml";
-import type { Finding } from "../check.js";
+import type { LocatedFinding } from "../check.js";
 import { escapeControl, fails, objectRef, type Report } from "../report.js";
 
 /** `#` starts a directive and `\` escapes it in a TAP description; a line break would end the test point. */
 const description = (s: string): string => escapeControl(s.replace(/\\/g, "\\\\").replace(/#/g, "\\#"));
 
-const located = ({ severity: _, ...f }: Finding) => f;
+const located = ({ severity: _, ...f }: LocatedFinding) => f;
 
 function diagnostics(block: Record<string, unknown>): string[] {
   // Double-quoted strings only: a block scalar's lines could read as the block's end (`...`) or as TAP.
