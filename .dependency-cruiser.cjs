@@ -64,6 +64,13 @@ module.exports = {
       from: { path: "^webhook/rules/", pathNot: notTests },
       to: { path: "^webhook/(server|checker|cli|install)/|^node_modules/(express|@kubernetes)" },
     },
+    {
+      name: "one-judge",
+      severity: "error",
+      comment: "An object is judged only through admission/judge.ts: no face assembles the pipeline itself.",
+      from: { path: "^(webhook|tools)/", pathNot: ["^webhook/admission/judge\\.ts$", notTests] },
+      to: { path: "^webhook/admission/validation\\.ts$" },
+    },
     { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },
   ],
   options: {

@@ -5,13 +5,12 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { readCertificateInfo, ensureCertificates } from "../certs/tls.js";
-import type { Backup } from "../generated/types/index.js";
 import { GROUP } from "../schemas/kinds.js";
 import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
 import { request, waitFor } from "../tools/testkit/https.js";
 import { backupReview } from "../tools/testkit/review.js";
 import { startWebhook } from "../tools/testkit/webhook.js";
-import type { Rule } from "../webhook/admission/rule.js";
+import { backupRule } from "../webhook/rules/builders.js";
 import { NAME, NAMESPACE } from "../webhook/deployment.js";
 import { route } from "../webhook/routes.js";
 import type { ReferenceKind, ReferenceObjects } from "../webhook/references/reference-kinds.js";
@@ -23,7 +22,7 @@ const validatePath = route("validate", "Backup").path;
 
 /** A Backup rule that throws while `exploding` is set: a bug as the server must survive it. */
 let exploding = false;
-const explodingRule: Rule<Backup> = {
+const explodingRule = backupRule({
   id: "test/throws",
   severity: "deny",
   summary: "a test rule",
@@ -33,7 +32,7 @@ const explodingRule: Rule<Backup> = {
     if (exploding) throw new Error("boom");
     return [];
   },
-};
+});
 
 /** Cluster lookups wait at the gate while it is closed; "pg" exists with a backup configuration. */
 class GatedResolver implements ReferenceResolver {

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import jsonpatch from "fast-json-patch";
 import { handle } from "../../webhook/admission/handler.js";
 import { BadReview, decodeReview, type AdmissionRequest } from "../../webhook/admission/review.js";
-import type { AdmissionOptions } from "../../webhook/admission/validation.js";
+import type { AdmissionOptions } from "../../webhook/admission/options.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
 import { route } from "../../webhook/routes.js";
 import type { ReferenceKind, ReferenceObjects } from "../../webhook/references/reference-kinds.js";

@@ -2,11 +2,13 @@
 // cluster state; and objects every rule admits, to vary one field at a time.
 import type { Backup, Cluster, ScheduledBackup } from "../../generated/types/index.js";
 import { API_VERSION, type KindName } from "../../schemas/kinds.js";
-import { mutate, type AdmissionInput } from "../../webhook/admission/defaulting.js";
+import type { AdmissionInput } from "../../webhook/admission/defaulting.js";
+import type { Enforcement } from "../../webhook/admission/enforcement.js";
 import { errorBody, errorString, warningText, type ErrorType } from "../../webhook/admission/field.js";
 import type { Registry } from "../../webhook/admission/rule.js";
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "../../webhook/admission/settings.js";
-import { validate, type AdmissionOptions } from "../../webhook/admission/validation.js";
+import { judge as judgeInput } from "../../webhook/admission/judge.js";
+import type { AdmissionOptions } from "../../webhook/admission/options.js";
 import type { PatchOperation, Verdict } from "../../webhook/admission/verdict.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../../webhook/deployment.js";
 import { keep, type ReferenceKind, type ReferenceObjects } from "../../webhook/references/reference-kinds.js";
@@ -96,6 +98,8 @@ export interface CheckOptions {
   registry?: Registry;
   /** Replaces some of the default rule settings (release 0.5, 5m, 1h). */
   settings?: Partial<RuleSettings>;
+  enforcement?: Enforcement;
+  honourIgnoreAnnotation?: boolean;
 }
 
 export const admissionOptions = (opts: CheckOptions = {}): AdmissionOptions => ({
@@ -106,13 +110,15 @@ export const admissionOptions = (opts: CheckOptions = {}): AdmissionOptions => (
   settings: { ...DEFAULT_RULE_SETTINGS, ...opts.settings },
 });
 
-/** The mutating and the validating webhook over `object`, in memory. */
+/** The mutating and the validating webhook over `object`, in memory, through the one `judge`. */
 export async function check(kind: KindName, object: unknown, opts: CheckOptions = {}): Promise<Checked> {
   const input: AdmissionInput = { kind, operation: opts.operation ?? "CREATE", object, oldObject: opts.old, namespace: opts.namespace ?? "default" };
-  const registry = opts.registry ?? RULES;
-  const options = admissionOptions(opts);
-  const mutated = mutate(input, registry, options);
-  const verdict = await validate(input, registry, options);
+  const { verdict, patch } = await judgeInput(input, {
+    registry: opts.registry ?? RULES,
+    options: admissionOptions(opts),
+    ...(opts.enforcement ? { enforcement: opts.enforcement } : {}),
+    honourIgnoreAnnotation: opts.honourIgnoreAnnotation ?? false,
+  });
   const violations = verdict.type === "denied" ? verdict.violations : [];
   return {
     allowed: verdict.type === "allowed",
@@ -122,7 +128,7 @@ export async function check(kind: KindName, object: unknown, opts: CheckOptions 
     fields: violations.map((v) => v.error.field),
     warningFindings: verdict.warnings.map((w) => ({ rule: w.rule, field: w.field, message: w.message })),
     warnings: [...new Set(verdict.warnings.map((w) => warningText(w.field, w.message)))],
-    patch: mutated.type === "allowed" ? mutated.patch : [],
+    patch,
   };
 }
 

@@ -1,12 +1,11 @@
 // Defaulting: derived defaults, then the schema's (ajv fills them while it validates). The mutating
-// webhook answers with the difference as a JSON patch; validation starts from the same defaults, so
-// its verdict never depends on whether, or in which order, the mutating webhook ran.
-import jsonpatch from "fast-json-patch";
+// webhook answers with the difference as a JSON patch (judge.ts); validation starts from the same
+// defaults, so its verdict never depends on whether, or in which order, the mutating webhook ran.
 import type { KindName } from "../../schemas/kinds.js";
 import { cloneJson, isRecord } from "../formats/json.js";
 import { objectTooLarge } from "./bounds.js";
 import type { FieldError } from "./field.js";
-import type { DefaultOptions, KindAdmission, Operation, Registry } from "./rule.js";
+import type { DefaultOptions, KindAdmission, Operation } from "./rule.js";
 import { validateAgainstSchema } from "./schema.js";
 import { allowed, type Verdict } from "./verdict.js";
 
@@ -63,12 +62,4 @@ export function applyDefaults<K extends KindName>(admission: KindAdmission<K>, o
   const { errors, refused, omitted } = validateAgainstSchema(admission.validator, copy);
   admission.finishDefaults?.(copy);
   return { object: copy, schemaErrors: errors, refused, omittedErrors: omitted };
-}
-
-/** The mutating webhook: the defaults as a JSON patch, and nothing else. */
-export function mutate<K extends KindName>(input: AdmissionInput<K>, registry: Registry, options: DefaultOptions): Verdict {
-  const start = admissible(input);
-  if (isVerdict(start)) return start;
-  const defaulted = applyDefaults(registry[input.kind], start.object, options);
-  return allowed([], jsonpatch.compare(start.object, defaulted.object));
 }

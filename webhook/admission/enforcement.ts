@@ -15,6 +15,9 @@ export interface Enforcement {
   readonly warnOnly: ReadonlySet<string>;
 }
 
+/** A warning's message as reports print it beside its field: `would deny: ...` for an admitted denial. */
+export const warningMessage = (w: Warning): string => (w.wouldDeny ? `${WOULD_DENY} ${w.message}` : w.message);
+
 export const ENFORCE_ALL: Enforcement = { mode: "deny", warnOnly: new Set() };
 
 export interface Enforced {

@@ -2,14 +2,14 @@
 // reads the body and writes the answer; this decides what the answer is.
 import type { Route } from "../routes.js";
 import { OBJECT_LIMITS } from "./bounds.js";
-import { mutate, schemaRule } from "./defaulting.js";
-import { ENFORCE_ALL, enforce, type Enforcement } from "./enforcement.js";
+import { schemaRule } from "./defaulting.js";
+import type { Enforcement } from "./enforcement.js";
 import { errorString, type FieldError } from "./field.js";
-import { ignoredRules, withoutIgnoredRules } from "./ignore.js";
+import { judge } from "./judge.js";
 import { REVIEW_LIMITS, requestHead, tooBigToParse } from "./prescan.js";
 import type { Registry } from "./rule.js";
 import { BadReview, badRequest, decodeReview, encodeVerdict, toAdmissionInput, type AdmissionRequest } from "./review.js";
-import { validate, type AdmissionOptions } from "./validation.js";
+import type { AdmissionOptions } from "./options.js";
 import { allowed, type RuleFailure, type Verdict, type Violation } from "./verdict.js";
 
 export interface HandlerDependencies {
@@ -116,7 +116,7 @@ export async function handle(
   route: Route,
   body: Buffer,
   contentType: string | undefined,
-  { registry, options, enforcement = ENFORCE_ALL, allowIgnoreAnnotation }: HandlerDependencies,
+  { registry, options, enforcement, allowIgnoreAnnotation }: HandlerDependencies,
 ): Promise<Handled> {
   if (!isJSON(contentType)) return { status: 400, message: "content type must be application/json" };
   const oversized = tooBigToParse(body);
@@ -137,10 +137,11 @@ export async function handle(
   const input = toAdmissionInput(request, route.kind);
   if (typeof input === "string") return { status: 200, body: JSON.stringify(badRequest(request.uid, input)), allowed: false, failures: [], wouldDeny: [] };
 
-  const judged = route.role === "mutate" ? mutate(input, registry, options) : await validate(input, registry, options);
-  // Annotated exemptions first, then enforcement: an ignored rule neither denies nor counts as a would-be denial.
-  const unignored = allowIgnoreAnnotation && route.role === "validate" ? withoutIgnoredRules(judged, ignoredRules(input.object)).verdict : judged;
-  const { verdict, wouldDeny } = enforce(unignored, enforcement);
+  const { verdict, wouldDeny } = await judge(
+    input,
+    { registry, options, ...(enforcement ? { enforcement } : {}), honourIgnoreAnnotation: allowIgnoreAnnotation === true },
+    route.role,
+  );
   const subject = { namespace: input.namespace, name: input.name ?? "", operation: input.operation, dryRun: request.dryRun === true };
   return answer(route, request.uid, subject, verdict, wouldDeny);
 }

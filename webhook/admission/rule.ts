@@ -3,7 +3,7 @@
 import type { Backup, Cluster, ScheduledBackup } from "../../generated/types/index.js";
 import type { CompiledValidator } from "../../generated/validators/index.js";
 import type { KindName } from "../../schemas/kinds.js";
-import type { Lookups, ResolvedReferences } from "../references/session.js";
+import type { Lookups } from "../references/session.js";
 import type { Finding } from "./finding.js";
 import type { RuleSettings } from "./settings.js";
 
@@ -50,13 +50,51 @@ export interface RuleInfo {
   readonly source: string;
 }
 
+/** What a rule found, once its lookups have settled. */
+export type Check = () => readonly Finding[];
+
+/**
+ * A rule as the pipeline runs it. `prepare` starts the lookups the rule reads (every rule's before any
+ * check, under the admission's one lookup deadline) and returns its check over what they found. Built
+ * with `ruleFor`, so that a check receives exactly what its own gather returned.
+ */
 export interface Rule<T> extends RuleInfo {
-  /**
-   * Starts the lookups `check` will read. Every rule's gather runs before any check, under the
-   * admission's one lookup deadline; reading a lookup that was not gathered is a bug (NotGathered).
-   */
-  readonly gather?: (ctx: RuleContext<T>, lookups: Lookups) => Promise<unknown>;
-  readonly check: (ctx: RuleContext<T>, references: ResolvedReferences) => readonly Finding[];
+  readonly prepare: (ctx: RuleContext<T>, lookups: Lookups) => Check | Promise<Check>;
+}
+
+/** A rule over the request alone. */
+export interface PureRuleSpec<T> extends RuleInfo {
+  readonly check: (ctx: RuleContext<T>) => readonly Finding[];
+}
+
+/** A rule over the request and what its `gather` looked up: `check` receives that value, typed. */
+export interface LookupRuleSpec<T, G> extends RuleInfo {
+  readonly gather: (ctx: RuleContext<T>, lookups: Lookups) => Promise<G>;
+  readonly check: (ctx: RuleContext<T>, gathered: G) => readonly Finding[];
+}
+
+/** Builds the rules of one kind: `check` receives, typed, what `gather` returned. */
+export interface RuleBuilder<T> {
+  <G>(spec: LookupRuleSpec<T, G>): Rule<T>;
+  (spec: PureRuleSpec<T>): Rule<T>;
+}
+
+/** The rule builder of a kind: `const clusterRule = ruleFor<Cluster>()`. */
+export const ruleFor = <T>(): RuleBuilder<T> => defineRule;
+
+function defineRule<T, G>(spec: LookupRuleSpec<T, G>): Rule<T>;
+function defineRule<T>(spec: PureRuleSpec<T>): Rule<T>;
+function defineRule<T, G>(spec: PureRuleSpec<T> | LookupRuleSpec<T, G>): Rule<T> {
+  const { id, severity, summary, protects, source } = spec;
+  const info: RuleInfo = { id, severity, summary, protects, source };
+  if (!("gather" in spec)) return { ...info, prepare: (ctx) => () => spec.check(ctx) };
+  return {
+    ...info,
+    prepare: async (ctx, lookups) => {
+      const gathered = await spec.gather(ctx, lookups);
+      return () => spec.check(ctx, gathered);
+    },
+  };
 }
 
 /** Defaulting and validation of one kind. */

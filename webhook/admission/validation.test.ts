@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { admissionOptions, check, stateResolver, validBackup, validCluster } from "../../tools/testkit/admission.js";
+import { backupRule } from "../rules/builders.js";
 import { RULES } from "../rules/registry.js";
-import { mutate } from "./defaulting.js";
+import { judge } from "./judge.js";
 import type { Registry, Rule } from "./rule.js";
-import { validate } from "./validation.js";
 import type { Backup } from "../../generated/types/index.js";
 
-const options = admissionOptions({ lookupTimeoutMs: 200 });
+const context = { registry: RULES, options: admissionOptions({ lookupTimeoutMs: 200 }) };
 
 /** The registry with one more Backup rule: a faulty rule goes in through the same seam as the real ones. */
 const withBackupRule = (rule: Rule<Backup>): Registry => ({ ...RULES, Backup: { ...RULES.Backup, rules: [...RULES.Backup.rules, rule] } });
@@ -17,13 +17,16 @@ describe("defaulting and validation", () => {
     const cluster = validCluster();
     delete cluster.spec.imageName;
     const input = { kind: "Cluster", operation: "CREATE", object: cluster, namespace: "default" } as const;
-    const mutated = mutate(input, RULES, options);
-    assert.equal(mutated.type, "allowed");
-    assert.deepEqual(mutated.warnings, [], "warnings come from the validating webhook only");
-    assert.ok(mutated.type === "allowed" && mutated.patch.some((op) => op.path === "/spec/imageName"));
-    const validated = await validate(input, RULES, options);
-    assert.equal(validated.type, "allowed");
-    assert.deepEqual(validated.type === "allowed" && validated.patch, [], "the validating webhook never answers with a patch");
+    const mutated = await judge(input, context, "mutate");
+    assert.equal(mutated.verdict.type, "allowed");
+    assert.deepEqual(mutated.verdict.warnings, [], "warnings come from the validating webhook only");
+    assert.ok(mutated.verdict.type === "allowed" && mutated.verdict.patch.some((op) => op.path === "/spec/imageName"));
+    assert.deepEqual(mutated.patch, mutated.verdict.type === "allowed" && mutated.verdict.patch);
+    const validated = await judge(input, context, "validate");
+    assert.equal(validated.verdict.type, "allowed");
+    assert.deepEqual(validated.verdict.type === "allowed" && validated.verdict.patch, [], "the validating webhook never answers with a patch");
+    const both = await judge(input, context);
+    assert.deepEqual([both.verdict, both.patch], [validated.verdict, mutated.patch], "the offline faces get both answers from one judgement");
   });
 
   test("the input object is never modified", async () => {
@@ -36,58 +39,80 @@ describe("defaulting and validation", () => {
   test("DELETE and CONNECT pass untouched", async () => {
     for (const operation of ["DELETE", "CONNECT"] as const) {
       const input = { kind: "Cluster", operation, object: null, namespace: "default" } as const;
-      assert.deepEqual(mutate(input, RULES, options), { type: "allowed", warnings: [], patch: [] });
-      assert.deepEqual(await validate(input, RULES, options), { type: "allowed", warnings: [], patch: [] });
+      for (const steps of ["mutate", "validate", "both"] as const) {
+        assert.deepEqual((await judge(input, context, steps)).verdict, { type: "allowed", warnings: [], patch: [] });
+      }
     }
   });
 
   test("a rule that throws makes the verdict 'failed', naming the rule", async () => {
-    const registry = withBackupRule({
-      id: "backup/exploding",
-      severity: "deny",
-      summary: "a test rule",
-      protects: "nothing",
-      source: "a test",
-      check: () => {
-        throw new Error("boom");
-      },
-    });
+    const registry = withBackupRule(
+      backupRule({
+        id: "backup/exploding",
+        severity: "deny",
+        summary: "a test rule",
+        protects: "nothing",
+        source: "a test",
+        check: () => {
+          throw new Error("boom");
+        },
+      }),
+    );
     const v = await check("Backup", validBackup(), { registry });
     assert.equal(v.verdict.type, "failed");
     assert.deepEqual(v.verdict.type === "failed" && v.verdict.failures.map((f) => f.rule), ["backup/exploding"]);
   });
 
   test("a gather that throws fails its own rule only, once", async () => {
-    const registry = withBackupRule({
-      id: "backup/bad-gather",
-      severity: "deny",
-      summary: "a test rule",
-      protects: "nothing",
-      source: "a test",
-      gather: async () => {
-        throw new Error("boom");
-      },
-      check: () => [],
-    });
+    const registry = withBackupRule(
+      backupRule({
+        id: "backup/bad-gather",
+        severity: "deny",
+        summary: "a test rule",
+        protects: "nothing",
+        source: "a test",
+        gather: async (): Promise<never> => {
+          throw new Error("boom");
+        },
+        check: () => [],
+      }),
+    );
     const v = await check("Backup", validBackup(), { registry });
     assert.deepEqual(v.verdict.type === "failed" && v.verdict.failures.map((f) => f.rule), ["backup/bad-gather"]);
   });
 
-  test("reading a reference that was never gathered is a failure of the rule, not a quiet 'could not verify'", async () => {
-    const registry = withBackupRule({
+  test("a check receives what its own gather returned, typed", async () => {
+    const gathered: unknown[] = [];
+    const registry = withBackupRule(
+      backupRule({
+        id: "backup/typed",
+        severity: "warn",
+        summary: "a test rule",
+        protects: "nothing",
+        source: "a test",
+        gather: async (ctx, lookups) => ({ cluster: ctx.object.spec?.cluster?.name ?? "", secret: await lookups.lookup("Secret", "aws-creds") }),
+        check: (_ctx, { cluster, secret }) => {
+          gathered.push(cluster, secret.state);
+          return [];
+        },
+      }),
+    );
+    await check("Backup", validBackup(), { registry, state: { secrets: { "aws-creds": ["ACCESS_KEY_ID"] } } });
+    assert.deepEqual(gathered, ["pg", "present"]);
+  });
+
+  test("a check that reads what its gather never returned does not compile (make test builds with tsc first)", () => {
+    const forgetful = {
       id: "backup/forgetful",
       severity: "deny",
       summary: "a test rule",
       protects: "nothing",
       source: "a test",
-      check: (_ctx, references) => {
-        references.get("Secret", "never-asked");
-        return [];
-      },
-    });
-    const v = await check("Backup", validBackup(), { registry });
-    assert.equal(v.verdict.type, "failed");
-    assert.match(String(v.verdict.type === "failed" && v.verdict.failures[0]?.error), /Secret "never-asked" was read but never gathered/);
+      gather: async () => ({ cluster: "pg" }),
+      check: (_ctx: unknown, { secret }: { secret: string }) => (secret ? [] : []),
+    } as const;
+    // @ts-expect-error: the gather returned no `secret`, so no overload of the builder takes this check.
+    assert.equal(typeof backupRule(forgetful).prepare, "function");
   });
 
   test("malformed objects get schema errors, and rules never see the refused values", async () => {

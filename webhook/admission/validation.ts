@@ -1,25 +1,15 @@
-// Validation: defaults in memory, the schema, every rule's lookups under one deadline, then every
-// rule's check; all findings of one request reported together, and the verdict decided once.
+// Validation of a defaulted object: the schema's findings, every rule's lookups under one deadline,
+// then every rule's check; all findings of one request reported together, and the verdict decided once.
 import type { KindName } from "../../schemas/kinds.js";
 import { cloneJson, isRecord, sameJSON } from "../formats/json.js";
-import type { ReferenceResolver } from "../references/resolver.js";
-import { ReferenceSession, type LookupObserver } from "../references/session.js";
-import { admissible, applyDefaults, isVerdict, schemaRule, type Admissible, type AdmissionInput, type Defaulted } from "./defaulting.js";
+import { ReferenceSession } from "../references/session.js";
+import { applyDefaults, schemaRule, type Admissible, type AdmissionInput, type Defaulted } from "./defaulting.js";
 import { errorBody, valueAtField } from "./field.js";
 import type { Finding } from "./finding.js";
-import type { DefaultOptions, KindAdmission, KindObject, Registry, RuleContext } from "./rule.js";
-import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "./settings.js";
+import type { AdmissionOptions } from "./options.js";
+import type { Check, KindAdmission, KindObject, RuleContext } from "./rule.js";
+import { DEFAULT_RULE_SETTINGS } from "./settings.js";
 import type { RuleFailure, Verdict, Violation, Warning } from "./verdict.js";
-
-export interface AdmissionOptions extends DefaultOptions {
-  readonly resolver: ReferenceResolver;
-  /** Every "absent" or "could not verify" warning becomes a denial (README "References"). */
-  readonly strictReferences: boolean;
-  readonly lookupTimeoutMs: number;
-  readonly observeLookup?: LookupObserver;
-  /** Thresholds and the target release for the rules; DEFAULT_RULE_SETTINGS when absent. */
-  readonly settings?: RuleSettings;
-}
 
 /**
  * Removes the values the schema refused, so rules only ever see data of the declared types; the
@@ -52,19 +42,17 @@ const asKindObject = <K extends KindName>(object: Record<string, unknown>): Kind
 const metadataName = (object: Record<string, unknown>): string | undefined =>
   isRecord(object.metadata) && typeof object.metadata.name === "string" ? object.metadata.name : undefined;
 
-export async function validate<K extends KindName>(input: AdmissionInput<K>, registry: Registry, options: AdmissionOptions): Promise<Verdict> {
-  const start = admissible(input);
-  if (isVerdict(start)) return start;
-  return judge(registry[input.kind], input, start, options);
-}
-
-async function judge<K extends KindName>(
+/**
+ * Validation of an object the schema has defaulted and checked: the schema's errors, then every rule
+ * (all gathers under one deadline, then every check), then UPDATE ratcheting.
+ */
+export async function validateDefaulted<K extends KindName>(
   admission: KindAdmission<K>,
   input: AdmissionInput<K>,
   start: Admissible,
+  defaulted: Defaulted,
   options: AdmissionOptions,
 ): Promise<Verdict> {
-  const defaulted = applyDefaults(admission, start.object, options);
   if (defaulted.omittedErrors > 0) {
     // More schema errors than an answer lists: the object is denied on those, and the rules' findings
     // would not be shown; judging them would only cost time.
@@ -82,45 +70,56 @@ async function judge<K extends KindName>(
   };
 
   const failures: RuleFailure[] = [];
-  const failed = new Set<string>();
-  const fail = (rule: string, error: unknown): void => {
+  const fail = (rule: string, error: unknown): undefined => {
     failures.push({ rule, error });
-    failed.add(rule);
+    return undefined;
   };
   const session = new ReferenceSession(options.resolver, input.namespace, options.lookupTimeoutMs, options.observeLookup);
+  // Each rule's check over what its own gather found; undefined where the rule failed.
+  const checks: (Check | undefined)[] = [];
   try {
-    const gathering: Promise<unknown>[] = [];
-    for (const rule of admission.rules) {
-      if (!rule.gather) continue;
-      // A gather that throws before its first await is that rule's failure too, like one that rejects.
+    const pending: Promise<void>[] = [];
+    admission.rules.forEach((rule, i) => {
+      // A prepare that throws before its first await is that rule's failure too, like one that rejects.
       try {
-        gathering.push(rule.gather(ctx, session).catch((error: unknown) => fail(rule.id, error)));
+        const prepared = rule.prepare(ctx, session);
+        if (typeof prepared === "function") checks[i] = prepared;
+        else
+          pending.push(
+            prepared.then(
+              (check) => {
+                checks[i] = check;
+              },
+              (error: unknown) => fail(rule.id, error),
+            ),
+          );
       } catch (error) {
         fail(rule.id, error);
       }
-    }
-    await Promise.all(gathering);
+    });
+    await Promise.all(pending);
   } finally {
     session.close();
   }
 
   const violations: Violation[] = defaulted.schemaErrors.map((error) => ({ rule: schemaRule(input.kind), error }));
   const warnings = new Map<string, Warning>();
-  for (const rule of admission.rules) {
-    if (failed.has(rule.id)) continue;
+  admission.rules.forEach((rule, i) => {
+    const check = checks[i];
+    if (!check) return;
     let findings: readonly Finding[];
     try {
-      findings = rule.check(ctx, session.resolved);
+      findings = check();
     } catch (error) {
       fail(rule.id, error);
-      continue;
+      return;
     }
     for (const f of findings) {
       if (f.severity === "error") violations.push({ rule: rule.id, error: f.error });
       else if (f.strict && options.strictReferences) violations.push({ rule: rule.id, error: f.strict });
       else warnings.set(`${f.field}\u0000${f.message}`, { rule: rule.id, field: f.field, message: f.message });
     }
-  }
+  });
   const { denied, ratcheted } = old ? ratchet(violations, defaulted.object, old.object) : { denied: violations, ratcheted: [] };
   for (const w of ratcheted) warnings.set(`${w.field}\u0000${w.message}`, w);
   const warned = [...warnings.values()];

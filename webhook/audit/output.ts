@@ -2,6 +2,7 @@
 // text (warnings, then each object's fate, then a summary), or one JSON object for scripts (results and a summary). An object
 // is named by kind, namespace and name instead of file and document.
 import { GROUP, KINDS } from "../../schemas/kinds.js";
+import { warningMessage } from "../admission/enforcement.js";
 import { errorBody, warningText } from "../admission/field.js";
 import { invalidMessage } from "../admission/review.js";
 import type { AuditResult } from "./run.js";
@@ -9,7 +10,7 @@ import type { AuditResult } from "./run.js";
 const where = (r: AuditResult): string => `${r.namespace}/${r.name}`;
 
 function formatResult(r: AuditResult): string {
-  const lines = r.warnings.map((w) => `Warning: ${where(r)}: ${warningText(w.field, w.message)}`);
+  const lines = r.warnings.map((w) => `Warning: ${where(r)}: ${warningText(w.field, warningMessage(w))}`);
   const singular = KINDS.find((k) => k.kind === r.kind)!.singular;
   if (r.status === "admitted") {
     const defaults = r.patch.length ? `; ${r.patch.length} default${r.patch.length === 1 ? "" : "s"} would be applied` : "";
@@ -73,7 +74,7 @@ export function formatAuditJson(results: readonly AuditResult[]): string {
       namespace: r.namespace,
       name: r.name,
       status: r.status,
-      warnings: r.warnings.map((w) => ({ rule: w.rule, field: w.field, message: w.wouldDeny ? `would deny: ${w.message}` : w.message })),
+      warnings: r.warnings.map((w) => ({ rule: w.rule, field: w.field, message: warningMessage(w) })),
       errors: [
         ...r.violations.map((v) => ({ rule: v.rule, field: v.error.field, message: errorBody(v.error) })),
         ...r.failures.map((f) => ({ rule: f.rule, field: "", message: `internal error in rule ${f.rule}: ${String(f.error)}` })),

@@ -1,10 +1,10 @@
 // `cnp-webhook audit` (README "Auditing a cluster"): every Cluster, Backup and ScheduledBackup in the cluster
-// (or one namespace) judged as if it were created now, through the webhook's own defaulting and
-// validation, with references read from the same cluster: what a webhook switched on today would deny.
+// (or one namespace) judged as if it were created now, through the webhook's own `judge`, with
+// references read from the same cluster: what a webhook switched on today would deny.
 import { KINDS, type KindName } from "../../schemas/kinds.js";
-import { mutate, type AdmissionInput } from "../admission/defaulting.js";
-import type { Registry } from "../admission/rule.js";
-import { validate, type AdmissionOptions } from "../admission/validation.js";
+import { asCreated } from "../admission/created.js";
+import type { AdmissionInput } from "../admission/defaulting.js";
+import { judge, type JudgeContext } from "../admission/judge.js";
 import type { PatchOperation, RuleFailure, Violation, Warning } from "../admission/verdict.js";
 import { isRecord } from "../formats/json.js";
 import { ApiError, type KubeApi } from "../references/api.js";
@@ -33,8 +33,8 @@ export interface AuditConfig {
   readonly pageSize: number;
   /** Objects judged at the same time (their lookups overlap). */
   readonly concurrency: number;
-  /** The admission options `serve` would use: resolver, strictness, deadline, rule settings. */
-  readonly admission: AdmissionOptions;
+  /** What `serve` would judge with: the registry, its options and resolver, enforcement, the ignore annotation. */
+  readonly judging: JudgeContext;
 }
 
 export interface AuditReport {
@@ -42,39 +42,13 @@ export interface AuditReport {
   readonly lists: { readonly [K in KindName]?: ListStats };
 }
 
-/**
- * What the apiserver sets on an object, never a client: dropped, so that the object is judged as the
- * CREATE that would make it today. `status` is the operator's, written through its subresource.
- */
-const SERVER_SET_METADATA = [
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "managedFields",
-  "selfLink",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-];
-
-function asCreated(item: Record<string, unknown>): Record<string, unknown> {
-  const { status: _status, ...object } = item;
-  if (isRecord(object.metadata)) {
-    const metadata = { ...object.metadata };
-    for (const field of SERVER_SET_METADATA) delete metadata[field];
-    object.metadata = metadata;
-  }
-  return object;
-}
-
-async function judge(kind: KindName, item: Record<string, unknown>, registry: Registry, options: AdmissionOptions): Promise<AuditResult> {
-  const object = asCreated(item);
+async function judgeStored(kind: KindName, item: Record<string, unknown>, judging: JudgeContext): Promise<AuditResult> {
+  const { object } = asCreated(item, judging.registry[kind].validator.shape);
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const namespace = typeof metadata.namespace === "string" ? metadata.namespace : "";
   const name = typeof metadata.name === "string" ? metadata.name : "";
   const input: AdmissionInput = { kind, operation: "CREATE", object, namespace, name };
-  const defaulted = mutate(input, registry, options);
-  const verdict = await validate(input, registry, options);
+  const { verdict, patch } = await judge(input, judging);
   return {
     apiVersion: String(object.apiVersion),
     kind,
@@ -84,7 +58,7 @@ async function judge(kind: KindName, item: Record<string, unknown>, registry: Re
     violations: verdict.type === "denied" ? verdict.violations : [],
     warnings: verdict.warnings,
     failures: verdict.type === "failed" ? verdict.failures : [],
-    patch: defaulted.type === "allowed" ? defaulted.patch : [],
+    patch,
   };
 }
 
@@ -92,7 +66,7 @@ async function judge(kind: KindName, item: Record<string, unknown>, registry: Re
 export class ListError extends Error {}
 
 /** Lists and judges every kind in turn; results in kind order, then as the API server listed them. */
-export async function runAudit(api: Pick<KubeApi, "getJSON">, registry: Registry, config: AuditConfig, signal: AbortSignal): Promise<AuditReport> {
+export async function runAudit(api: Pick<KubeApi, "getJSON">, config: AuditConfig, signal: AbortSignal): Promise<AuditReport> {
   const results: AuditResult[] = [];
   const lists: { [K in KindName]?: ListStats } = {};
   for (const { kind } of KINDS) {
@@ -104,7 +78,7 @@ export async function runAudit(api: Pick<KubeApi, "getJSON">, registry: Registry
         async (items) => {
           // Judged in slices of `concurrency`: the lookups of one slice overlap, a page is never all in flight.
           for (let i = 0; i < items.length; i += config.concurrency) {
-            results.push(...(await Promise.all(items.slice(i, i + config.concurrency).map((item) => judge(kind, item, registry, config.admission)))));
+            results.push(...(await Promise.all(items.slice(i, i + config.concurrency).map((item) => judgeStored(kind, item, config.judging)))));
           }
         },
       );

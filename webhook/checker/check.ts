@@ -4,16 +4,17 @@
 import { API_VERSION, DRAFT_API_VERSION, GROUP, KINDS, isKindName, type KindName } from "../../schemas/kinds.js";
 import { objectTooLarge } from "../admission/bounds.js";
 import { catalog } from "../admission/catalog.js";
-import { mutate, schemaRule, type AdmissionInput } from "../admission/defaulting.js";
+import { asCreated, type Created } from "../admission/created.js";
+import { schemaRule, type AdmissionInput } from "../admission/defaulting.js";
+import { warningMessage } from "../admission/enforcement.js";
 import { errorBody, FieldPath, type FieldError } from "../admission/field.js";
-import { IGNORE_ANNOTATION, ignoredRules, withoutIgnoredRules } from "../admission/ignore.js";
+import { IGNORE_ANNOTATION, ignoredRules } from "../admission/ignore.js";
+import { judge, type JudgeContext } from "../admission/judge.js";
 import type { Registry } from "../admission/rule.js";
-import { validate, type AdmissionOptions } from "../admission/validation.js";
-import type { PatchOperation, Verdict } from "../admission/verdict.js";
+import type { PatchOperation } from "../admission/verdict.js";
 import { isRecord } from "../formats/json.js";
 import { ManifestResolver, namespaceOf } from "../references/files.js";
 import { chainResolvers } from "../references/resolver.js";
-import { asCreated, type Created } from "./apiserver.js";
 import type { ValidateConfig } from "./config.js";
 import { INPUT_CHECKS, type InputCheckId } from "./inputs.js";
 import { KUSTOMIZE_HINT, MAX_OBJECT_BYTES, type ManifestDocument, type ReadProblem, type SourcePosition } from "./yaml.js";
@@ -104,7 +105,8 @@ const at = (p: SourcePosition): { line: number; column: number } => ({ line: p.l
 interface Context {
   readonly config: ValidateConfig;
   readonly registry: Registry;
-  readonly options: AdmissionOptions;
+  /** How every document is judged: as the webhook would, the ignore annotation always honoured. */
+  readonly judging: JudgeContext;
   /** Every rule ID and input check ID, for the ignore annotation. */
   readonly knownRules: ReadonlySet<string>;
 }
@@ -185,10 +187,8 @@ async function admit(doc: ManifestDocument, kind: KindName, ctx: Context): Promi
   // not copied here either: a JSON file nested 100,000 levels deep would overflow the copy's stack.
   const created: Created = objectTooLarge(value) ? { object: value, removed: [] } : asCreated(value, ctx.registry[kind].validator.shape);
   const input: AdmissionInput = { kind, operation: "CREATE", object: created.object, namespace, name };
-  const defaulted = mutate(input, ctx.registry, ctx.options);
-  const judged: Verdict = await validate(input, ctx.registry, ctx.options);
+  const { verdict, patch, ignored } = await judge(input, ctx.judging);
   const ignore = ignoredRules(value);
-  const { verdict, ignored } = withoutIgnoredRules(judged, ignore);
 
   const located = (severity: LocatedFinding["severity"], rule: string, field: string, message: string): LocatedFinding => ({
     severity,
@@ -209,7 +209,7 @@ async function admit(doc: ManifestDocument, kind: KindName, ctx: Context): Promi
   ];
   const annotation = FieldPath.root("metadata", "annotations").key(IGNORE_ANNOTATION).toString();
   const warnings: LocatedFinding[] = [
-    ...verdict.warnings.map((w) => located("warning", w.rule, w.field, w.message)),
+    ...verdict.warnings.map((w) => located("warning", w.rule, w.field, warningMessage(w))),
     ...doc.duplicateKeys.map((d) => ({
       severity: "warning" as const,
       rule: "input/duplicate-key",
@@ -234,7 +234,7 @@ async function admit(doc: ManifestDocument, kind: KindName, ctx: Context): Promi
     status: verdict.type === "failed" ? "error" : errors.length > 0 ? "denied" : "admitted",
     findings: [...byPosition(errors), ...byPosition(warnings)],
     ignored: [...ignored.violations.map((v) => denial(v.rule, v.error)), ...ignored.warnings.map((w) => located("warning", w.rule, w.field, w.message))],
-    patch: defaulted.type === "allowed" ? defaulted.patch : [],
+    patch,
     created,
     document: doc,
   };
@@ -250,10 +250,15 @@ export async function checkDocuments(documents: readonly ManifestDocument[], con
     config.namespace,
   );
   const resolver = config.cluster ? chainResolvers([files, config.cluster]) : files;
-  const { defaultImage, strictReferences, lookupTimeoutMs, settings } = config;
-  const options: AdmissionOptions = { defaultImage, strictReferences, lookupTimeoutMs, settings, resolver };
+  const { defaultImage, strictReferences, lookupTimeoutMs, settings, enforcement } = config;
+  const judging: JudgeContext = {
+    registry,
+    options: { defaultImage, strictReferences, lookupTimeoutMs, settings, resolver },
+    ...(enforcement ? { enforcement } : {}),
+    honourIgnoreAnnotation: true,
+  };
   const knownRules = new Set([...catalog(registry).map((e) => e.id), ...INPUT_CHECKS.map((c) => c.id)]);
-  const ctx: Context = { config, registry, options, knownRules };
+  const ctx: Context = { config, registry, judging, knownRules };
   const results: CheckResult[] = [];
   for (const doc of documents) {
     const classified = classify(doc, ctx);

@@ -1,4 +1,5 @@
 // What one `validate` run is asked to do, after flags are parsed (README "Checking manifests in CI").
+import type { Enforcement } from "../admission/enforcement.js";
 import type { RuleSettings } from "../admission/settings.js";
 import type { ReferenceResolver } from "../references/resolver.js";
 
@@ -14,6 +15,8 @@ export interface ValidateConfig {
   readonly lookupTimeoutMs: number;
   /** --deny-backup-interval, --warn-backup-interval, --operator-version. */
   readonly settings: RuleSettings;
+  /** --enforcement and --warn-only, as the deployed webhook is told (deny all when absent). */
+  readonly enforcement?: Enforcement;
   /** Namespace of objects that name none. */
   readonly namespace: string;
   /** A live cluster, consulted after the files (--kubeconfig). */

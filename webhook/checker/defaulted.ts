@@ -4,7 +4,7 @@
 import jsonpatch from "fast-json-patch";
 import { type Document, isScalar, stringify, visit } from "yaml";
 import type { PatchOperation } from "../admission/verdict.js";
-import type { Path } from "./apiserver.js";
+import type { Path } from "../admission/created.js";
 import type { CheckResult } from "./check.js";
 import type { ManifestDocument } from "./yaml.js";
 

@@ -6,6 +6,7 @@ import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
 import { connectCluster } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { UsageError, defineCommand, dnsLabel, parseDurationMs, type Command } from "./command.js";
+import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, IGNORE_ANNOTATION_HELP, IGNORE_ANNOTATION_OPTION, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 /** validate's first two formats; the others (SARIF, JUnit, ...) locate findings in files, which audited objects are not. */
@@ -31,6 +32,8 @@ Flags:
   --lookup-timeout D     bound on the lookups of one object (default ${LOOKUP_TIMEOUT})
   --page-size N          objects per list request (default ${PAGE_SIZE})
   --default-image IMG    imageName default (default ${DEFAULT_POSTGRES_IMAGE})
+${ENFORCEMENT_HELP}
+${IGNORE_ANNOTATION_HELP}
 ${RULE_SETTINGS_HELP}
 
 Exit codes: 0 every object admitted (warnings allowed), 1 at least one would be denied, 2 usage error or
@@ -51,6 +54,8 @@ export const auditCommand = (registry: Registry): Command =>
       "lookup-timeout": { type: "string" },
       "page-size": { type: "string" },
       "default-image": { type: "string" },
+      ...ENFORCEMENT_OPTIONS,
+      ...IGNORE_ANNOTATION_OPTION,
       ...RULE_SETTING_OPTIONS,
     },
     async run(values, _positionals, io) {
@@ -62,6 +67,7 @@ export const auditCommand = (registry: Registry): Command =>
         throw new UsageError(`--page-size must be a positive integer, not ${JSON.stringify(values["page-size"])}`);
       const lookupTimeoutMs = parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout");
       const settings = ruleSettings(values);
+      const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
       const logger = createLogger("warn");
       const cluster = connectCluster(values.kubeconfig, logger, { watch: false, pageSize });
       if (!cluster) throw new UsageError("audit needs a cluster: --kubeconfig, KUBECONFIG, or a Pod's service account");
@@ -73,17 +79,21 @@ export const auditCommand = (registry: Registry): Command =>
           io.stderr(`warning: ${cluster.resolver.caches.pending() ?? "caches not synced"}; references are read one by one\n`);
         const report = await runAudit(
           cluster.api,
-          registry,
           {
             ...(namespace ? { namespace } : {}),
             pageSize,
             concurrency: CONCURRENCY,
-            admission: {
-              defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
-              strictReferences: values["strict-references"] ?? false,
-              lookupTimeoutMs,
-              settings,
-              resolver: cluster.resolver,
+            judging: {
+              registry,
+              options: {
+                defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
+                strictReferences: values["strict-references"] ?? false,
+                lookupTimeoutMs,
+                settings,
+                resolver: cluster.resolver,
+              },
+              enforcement,
+              honourIgnoreAnnotation: values["allow-ignore-annotation"] ?? false,
             },
           },
           stop.signal,

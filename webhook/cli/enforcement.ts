@@ -1,11 +1,30 @@
-// `serve --enforcement deny|warn --warn-only RULE_ID,...` (README "Rolling out"): flags to an Enforcement.
+// `--enforcement deny|warn --warn-only RULE_ID,...` and `--allow-ignore-annotation` (README "Rolling
+// out"): the flags that say how a verdict is enforced, the same in `serve`, `validate` and `audit`, so
+// that each face can be told to judge as the deployed webhook does.
 import { closest, distance } from "fastest-levenshtein";
 import { catalog } from "../admission/catalog.js";
 import { ENFORCE_ALL, type Enforcement } from "../admission/enforcement.js";
+import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { UsageError } from "./command.js";
 
 const MODES = ["deny", "warn"] as const;
+
+export const ENFORCEMENT_OPTIONS = {
+  enforcement: { type: "string" },
+  "warn-only": { type: "string", multiple: true },
+} as const;
+
+/** serve and audit: the server honours the annotation only when told to; validate always does. */
+export const IGNORE_ANNOTATION_OPTION = { "allow-ignore-annotation": { type: "boolean" } } as const;
+
+export const ENFORCEMENT_HELP = `  --enforcement MODE     deny (default) or warn: admit what would be denied, with warnings
+                         "would deny: ..."
+  --warn-only IDS        comma-separated rule IDs that only warn, as in warn mode (repeatable)`;
+
+export const IGNORE_ANNOTATION_HELP = `  --allow-ignore-annotation
+                         honour the annotation ${IGNORE_ANNOTATION}: RULE_ID,... on objects (off:
+                         anyone who may write an object could waive a rule for it)`;
 
 /**
  * An unknown rule ID is a usage error listing the catalog's IDs: a misspelt --warn-only would

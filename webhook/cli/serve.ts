@@ -2,7 +2,6 @@
 import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
 import { FILE_NAMES } from "../../certs/files.js";
-import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { CACHE_SYNC_TIMEOUT, DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
 import { ROUTES } from "../routes.js";
@@ -10,7 +9,7 @@ import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
-import { parseEnforcement } from "./enforcement.js";
+import { ENFORCEMENT_OPTIONS, IGNORE_ANNOTATION_HELP, IGNORE_ANNOTATION_OPTION, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -40,9 +39,7 @@ Flags:
                          "would deny: ...", logged and counted in cnp_webhook_would_deny_total
   --warn-only IDS        comma-separated rule IDs that only warn, as in warn mode (repeatable)
   --default-image IMG    imageName default for Clusters (default ${DEFAULT_POSTGRES_IMAGE})
-  --allow-ignore-annotation
-                         honour the annotation ${IGNORE_ANNOTATION}: RULE_ID,... on objects (off:
-                         anyone who may write an object could waive a rule for it)
+${IGNORE_ANNOTATION_HELP}
 ${RULE_SETTINGS_HELP}
   --log-level L          ${LOG_LEVELS.join("|")} (default info)
 `;
@@ -69,10 +66,9 @@ export const serveCommand = (registry: Registry): Command =>
       "lookup-timeout": { type: "string" },
       "cache-sync-timeout": { type: "string" },
       "strict-references": { type: "boolean" },
-      enforcement: { type: "string" },
-      "warn-only": { type: "string", multiple: true },
+      ...ENFORCEMENT_OPTIONS,
       "default-image": { type: "string" },
-      "allow-ignore-annotation": { type: "boolean" },
+      ...IGNORE_ANNOTATION_OPTION,
       ...RULE_SETTING_OPTIONS,
       "log-level": { type: "string" },
       "client-ca": { type: "string" },

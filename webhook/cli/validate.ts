@@ -10,6 +10,7 @@ import { DEFAULT_MAX_FILE_SIZE, STDIN_ARG } from "../checker/discovery.js";
 import { runValidate } from "../checker/run.js";
 import { DEFAULT_MAX_DOCUMENTS } from "../checker/yaml.js";
 import { UsageError, defineCommand, parseDurationMs, type Command } from "./command.js";
+import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const HELP = `cnp-webhook validate: run the webhook's defaulting and validation over manifests
@@ -38,6 +39,7 @@ Flags:
   -n, --namespace NS      namespace of objects without one (default "default")
       --lookup-timeout D  bound on the lookups of one object (default ${LOOKUP_TIMEOUT})
       --default-image IMG imageName default (default ${DEFAULT_POSTGRES_IMAGE})
+${ENFORCEMENT_HELP}
 ${RULE_SETTINGS_HELP}
 
 The annotation ${IGNORE_ANNOTATION}: RULE_ID,... on an object leaves out the findings of those rules
@@ -101,6 +103,7 @@ export const validateCommand = (registry: Registry): Command =>
       namespace: { type: "string", short: "n" },
       "lookup-timeout": { type: "string" },
       "default-image": { type: "string" },
+      ...ENFORCEMENT_OPTIONS,
       ...RULE_SETTING_OPTIONS,
     },
     async run(values, positionals, io) {
@@ -112,6 +115,7 @@ export const validateCommand = (registry: Registry): Command =>
       const maxFileSize = values["max-file-size"] === undefined ? DEFAULT_MAX_FILE_SIZE : byteCount(values["max-file-size"], "--max-file-size");
       const maxDocuments = values["max-documents"] === undefined ? DEFAULT_MAX_DOCUMENTS : positiveInteger(values["max-documents"], "--max-documents");
       const settings = ruleSettings(values);
+      const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
       const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
       try {
         const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve("")) : "";
@@ -123,6 +127,7 @@ export const validateCommand = (registry: Registry): Command =>
             defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
             lookupTimeoutMs,
             settings,
+            enforcement,
             namespace: values.namespace ?? "default",
             failOnWarnings: values["fail-on-warnings"] ?? false,
             skipKinds: skip,

@@ -20,10 +20,23 @@ export interface KeptCluster extends Pick<Cluster, "apiVersion" | "kind"> {
   spec?: { backup?: { barmanObjectStore?: BarmanObjectStoreConfiguration } };
 }
 
+/** The status fields rules read (a Pick: BackupStatus is open, and an Omit of an open type keeps no named field). */
+type KeptBackupStatusField =
+  | "s3Credentials"
+  | "endpointURL"
+  | "destinationPath"
+  | "serverName"
+  | "encryption"
+  | "backupId"
+  | "phase"
+  | "startedAt"
+  | "stoppedAt"
+  | "error";
+
 /** What is kept of a Backup: its cluster and its status, without barman's command output (kilobytes of log). */
 export interface KeptBackup extends Pick<Backup, "apiVersion" | "kind" | "spec"> {
   metadata?: KeptMeta;
-  status?: Omit<BackupStatus, "commandOutput" | "commandError">;
+  status?: Pick<BackupStatus, KeptBackupStatusField>;
 }
 
 export interface ReferenceKindInfo {

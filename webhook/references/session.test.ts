@@ -1,26 +1,21 @@
-// The lookups of one admission: once per object, one deadline, nothing read that was not gathered.
+// The lookups of one admission: once per object, one deadline.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stateResolver } from "../../tools/testkit/admission.js";
 import { unknown, type ReferenceResolver } from "./resolver.js";
-import { NotGathered, ReferenceSession } from "./session.js";
+import { ReferenceSession } from "./session.js";
 import type { ObjectIndex } from "./store.js";
 
 const BY_NAME: ObjectIndex = { name: "byName", keys: { Cluster: (_o, _ns, name) => [name], Backup: (_o, _ns, name) => [name] } };
 
-test("the same object is fetched once, and read back synchronously", async () => {
+test("the same object is fetched once", async () => {
   const resolver = stateResolver({ secrets: { creds: ["a"] } });
   const session = new ReferenceSession(resolver, "default", 1000);
   const [first, second] = await Promise.all([session.lookup("Secret", "creds"), session.lookup("Secret", "creds")]);
   session.close();
   assert.deepEqual(first, second);
   assert.equal(resolver.calls.length, 1);
-  assert.deepEqual(session.resolved.get("Secret", "creds"), { state: "present", object: { name: "creds", keys: ["a"] } });
-});
-
-test("reading what was not gathered throws NotGathered", () => {
-  const session = new ReferenceSession(stateResolver({}), "default", 1000);
-  assert.throws(() => session.resolved.get("Cluster", "pg"), NotGathered);
+  assert.deepEqual(first, { state: "present", object: { name: "creds", keys: ["a"] } });
 });
 
 test("every lookup of the admission ends at one deadline, and the resolver's signal aborts", async () => {
@@ -65,7 +60,7 @@ test("a resolver that throws counts as unknown, never as a crash", async () => {
   session.close();
 });
 
-test("an answer the resolver knows without I/O settles at once: no request, readable before any await", () => {
+test("an answer the resolver knows without I/O settles at once: no request, reported before any await", async () => {
   const requests: string[] = [];
   const knowing: ReferenceResolver = {
     source: "knows",
@@ -80,12 +75,12 @@ test("an answer the resolver knows without I/O settles at once: no request, read
   };
   const outcomes: string[] = [];
   const session = new ReferenceSession(knowing, "default", 1000, (kind, _ns, name, outcome) => outcomes.push(`${kind}/${name}:${outcome}`));
-  void session.lookup("Secret", "creds");
-  void session.lookupIndex(BY_NAME, "key");
-  // Settled synchronously: `check` could read it now.
-  assert.deepEqual(session.resolved.get("Secret", "creds"), { state: "present", object: { name: "creds", keys: ["k"] } });
-  assert.deepEqual(session.resolved.getIndex(BY_NAME, "key"), { state: "present", object: [] });
+  const secret = session.lookup("Secret", "creds");
+  const index = session.lookupIndex(BY_NAME, "key");
+  // Settled synchronously: reported before anything awaited.
   assert.deepEqual(outcomes, ["Secret/creds:present", "index/byName/key:present"]);
+  assert.deepEqual(await secret, { state: "present", object: { name: "creds", keys: ["k"] } });
+  assert.deepEqual(await index, { state: "present", object: [] });
   assert.deepEqual(requests, []);
   session.close();
 });
@@ -98,9 +93,11 @@ test("a name the resolver does not know without I/O is requested under the deadl
     lookupIndex: async () => unknown("asked"),
     known: () => undefined,
   };
-  const session = new ReferenceSession(knowing, "default", 1000);
+  const outcomes: string[] = [];
+  const session = new ReferenceSession(knowing, "default", 1000, (kind, _ns, name, outcome) => outcomes.push(`${kind}/${name}:${outcome}`));
   const pending = session.lookup("Cluster", "pg");
-  assert.throws(() => session.resolved.get("Cluster", "pg"), NotGathered, "not settled before the request answers");
+  assert.deepEqual(outcomes, [], "not settled before the request answers");
   assert.equal((await pending).state, "present");
+  assert.deepEqual(outcomes, ["Cluster/pg:present"]);
   session.close();
 });

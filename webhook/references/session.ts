@@ -1,6 +1,5 @@
 // The lookups of one admission: each object (and each index key) fetched at most once, all of them
-// bounded by one deadline. Rules start lookups in `gather` and read the settled results
-// synchronously in `check`.
+// bounded by one deadline. Rules look up in `gather`; what a gather returns is what its `check` reads.
 import type { ReferenceKind, ReferenceObject } from "./reference-kinds.js";
 import { unknown, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
 import type { ObjectIndex } from "./store.js";
@@ -23,28 +22,11 @@ export interface Lookups {
   lookupIndex(index: ObjectIndex, key: string): Promise<IndexLookup>;
 }
 
-/** What a rule's `check` may read: lookups gathered earlier in the same admission. */
-export interface ResolvedReferences {
-  get<K extends ReferenceKind>(kind: K, name: string): Lookup<ReferenceObject<K>>;
-  getIndex(index: ObjectIndex, key: string): IndexLookup;
-}
-
-/**
- * A rule read a reference its `gather` never asked for: a bug in the rule. It surfaces as the rule's
- * failure (HTTP 500 naming the rule, and a failing test), never as a quiet "could not verify".
- */
-export class NotGathered extends Error {
-  constructor(what: string, name: string) {
-    super(`${what} ${JSON.stringify(name)} was read but never gathered`);
-  }
-}
-
 const key = (kind: ReferenceKind, name: string): string => `${kind}/${name}`;
 const indexKey = (index: ObjectIndex, k: string): string => `index/${index.name}\u0000${k}`;
 
 export class ReferenceSession implements Lookups {
   private readonly pending = new Map<string, Promise<Lookup<unknown>>>();
-  private readonly settled = new Map<string, Lookup<unknown>>();
   /**
    * One controller per lookup still running, so that a resolver's abort listener sits on a signal of
    * its own (a shared signal would collect a listener per lookup, and `AbortSignal.any` to avoid that
@@ -80,8 +62,8 @@ export class ReferenceSession implements Lookups {
   }
 
   /**
-   * Starts `run` once per key under the admission's deadline; the result is kept for `check`. An
-   * answer the resolver knows without I/O (`known`) settles at once: no signal, no deadline timer.
+   * Starts `run` once per key under the admission's deadline. An answer the resolver knows without
+   * I/O (`known`) settles at once: no signal, no deadline timer.
    */
   private start<T extends Lookup<unknown>>(
     k: string,
@@ -93,7 +75,6 @@ export class ReferenceSession implements Lookups {
     if (pending) return pending;
     const answer = known();
     if (answer !== undefined) {
-      this.settled.set(k, answer);
       report(answer);
       const settled = Promise.resolve(answer);
       this.pending.set(k, settled);
@@ -107,7 +88,6 @@ export class ReferenceSession implements Lookups {
       .catch((err: unknown) => unknown(err instanceof Error ? err.message : String(err)) as T)
       .finally(() => this.running.delete(controller));
     const result = Promise.race([attempt, deadline as Promise<T>]).then((found) => {
-      this.settled.set(k, found);
       report(found);
       return found;
     });
@@ -132,20 +112,6 @@ export class ReferenceSession implements Lookups {
       (found) => this.observe?.(`index/${index.name}`, "*", k, found.state, found.state === "unknown" ? found.why : undefined),
     );
   }
-
-  /** The settled lookups, for the rules' checks. */
-  readonly resolved: ResolvedReferences = {
-    get: <K extends ReferenceKind>(kind: K, name: string): Lookup<ReferenceObject<K>> => {
-      const found = this.settled.get(key(kind, name));
-      if (!found) throw new NotGathered(kind, name);
-      return found as Lookup<ReferenceObject<K>>;
-    },
-    getIndex: (index: ObjectIndex, k: string): IndexLookup => {
-      const found = this.settled.get(indexKey(index, k));
-      if (!found) throw new NotGathered(`index ${index.name} key`, k);
-      return found as IndexLookup;
-    },
-  };
 
   /** Ends the admission's lookups: cancels anything still in flight. */
   close(): void {

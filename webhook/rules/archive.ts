@@ -6,12 +6,14 @@
 import type { Cluster } from "../../generated/types/index.js";
 import { duplicate, FieldPath } from "../admission/field.js";
 import { deny, referenceWarning, type Finding } from "../admission/finding.js";
-import type { Rule, RuleContext } from "../admission/rule.js";
+import type { RuleContext } from "../admission/rule.js";
 import { type Archive, archiveKey, backupArchive, clusterArchive, describeArchive } from "../formats/barman.js";
 import { briefReason } from "../references/resolver.js";
-import type { Lookups, ResolvedReferences } from "../references/session.js";
+import type { IndexLookup } from "../references/resolver.js";
+import type { Lookups } from "../references/session.js";
 import type { Indexed, ObjectIndex } from "../references/store.js";
-import { recoveryBackupName } from "./recovery.js";
+import { gatherRecoverySource, type RecoverySource } from "./recovery.js";
+import { clusterRule } from "./builders.js";
 
 /** Every Cluster and Backup by the archive it writes to (a Backup: the one its status recorded). */
 const WAL_ARCHIVE_INDEX: ObjectIndex = {
@@ -59,18 +61,23 @@ function judgedArchive({ operation, object, oldObject, name }: RuleContext<Clust
   return archive;
 }
 
-async function gather(ctx: RuleContext<Cluster>, lookups: Lookups): Promise<void> {
+/** This Cluster's archive, who else uses it, and the Backup it restores from (if any). */
+interface Gathered {
+  readonly archive: Archive;
+  readonly writers: IndexLookup;
+  readonly source: RecoverySource | undefined;
+}
+
+async function gather(ctx: RuleContext<Cluster>, lookups: Lookups): Promise<Gathered | undefined> {
   const archive = judgedArchive(ctx);
-  if (!archive) return;
-  const backup = recoveryBackupName(ctx);
-  await Promise.all([lookups.lookupIndex(WAL_ARCHIVE_INDEX, archiveKey(archive)), backup ? lookups.lookup("Backup", backup) : undefined]);
+  if (!archive) return undefined;
+  const [writers, source] = await Promise.all([lookups.lookupIndex(WAL_ARCHIVE_INDEX, archiveKey(archive)), gatherRecoverySource(ctx, lookups)]);
+  return { archive, writers, source };
 }
 
 /** The Backup this Cluster restores from already shares its archive: recovery/archive-collision reports that mistake, once. */
-function restoresFromSameArchive(ctx: RuleContext<Cluster>, references: ResolvedReferences, key: string): boolean {
-  const name = recoveryBackupName(ctx);
-  const found = name ? references.get("Backup", name) : undefined;
-  const theirs = found?.state === "present" ? backupArchive(found.object) : undefined;
+function restoresFromSameArchive(source: RecoverySource | undefined, key: string): boolean {
+  const theirs = source?.found.state === "present" ? backupArchive(source.found.object) : undefined;
   return theirs !== undefined && archiveKey(theirs) === key;
 }
 
@@ -101,13 +108,12 @@ const describe = (o: Indexed, namespace: string): string => {
     : `Backup ${JSON.stringify(o.name)}${where} (of Cluster ${JSON.stringify(o.object.spec?.cluster?.name ?? "")})`;
 };
 
-function check(ctx: RuleContext<Cluster>, references: ResolvedReferences): readonly Finding[] {
-  const archive = judgedArchive(ctx);
-  if (!archive) return [];
+function check(ctx: RuleContext<Cluster>, gathered: Gathered | undefined): readonly Finding[] {
+  if (!gathered) return [];
+  const { archive, writers: found, source } = gathered;
   const key = archiveKey(archive);
-  if (restoresFromSameArchive(ctx, references, key)) return [];
+  if (restoresFromSameArchive(source, key)) return [];
   const field = movedField(ctx);
-  const found = references.getIndex(WAL_ARCHIVE_INDEX, key);
   if (found.state === "unknown") {
     return [referenceWarning(field.path, field.value, `could not verify that this WAL archive is unused: ${briefReason(found.why)}`, "Invalid")];
   }
@@ -123,7 +129,7 @@ function check(ctx: RuleContext<Cluster>, references: ResolvedReferences): reado
   return [deny(duplicate(field.path, field.value, detail))];
 }
 
-export const walArchiveRule: Rule<Cluster> = {
+export const walArchiveRule = clusterRule({
   id: "objectstore/wal-archive-shared",
   severity: "deny or warn",
   summary: "no other Cluster (any namespace) and no Backup's recorded archive uses the same endpoint, bucket, prefix and server name",
@@ -131,4 +137,4 @@ export const walArchiveRule: Rule<Cluster> = {
   source: "cnp v0.5.0 cmd/manager/app/wal_archive_main.go:80-110; barman release/2.12 clients/cloud_walarchive.py:198-204",
   gather,
   check,
-};
+});

@@ -4,34 +4,31 @@ import { FieldPath, forbidden } from "../admission/field.js";
 import { deny } from "../admission/finding.js";
 import type { KindAdmission } from "../admission/rule.js";
 import { sameJSON } from "../formats/json.js";
-import { BACKUP_TARGET_SOURCE, CLUSTER_NAME_INFO, checkBackupTarget, checkClusterName, clusterName, labelWithCluster } from "./clusterref.js";
+import { backupRule } from "./builders.js";
+import { BACKUP_TARGET_SOURCE, CLUSTER_NAME_INFO, checkBackupTarget, checkClusterName, gatherBackupTarget, labelWithCluster } from "./clusterref.js";
 
 export const backupAdmission: KindAdmission<"Backup"> = {
   kind: "Backup",
   validator: validateBackup,
   deriveDefaults: (backup) => labelWithCluster(backup),
   rules: [
-    {
+    backupRule({
       id: "backup/cluster-name",
       ...CLUSTER_NAME_INFO,
       protects: "a Backup that can never find its Cluster",
       check: ({ object }) => checkClusterName(object.spec?.cluster),
-    },
-    {
+    }),
+    backupRule({
       id: "backup/cluster",
       severity: "deny or warn",
       summary: "the Cluster exists and has spec.backup.barmanObjectStore (could not verify: warn)",
       protects: 'a Backup the operator marks failed at once and never retries ("Unknown cluster", or HTTP 409 "Backup not configured in the cluster")',
       source: BACKUP_TARGET_SOURCE,
       // On UPDATE the spec cannot change, and the Cluster may be long gone (finalizers must still go).
-      gather: async ({ operation, object }, lookups) => {
-        const name = clusterName(object.spec?.cluster);
-        if (operation === "CREATE" && name) await lookups.lookup("Cluster", name);
-      },
-      check: ({ operation, object, namespace }, references) =>
-        operation === "CREATE" ? checkBackupTarget(object.spec?.cluster, namespace, references, false) : [],
-    },
-    {
+      gather: async ({ operation, object }, lookups) => (operation === "CREATE" ? gatherBackupTarget(object.spec?.cluster, lookups) : undefined),
+      check: ({ namespace }, target) => checkBackupTarget(target, namespace, false),
+    }),
+    backupRule({
       id: "backup/immutable",
       severity: "deny",
       summary: "UPDATE: a Backup's spec does not change after creation",
@@ -41,6 +38,6 @@ export const backupAdmission: KindAdmission<"Backup"> = {
         operation === "UPDATE" && !sameJSON(object.spec, oldObject?.spec)
           ? [deny(forbidden(FieldPath.root("spec"), "a Backup's spec is immutable; create a new Backup instead"))]
           : [],
-    },
+    }),
   ],
 };

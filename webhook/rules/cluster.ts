@@ -1,15 +1,15 @@
 // Cluster: defaults and rules (README "Rules"); the object store's and the recovery's in their own modules.
-import type { Cluster } from "../../generated/types/index.js";
 import { validateCluster } from "../../generated/validators/index.js";
 import { FieldPath, forbidden, invalid, required } from "../admission/field.js";
 import { deny, warn } from "../admission/finding.js";
-import type { KindAdmission, Rule } from "../admission/rule.js";
+import type { KindAdmission } from "../admission/rule.js";
 import { isDNS1035Label, majorVersionText, operatorImageTag, parseQuantity, postgresMajorVersion, postgresVersionFromTag } from "../formats/formats.js";
 import { isRecord, sameJSON } from "../formats/json.js";
 import { OBJECT_STORE_RULES } from "./objectstore.js";
 import { parametersRule } from "./parameters.js";
 import { RECOVERY_RULES } from "./recovery.js";
 import { walArchiveRule } from "./archive.js";
+import { clusterRule } from "./builders.js";
 
 const spec = FieldPath.root("spec");
 
@@ -55,7 +55,7 @@ function finishClusterDefaults(cluster: Record<string, unknown>): void {
 /** The Services <name>-any, -r and -rw are DNS-1035 labels of at most 63 characters. */
 const MAX_CLUSTER_NAME = 63 - "-any".length;
 
-const nameRule: Rule<Cluster> = {
+const nameRule = clusterRule({
   id: "cluster/name",
   severity: "deny",
   summary: `the Cluster's name is a DNS-1035 label (a lowercase letter first) of at most ${MAX_CLUSTER_NAME} characters`,
@@ -79,11 +79,11 @@ const nameRule: Rule<Cluster> = {
           ),
         ];
   },
-};
+});
 
 const SIZE = spec.child("storage", "size");
 
-const storageSizeRule: Rule<Cluster> = {
+const storageSizeRule = clusterRule({
   id: "cluster/storage-size",
   severity: "deny or warn",
   summary: "storage.size is a Kubernetes quantity above zero, even with a pvcTemplate, whose storage request it replaces (warned when they differ)",
@@ -108,9 +108,9 @@ const storageSizeRule: Rule<Cluster> = {
     }
     return [];
   },
-};
+});
 
-const storageShrinkRule: Rule<Cluster> = {
+const storageShrinkRule = clusterRule({
   id: "cluster/storage-shrink",
   severity: "deny",
   summary: "UPDATE: storage.size may grow but not shrink",
@@ -122,9 +122,9 @@ const storageShrinkRule: Rule<Cluster> = {
     const [a, b] = [parseQuantity(now ?? ""), parseQuantity(before ?? "")];
     return a !== undefined && b !== undefined && a < b ? [deny(forbidden(SIZE, `storage may not shrink (from ${before} to ${now})`))] : [];
   },
-};
+});
 
-const bootstrapMethodRule: Rule<Cluster> = {
+const bootstrapMethodRule = clusterRule({
   id: "cluster/bootstrap-method",
   severity: "deny",
   summary: "at most one bootstrap method: initdb or fullRecovery",
@@ -134,9 +134,9 @@ const bootstrapMethodRule: Rule<Cluster> = {
     const b = object.spec?.bootstrap;
     return b?.initdb && b.fullRecovery ? [deny(forbidden(spec.child("bootstrap"), "only one bootstrap method may be set: initdb or fullRecovery"))] : [];
   },
-};
+});
 
-const bootstrapUpdateRule: Rule<Cluster> = {
+const bootstrapUpdateRule = clusterRule({
   id: "cluster/bootstrap-update",
   severity: "warn",
   summary: "UPDATE: a change to bootstrap has no effect once the cluster exists",
@@ -146,7 +146,7 @@ const bootstrapUpdateRule: Rule<Cluster> = {
     operation === "UPDATE" && !sameJSON(object.spec?.bootstrap, oldObject?.spec?.bootstrap)
       ? [warn(spec.child("bootstrap"), "changes have no effect after the cluster has been created")]
       : [],
-};
+});
 
 /** The PostgreSQL version an image runs as release 0.5 reads its tag, or why it cannot tell. */
 function imageVersion(image: string): { ok: true; version: number } | { ok: false; why: string } {
@@ -166,7 +166,7 @@ function imageVersion(image: string): { ok: true; version: number } | { ok: fals
   return { ok: false, why: `${read} and refuses it (${parsed.error})${hint}` };
 }
 
-const imageTagRule: Rule<Cluster> = {
+const imageTagRule = clusterRule({
   id: "cluster/image-tag",
   severity: "deny",
   summary: "imageName's tag names a PostgreSQL version as release 0.5 parses it: not latest, no registry port, no digest",
@@ -178,9 +178,9 @@ const imageTagRule: Rule<Cluster> = {
     const version = imageVersion(image);
     return version.ok ? [] : [deny(invalid(spec.child("imageName"), image, version.why))];
   },
-};
+});
 
-const imageMajorRule: Rule<Cluster> = {
+const imageMajorRule = clusterRule({
   id: "cluster/image-major",
   severity: "deny",
   summary: "UPDATE: imageName may change the PostgreSQL minor version, not the major",
@@ -195,7 +195,7 @@ const imageMajorRule: Rule<Cluster> = {
     const [from, to] = [majorVersionText(postgresMajorVersion(b.version)), majorVersionText(postgresMajorVersion(a.version))];
     return [deny(forbidden(spec.child("imageName"), `changing the PostgreSQL major version (${from} to ${to}) is not supported`))];
   },
-};
+});
 
 export const clusterAdmission: KindAdmission<"Cluster"> = {
   kind: "Cluster",

@@ -6,7 +6,9 @@ import { deny, type Finding } from "../admission/finding.js";
 import type { RuleInfo } from "../admission/rule.js";
 import { dns1123SubdomainProblems } from "../formats/formats.js";
 import { isRecord } from "../formats/json.js";
-import type { ResolvedReferences } from "../references/session.js";
+import type { KeptCluster } from "../references/reference-kinds.js";
+import type { Lookup } from "../references/resolver.js";
+import type { Lookups } from "../references/session.js";
 import { missingReference } from "./references.js";
 
 const CLUSTER_LABEL = `${GROUP}/cluster`;
@@ -26,7 +28,7 @@ export function labelWithCluster(object: Record<string, unknown>): void {
   if (isRecord(object.metadata.labels)) object.metadata.labels[CLUSTER_LABEL] = name;
 }
 
-export const clusterName = (ref: LocalObjectReference | undefined): string | undefined =>
+const clusterName = (ref: LocalObjectReference | undefined): string | undefined =>
   typeof ref?.name === "string" && ref.name !== "" && dns1123SubdomainProblems(ref.name).length === 0 ? ref.name : undefined;
 
 export function checkClusterName(ref: LocalObjectReference | undefined): Finding[] {
@@ -45,19 +47,25 @@ export const CLUSTER_NAME_INFO: Omit<RuleInfo, "id" | "protects"> = {
 export const BACKUP_TARGET_SOURCE =
   'cnp v0.5.0 controllers/backup_controller.go:57-70 ("Unknown cluster"); pkg/management/postgres/webserver/webserver.go:95-98 ("Backup not configured in the cluster")';
 
+/** The Cluster to back up, as the lookup found it. */
+export interface BackupTarget {
+  readonly name: string;
+  readonly found: Lookup<KeptCluster>;
+}
+
+/** Looks up the Cluster `ref` names, when it is a name the API could hold. */
+export async function gatherBackupTarget(ref: LocalObjectReference | undefined, lookups: Lookups): Promise<BackupTarget | undefined> {
+  const name = clusterName(ref);
+  return name ? { name, found: await lookups.lookup("Cluster", name) } : undefined;
+}
+
 /**
  * The Cluster must exist (or, when `absentIsWarning`, may still be on its way) and have
  * spec.backup.barmanObjectStore: backups of a cluster without one fail in the operator.
  */
-export function checkBackupTarget(
-  ref: LocalObjectReference | undefined,
-  namespace: string,
-  references: ResolvedReferences,
-  absentIsWarning: boolean,
-): Finding[] {
-  const name = clusterName(ref);
-  if (!name) return [];
-  const found = references.get("Cluster", name);
+export function checkBackupTarget(target: BackupTarget | undefined, namespace: string, absentIsWarning: boolean): Finding[] {
+  if (!target) return [];
+  const { name, found } = target;
   if (found.state !== "present") {
     const missing = missingReference(
       found,

@@ -12,8 +12,11 @@ import { sameJSON } from "../formats/json.js";
 import { restoreCommandHazard } from "../formats/restore-command.js";
 import { hostAndPort, urlsplit } from "../formats/urlsplit.js";
 import { factOf } from "../operator/releases.js";
-import type { ResolvedReferences } from "../references/session.js";
+import type { SecretKeys } from "../references/reference-kinds.js";
+import { unknown, type Lookup } from "../references/resolver.js";
+import type { Lookups } from "../references/session.js";
 import { missingReference } from "./references.js";
+import { clusterRule } from "./builders.js";
 
 const STORE = FieldPath.root("spec", "backup", "barmanObjectStore");
 const CREDENTIALS = STORE.child("s3Credentials");
@@ -36,7 +39,7 @@ export const dnsSubdomainError = (path: FieldPath, name: string): Finding[] => p
 
 // ---- destinationPath ------------------------------------------------------------------------
 
-const destinationPathRule: Rule<Cluster> = {
+const destinationPathRule = clusterRule({
   id: "objectstore/destination-path",
   severity: "deny",
   summary: "destinationPath is s3://BUCKET[/PREFIX] as barman-cloud reads it (scheme in any case), without a query or fragment",
@@ -56,9 +59,9 @@ const destinationPathRule: Rule<Cluster> = {
     }
     return [];
   }),
-};
+});
 
-const bucketNameRule: Rule<Cluster> = {
+const bucketNameRule = clusterRule({
   id: "objectstore/bucket-name",
   severity: "deny or warn",
   summary:
@@ -92,11 +95,11 @@ const bucketNameRule: Rule<Cluster> = {
     const on = store.endpointURL ? "endpointURL is one of AWS S3's" : "endpointURL is not set";
     return [deny(invalid(field, value, `${why} (S3 naming rules; AWS S3 is used since ${on})`))];
   }),
-};
+});
 
 // ---- restore_command ------------------------------------------------------------------------
 
-const shellUnsafeRule: Rule<Cluster> = {
+const shellUnsafeRule = clusterRule({
   id: "objectstore/shell-unsafe",
   severity: "deny",
   summary: "destinationPath and endpointURL hold nothing that breaks the shell restore_command release 0.5 pastes them into",
@@ -123,7 +126,7 @@ const shellUnsafeRule: Rule<Cluster> = {
     }
     return findings;
   }),
-};
+});
 
 // ---- endpointURL ----------------------------------------------------------------------------
 
@@ -138,7 +141,7 @@ const ENDPOINT_PROBLEMS = {
 /** endpointURL after defaulting; "" means unset (AWS), as in the operator (wal_archive_main.go:100-103). */
 const endpointOf = (store: BarmanObjectStoreConfiguration): string | undefined => (store.endpointURL ? store.endpointURL : undefined);
 
-const endpointRule: Rule<Cluster> = {
+const endpointRule = clusterRule({
   id: "objectstore/endpoint",
   severity: "deny",
   summary: "endpointURL (empty = AWS) is an http or https URL whose host botocore accepts: no '_', no IPv6",
@@ -156,7 +159,7 @@ const endpointRule: Rule<Cluster> = {
     }
     return [];
   }),
-};
+});
 
 /** 10/8, 172.16/12, 192.168/16, 100.64/10 (shared address space, used by Pod networks), 127/8, 169.254/16. */
 function isPrivateIPv4(host: string): boolean {
@@ -174,7 +177,7 @@ function isInCluster(host: string): boolean {
   return name === "localhost" || name.split(".").length <= 2 || /\.svc(\.cluster\.local)?$/.test(name) || isPrivateIPv4(name);
 }
 
-const plaintextRule: Rule<Cluster> = {
+const plaintextRule = clusterRule({
   id: "objectstore/endpoint-plaintext",
   severity: "warn",
   summary: "an http:// endpoint outside the cluster sends the S3 credentials' signatures and all data unencrypted",
@@ -187,7 +190,7 @@ const plaintextRule: Rule<Cluster> = {
     if (!value || split?.scheme !== "http" || host === undefined || endpointProblem(value) || isInCluster(host)) return [];
     return [warn(STORE.child("endpointURL"), `credentials travel unencrypted over http:// to ${host}`)];
   }),
-};
+});
 
 // ---- credentials ----------------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ type Credential = "accessKeyId" | "secretAccessKey" | "sessionToken";
 const credentialsRead = (ctx: Pick<RuleContext<Cluster>, "settings">): readonly Credential[] =>
   ctx.settings.release.facts.has("no-session-token") ? ["accessKeyId", "secretAccessKey"] : ["accessKeyId", "secretAccessKey", "sessionToken"];
 
-const credentialsRule: Rule<Cluster> = {
+const credentialsRule = clusterRule({
   id: "objectstore/credentials",
   severity: "deny",
   summary: "accessKeyId and secretAccessKey are both set; each names a valid Secret (DNS-1123 subdomain) and key",
@@ -218,9 +221,9 @@ const credentialsRule: Rule<Cluster> = {
     }
     return findings;
   }),
-};
+});
 
-const sessionTokenRule: Rule<Cluster> = {
+const sessionTokenRule = clusterRule({
   id: "objectstore/session-token",
   severity: "warn",
   summary: "s3Credentials.sessionToken does not exist in release 0.5: it is dropped, and its Secret is not required",
@@ -236,7 +239,7 @@ const sessionTokenRule: Rule<Cluster> = {
         ]
       : [],
   ),
-};
+});
 
 /** The selectors worth looking up: those the release reads, naming a valid Secret and key. */
 export function credentialSelectors(
@@ -257,6 +260,15 @@ export function credentialSelectors(
   });
 }
 
+/** The Secrets named by selectors, by name, as the lookups found them. */
+export type GatheredSecrets = ReadonlyMap<string, Lookup<SecretKeys>>;
+
+/** Looks up each Secret the selectors name, once. */
+export async function gatherSecrets(lookups: Lookups, selectors: readonly { selector: SecretKeySelector }[]): Promise<GatheredSecrets> {
+  const names = [...new Set(selectors.map((s) => s.selector.name))];
+  return new Map(await Promise.all(names.map(async (name) => [name, await lookups.lookup("Secret", name)] as const)));
+}
+
 /**
  * Referenced Secrets: absent → warn (it may come in the same apply); present without the key → deny;
  * not verifiable → warn. With `optional: true` the Pod starts anyway and the S3 client falls back to
@@ -266,14 +278,14 @@ export function credentialSelectors(
  */
 export function checkSecretKeys(
   selectors: readonly { path: FieldPath; selector: SecretKeySelector }[],
-  references: ResolvedReferences,
+  secrets: GatheredSecrets,
   namespace: string,
   { recordedIn = "", at }: { recordedIn?: string; at?: FieldPath } = {},
 ): Finding[] {
   const findings: Finding[] = [];
   const reported = new Set<string>();
   for (const { path, selector } of selectors) {
-    const found = references.get("Secret", selector.name);
+    const found = secrets.get(selector.name) ?? unknown("not looked up");
     const what = `Secret ${JSON.stringify(selector.name)}${recordedIn}`;
     const [nameField, keyField] = at ? [at, at] : [path.child("name"), path.child("key")];
     const fallback = "; optional, so the S3 client falls back to its other credentials";
@@ -297,26 +309,27 @@ export function checkSecretKeys(
   return findings;
 }
 
-/** Secret lookups run on CREATE, and on UPDATE only when the object store changed: an unrelated update must not fail on them. */
 const storeChanged = ({ operation, object, oldObject }: RuleContext<Cluster>): boolean =>
   operation === "CREATE" || (oldObject !== undefined && !sameJSON(storeOf(object), storeOf(oldObject)));
 
 const clusterSelectors = (ctx: RuleContext<Cluster>) => credentialSelectors(storeOf(ctx.object)?.s3Credentials, CREDENTIALS, credentialsRead(ctx));
 
-const credentialSecretsRule: Rule<Cluster> = {
+const credentialSecretsRule = clusterRule({
   id: "objectstore/credential-secrets",
   severity: "deny or warn",
   summary: "the credential Secrets hold the selected keys (absent: warn; with optional: true, warnings only)",
   protects: "instance Pods stuck in CreateContainerConfigError: a secretKeyRef names a missing key",
   source: "cnp v0.5.0 pkg/specs/pods.go:393-394, 471-503 (env from secretKeyRef in every instance Pod)",
   gather: async (ctx, lookups) => {
-    if (!storeChanged(ctx)) return;
-    await Promise.all([...new Set(clusterSelectors(ctx).map((s) => s.selector.name))].map((name) => lookups.lookup("Secret", name)));
+    // Looked up on CREATE, and on UPDATE only when the object store changed: an unrelated update must not fail on them.
+    if (!storeChanged(ctx)) return undefined;
+    const selectors = clusterSelectors(ctx);
+    return { selectors, secrets: await gatherSecrets(lookups, selectors) };
   },
-  check: (ctx, references) => (storeChanged(ctx) ? checkSecretKeys(clusterSelectors(ctx), references, ctx.namespace) : []),
-};
+  check: (ctx, gathered) => (gathered ? checkSecretKeys(gathered.selectors, gathered.secrets, ctx.namespace) : []),
+});
 
-const credentialsUpdateRule: Rule<Cluster> = {
+const credentialsUpdateRule = clusterRule({
   id: "objectstore/credentials-update",
   severity: "warn",
   summary: "UPDATE: changed s3Credentials reach running instances only when their Pods are re-created, which release 0.5 does on an image change",
@@ -328,9 +341,9 @@ const credentialsUpdateRule: Rule<Cluster> = {
     if (!now || sameJSON(now, storeOf(oldObject)?.s3Credentials) || object.spec?.imageName !== oldObject.spec?.imageName) return [];
     return [warn(CREDENTIALS, "running instances keep their old credentials until their Pods are re-created (release 0.5: on an image change)")];
   },
-};
+});
 
-const dataOptionsRule: Rule<Cluster> = {
+const dataOptionsRule = clusterRule({
   id: "objectstore/data-options",
   severity: "warn",
   summary: "data.jobs and data.immediateCheckpoint are not passed to barman-cloud-backup by release 0.5",
@@ -345,7 +358,7 @@ const dataOptionsRule: Rule<Cluster> = {
     if (data.immediateCheckpoint === true) findings.push(warn(STORE.child("data", "immediateCheckpoint"), `${ignored}: backups wait for a checkpoint`));
     return findings;
   }),
-};
+});
 
 export const OBJECT_STORE_RULES: readonly Rule<Cluster>[] = [
   destinationPathRule,

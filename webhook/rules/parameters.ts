@@ -1,8 +1,7 @@
 // spec.postgresql.parameters: the parameters release 0.5 keeps for itself (README "Rules").
-import type { Cluster } from "../../generated/types/index.js";
 import { FieldPath, forbidden } from "../admission/field.js";
 import { deny } from "../admission/finding.js";
-import type { Rule } from "../admission/rule.js";
+import { clusterRule } from "./builders.js";
 
 /** cnp v0.5.0 pkg/postgres/configuration.go:94-168 FixedConfigurationParameters, exactly. */
 const FIXED = new Set([
@@ -41,7 +40,7 @@ const OPERATOR_VALUES: Readonly<Record<string, string>> = {
 
 const PARAMETERS = FieldPath.root("spec", "postgresql", "parameters");
 
-export const parametersRule: Rule<Cluster> = {
+export const parametersRule = clusterRule({
   id: "cluster/parameters",
   severity: "deny",
   summary:
@@ -62,4 +61,4 @@ export const parametersRule: Rule<Cluster> = {
         })
     );
   },
-};
+});

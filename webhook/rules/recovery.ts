@@ -1,7 +1,7 @@
 // bootstrap.fullRecovery of a new Cluster: release 0.5 restores the Backup's status.destinationPath /
 // status.serverName / status.backupId with the Secrets recorded in its status, at once, without
 // waiting (README "Rules"; docs/operator-0.5.md §4). These rules run on CREATE only.
-import type { Backup, Cluster } from "../../generated/types/index.js";
+import type { Cluster } from "../../generated/types/index.js";
 import { FieldPath, forbidden, invalid } from "../admission/field.js";
 import { deny, type Finding } from "../admission/finding.js";
 import type { Rule, RuleContext } from "../admission/rule.js";
@@ -9,39 +9,40 @@ import { archiveAt, archiveKey, backupArchive, clusterArchive, describeArchive }
 import { dns1123SubdomainProblems } from "../formats/formats.js";
 import { restoreCommandHazard } from "../formats/restore-command.js";
 import { factOf } from "../operator/releases.js";
-import type { Lookups, ResolvedReferences } from "../references/session.js";
-import { checkSecretKeys, credentialSelectors, dnsSubdomainError } from "./objectstore.js";
+import type { KeptBackup } from "../references/reference-kinds.js";
+import type { Lookup } from "../references/resolver.js";
+import type { Lookups } from "../references/session.js";
+import { checkSecretKeys, credentialSelectors, dnsSubdomainError, gatherSecrets } from "./objectstore.js";
 import { missingReference } from "./references.js";
+import { clusterRule } from "./builders.js";
 
 const BACKUP_NAME = FieldPath.root("spec", "bootstrap", "fullRecovery", "backup", "name");
 
 /** The Backup to restore on CREATE, when its name is one the API could hold. */
-export function recoveryBackupName({ operation, object }: RuleContext<Cluster>): string | undefined {
+function recoveryBackupName({ operation, object }: RuleContext<Cluster>): string | undefined {
   const name = object.spec?.bootstrap?.fullRecovery?.backup?.name;
   return operation === "CREATE" && typeof name === "string" && dns1123SubdomainProblems(name).length === 0 ? name : undefined;
 }
 
-const gatherBackup = async (ctx: RuleContext<Cluster>, lookups: Lookups): Promise<void> => {
-  const name = recoveryBackupName(ctx);
-  if (name) await lookups.lookup("Backup", name);
-};
+/** The Backup to restore, as the lookup found it. */
+export interface RecoverySource {
+  readonly name: string;
+  readonly found: Lookup<KeptBackup>;
+}
 
-/** The Backup, when it was found. */
-function presentBackup(ctx: RuleContext<Cluster>, references: ResolvedReferences): { name: string; backup: Backup } | undefined {
+/** Looks up the Backup to restore (CREATE only, a name the API could hold). */
+export async function gatherRecoverySource(ctx: RuleContext<Cluster>, lookups: Lookups): Promise<RecoverySource | undefined> {
   const name = recoveryBackupName(ctx);
-  const found = name ? references.get("Backup", name) : undefined;
-  return name && found?.state === "present" ? { name, backup: found.object } : undefined;
+  return name ? { name, found: await lookups.lookup("Backup", name) } : undefined;
 }
 
 /** A rule over the Backup to restore, when it is there. */
 const withBackup =
-  (check: (b: { name: string; backup: Backup }, ctx: RuleContext<Cluster>, references: ResolvedReferences) => Finding[]) =>
-  (ctx: RuleContext<Cluster>, references: ResolvedReferences): Finding[] => {
-    const found = presentBackup(ctx, references);
-    return found ? check(found, ctx, references) : [];
-  };
+  (check: (b: { name: string; backup: KeptBackup }, ctx: RuleContext<Cluster>) => Finding[]) =>
+  (ctx: RuleContext<Cluster>, source: RecoverySource | undefined): Finding[] =>
+    source?.found.state === "present" ? check({ name: source.name, backup: source.found.object }, ctx) : [];
 
-const backupNameRule: Rule<Cluster> = {
+const backupNameRule = clusterRule({
   id: "recovery/backup-name",
   severity: "deny",
   summary: "bootstrap.fullRecovery.backup.name is a DNS-1123 subdomain",
@@ -51,10 +52,10 @@ const backupNameRule: Rule<Cluster> = {
     const name = object.spec?.bootstrap?.fullRecovery?.backup?.name;
     return operation === "CREATE" && typeof name === "string" && name !== "" ? dnsSubdomainError(BACKUP_NAME, name) : [];
   },
-};
+});
 
 /** What a completed Backup's status must hold for barman-cloud-restore to run. */
-function missingFromStatus(backup: Backup): string[] {
+function missingFromStatus(backup: KeptBackup): string[] {
   const status = backup.status ?? {};
   const creds = status.s3Credentials;
   const complete = (s: { name?: string; key?: string } | undefined): boolean => Boolean(s?.name && s.key);
@@ -66,18 +67,17 @@ function missingFromStatus(backup: Backup): string[] {
   ].filter(Boolean);
 }
 
-const backupRule: Rule<Cluster> = {
+const backupRule = clusterRule({
   id: "recovery/backup",
   severity: "deny or warn",
   summary: "the Backup to recover from exists and is completed, with backupId, serverName, destinationPath and s3Credentials in its status",
   protects:
     "a Cluster stuck for ever: release 0.5 persists its first instance serial before reading the Backup, never waits for it to complete, and runs barman-cloud-restore with what its status holds",
   source: "cnp v0.5.0 controllers/cluster_create.go:373-427 createPrimaryInstance; pkg/management/postgres/backup.go:152-192",
-  gather: gatherBackup,
-  check: (ctx, references) => {
-    const name = recoveryBackupName(ctx);
-    if (!name) return [];
-    const found = references.get("Backup", name);
+  gather: gatherRecoverySource,
+  check: (ctx, source) => {
+    if (!source) return [];
+    const { name, found } = source;
     const what = `Backup ${JSON.stringify(name)}`;
     if (found.state !== "present") {
       // Absent: the operator has already taken the first instance serial, so the Cluster never starts, even once the Backup appears.
@@ -102,15 +102,15 @@ const backupRule: Rule<Cluster> = {
       ? [deny(invalid(BACKUP_NAME, name, `${what} is completed but its status has no ${missing.join(", ")}: barman-cloud-restore cannot read it back`))]
       : [];
   },
-};
+});
 
-const restoreCommandRule: Rule<Cluster> = {
+const restoreCommandRule = clusterRule({
   id: "recovery/restore-command",
   severity: "deny",
   summary: "the Backup's recorded destinationPath and endpointURL hold nothing that breaks the shell restore_command of release 0.5",
   protects: "WAL replay that fails, or runs part of the path as a shell command, after the base backup is restored",
   source: "cnp v0.5.0 pkg/management/postgres/restore.go:126-148 writeRestoreWalConfig",
-  gather: gatherBackup,
+  gather: gatherRecoverySource,
   check: withBackup(({ name, backup }) => {
     for (const field of ["destinationPath", "endpointURL"] as const) {
       const value = backup.status?.[field];
@@ -129,37 +129,37 @@ const restoreCommandRule: Rule<Cluster> = {
     }
     return [];
   }),
-};
+});
 
 /** The credentials recorded in the Backup's status: what the restore Pod gets as secretKeyRef env. */
-const recordedSelectors = (backup: Backup) => credentialSelectors(backup.status?.s3Credentials, BACKUP_NAME, ["accessKeyId", "secretAccessKey"]);
+const recordedSelectors = (backup: KeptBackup) => credentialSelectors(backup.status?.s3Credentials, BACKUP_NAME, ["accessKeyId", "secretAccessKey"]);
 
-const secretsRule: Rule<Cluster> = {
+const secretsRule = clusterRule({
   id: "recovery/secrets",
   severity: "deny or warn",
   summary: "the Secrets recorded in the Backup's status hold the recorded keys (absent: warn)",
   protects: "a restore Pod that cannot start: its env comes from the Backup's status.s3Credentials",
   source: "cnp v0.5.0 pkg/specs/pods.go:247-258 CreatePrimaryPodViaFullRecovery",
   gather: async (ctx, lookups) => {
-    const name = recoveryBackupName(ctx);
-    const found = name ? await lookups.lookup("Backup", name) : undefined;
-    if (found?.state === "present")
-      await Promise.all([...new Set(recordedSelectors(found.object).map((s) => s.selector.name))].map((s) => lookups.lookup("Secret", s)));
+    const source = await gatherRecoverySource(ctx, lookups);
+    const recorded = source?.found.state === "present" ? recordedSelectors(source.found.object) : [];
+    return { source, secrets: await gatherSecrets(lookups, recorded) };
   },
-  check: withBackup(({ name, backup }, ctx, references) =>
-    backup.status?.phase === "completed"
-      ? checkSecretKeys(recordedSelectors(backup), references, ctx.namespace, { recordedIn: ` recorded in Backup ${JSON.stringify(name)}`, at: BACKUP_NAME })
-      : [],
-  ),
-};
+  check: (ctx, { source, secrets }) =>
+    withBackup(({ name, backup }) =>
+      backup.status?.phase === "completed"
+        ? checkSecretKeys(recordedSelectors(backup), secrets, ctx.namespace, { recordedIn: ` recorded in Backup ${JSON.stringify(name)}`, at: BACKUP_NAME })
+        : [],
+    )(ctx, source),
+});
 
-const walFolderRule: Rule<Cluster> = {
+const walFolderRule = clusterRule({
   id: "recovery/wal-folder",
   severity: "deny",
   summary: "the Backup's serverName is its cluster's name: release 0.5 replays WAL from the folder of spec.cluster.name, not of status.serverName",
   protects: "a restore that cannot reach a consistent state: the base backup holds no WAL and the replay looks in another folder",
   source: `${factOf("wal-replay-from-cluster-name").source}; barman release/2.12 postgres_plumbing.py:27-36 PGDATA_EXCLUDE_LIST`,
-  gather: gatherBackup,
+  gather: gatherRecoverySource,
   check: withBackup(({ name, backup }, { settings }) => {
     const fact = factOf("wal-replay-from-cluster-name");
     if (!settings.release.facts.has(fact.id)) return [];
@@ -177,15 +177,15 @@ const walFolderRule: Rule<Cluster> = {
       ),
     ];
   }),
-};
+});
 
-const archiveCollisionRule: Rule<Cluster> = {
+const archiveCollisionRule = clusterRule({
   id: "recovery/archive-collision",
   severity: "deny",
   summary: "a recovering Cluster does not archive its WAL into the folder of the Backup it restores from",
   protects: "the new cluster writing WAL on top of the history it restores: neither release 0.5 nor barman-cloud 2.12 checks for an existing archive",
   source: "cnp v0.5.0 cmd/manager/app/wal_archive_main.go:80-110; barman release/2.12 clients/cloud_walarchive.py:198-204",
-  gather: gatherBackup,
+  gather: gatherRecoverySource,
   check: withBackup(({ name, backup }, ctx) => {
     const ours = clusterArchive(ctx.object, ctx.name);
     const theirs = backupArchive(backup);
@@ -199,6 +199,6 @@ const archiveCollisionRule: Rule<Cluster> = {
       ),
     ];
   }),
-};
+});
 
 export const RECOVERY_RULES: readonly Rule<Cluster>[] = [backupNameRule, backupRule, restoreCommandRule, secretsRule, walFolderRule, archiveCollisionRule];

@@ -7,6 +7,7 @@ import { deny, warn } from "../admission/finding.js";
 import type { Rule, RuleContext } from "../admission/rule.js";
 import { fiveFieldReadings, minGapSeconds, neverFires, parse, type FiveFieldReadings, type ParseResult, type Schedule } from "../cron/robfig.js";
 import { factOf } from "../operator/releases.js";
+import { scheduledBackupRule } from "./builders.js";
 
 const SCHEDULE = FieldPath.root("spec", "schedule");
 const OPERATOR_SOURCE = "cnp v0.5.0 controllers/scheduledbackup_controller.go:89-159 (robfig/cron v1.2.0 cron.Parse)";
@@ -36,7 +37,7 @@ const runs = (ctx: RuleContext<ScheduledBackup>): { read: Read; schedule: Schedu
 const phrase = (description: string | undefined, six: string | undefined): string =>
   description === undefined ? `"${six}"` : six === undefined ? description : `${description} ("${six}")`;
 
-const syntaxRule: Rule<ScheduledBackup> = {
+const syntaxRule = scheduledBackupRule({
   id: "schedule/syntax",
   severity: "deny",
   summary: "the schedule parses with robfig/cron v1.2.0 cron.Parse: 6 fields (second first) or 5, or a descriptor",
@@ -50,9 +51,9 @@ const syntaxRule: Rule<ScheduledBackup> = {
       standard?.sixFields !== undefined ? `; read minute first, as in crontab, it would run ${phrase(standard.description, standard.sixFields)}` : "";
     return [deny(invalid(SCHEDULE, read.spec, `${read.result.explanation}${meant} (robfig/cron: ${read.result.error})`))];
   },
-};
+});
 
-const fiveFieldsRule: Rule<ScheduledBackup> = {
+const fiveFieldsRule = scheduledBackupRule({
   id: "schedule/five-fields",
   severity: "deny or warn",
   summary:
@@ -79,9 +80,9 @@ const fiveFieldsRule: Rule<ScheduledBackup> = {
     const meaning = operator.description === undefined ? "" : `: ${operator.description}`;
     return [warn(SCHEDULE, `has 5 fields, read as "${operator.sixFields}" (seconds first, day-of-week left out)${meaning}`)];
   },
-};
+});
 
-const neverFiresRule: Rule<ScheduledBackup> = {
+const neverFiresRule = scheduledBackupRule({
   id: "schedule/never-fires",
   severity: "deny",
   summary: "the schedule fires at least once within robfig's five-year horizon",
@@ -97,7 +98,7 @@ const neverFiresRule: Rule<ScheduledBackup> = {
         : ": no such date comes within five years";
     return [deny(invalid(SCHEDULE, run.read.spec, `never fires${both}; release 0.5 would create one Backup at once and then fail for ever`))];
   },
-};
+});
 
 /** How many Backups a day the schedule makes on a day it fires. */
 function backupsPerDay(schedule: Schedule): number {
@@ -111,7 +112,7 @@ function durationText(seconds: number): string {
   return seconds >= 60 ? `${Math.floor(seconds / 60)}m${seconds % 60}s` : `${seconds}s`;
 }
 
-const frequencyRule: Rule<ScheduledBackup> = {
+const frequencyRule = scheduledBackupRule({
   id: "schedule/frequency",
   severity: "deny or warn",
   summary: "firings closer than --deny-backup-interval (5m) are denied; as close as --warn-backup-interval (1h) or closer, warned",
@@ -139,9 +140,9 @@ const frequencyRule: Rule<ScheduledBackup> = {
     // Hourly is warned: hourly schedules are among those that piled up tens of thousands of Backups.
     return gap <= warnAtOrBelow ? [warn(SCHEDULE, `${what}: each is a full base backup and a Backup object`)] : [];
   },
-};
+});
 
-const suspendRule: Rule<ScheduledBackup> = {
+const suspendRule = scheduledBackupRule({
   id: "schedule/suspend",
   severity: "warn",
   summary: "suspend: true is never read by release 0.5: backups keep being taken",
@@ -153,6 +154,6 @@ const suspendRule: Rule<ScheduledBackup> = {
       ? [warn(FieldPath.root("spec", "suspend"), `release ${settings.release.version} never reads it (first in ${fact.changedIn}): backups keep being taken`)]
       : [];
   },
-};
+});
 
 export const SCHEDULE_RULES: readonly Rule<ScheduledBackup>[] = [syntaxRule, fiveFieldsRule, neverFiresRule, frequencyRule, suspendRule];

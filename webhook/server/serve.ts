@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { Enforcement } from "../admission/enforcement.js";
 import type { Registry } from "../admission/rule.js";
 import type { RuleSettings } from "../admission/settings.js";
-import type { AdmissionOptions } from "../admission/validation.js";
+import type { AdmissionOptions } from "../admission/options.js";
 import { noCluster, type ReferenceResolver } from "../references/resolver.js";
 import { createRequestListener } from "./app.js";
 import { createLogger } from "./log.js";
