@@ -1,10 +1,32 @@
-// The robfig/cron v1.2.0 oracle (test/fixtures/oracles, a copy of ../shared/oracles): what the real
-// library said of 3,117 schedules, one JSON line each.
-import { readFileSync } from "node:fs";
+// The oracles: what the real components said (robfig/cron v1.2.0, PostgreSQL 10-13), as data in the
+// shared folder beside the repository (../shared/oracles, with a README explaining every field). They
+// are read where they are, never copied into the project; a test that needs one skips, saying why,
+// on a machine without that folder (a CI checkout of the repository alone).
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FIXTURES, REPO_ROOT } from "./paths.js";
+import type { TestContext } from "node:test";
+import { REPO_ROOT } from "./paths.js";
 
-export interface OracleLine {
+export const ORACLES = join(REPO_ROOT, "..", "shared", "oracles");
+
+/**
+ * The JSON lines of an oracle file, or undefined after marking `t` skipped when the shared folder is
+ * not here.
+ */
+export function readOracleLines<T>(t: TestContext, file: string): T[] | undefined {
+  const path = join(ORACLES, file);
+  if (!existsSync(path)) {
+    t.skip(`${path} is not here: the oracles live beside the repository, not in it`);
+    return undefined;
+  }
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** A line of robfig-cron-v1.2.0.jsonl: what cron.Parse made of one schedule. */
+export interface RobfigLine {
   spec: string;
   ok: boolean;
   error?: string;
@@ -15,14 +37,4 @@ export interface OracleLine {
   standard?: { ok: boolean; error?: string; next?: string[] };
 }
 
-const FILE = "robfig-cron-v1.2.0.jsonl";
-/** The committed copy. */
-export const ROBFIG_ORACLE = join(FIXTURES, "oracles", FILE);
-/** The shared original, beside the repository when available (not in every CI checkout). */
-export const SHARED_ROBFIG_ORACLE = join(REPO_ROOT, "..", "shared", "oracles", FILE);
-
-export const readOracle = (file = ROBFIG_ORACLE): OracleLine[] =>
-  readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as OracleLine);
+export const ROBFIG_ORACLE = "robfig-cron-v1.2.0.jsonl";

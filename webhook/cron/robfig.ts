@@ -1,6 +1,6 @@
 // An exact model of github.com/robfig/cron v1.2.0 (not v3) as Cloud Native PostgreSQL 0.5 uses it for
 // ScheduledBackup schedules: cron.Parse, cron.ParseStandard and the schedules' Next, in UTC.
-// Agreement with the real library is checked line by line against test/fixtures/oracles/robfig-cron-v1.2.0.jsonl.
+// Agreement with the real library is checked line by line against its oracle (../shared/oracles/robfig-cron-v1.2.0.jsonl).
 
 export type { ParseResult, Schedule, SpecSchedule } from "./types.js";
 export type { FiveFieldReadings } from "./describe.js";

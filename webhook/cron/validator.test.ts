@@ -1,44 +1,26 @@
 // cron-validator measured against robfig v1.2.0 ParseStandard (the oracle's `standard` column).
 
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readOracleLines, ROBFIG_ORACLE, type RobfigLine } from "../../tools/testkit/oracle.js";
 import { isValidCron } from "cron-validator";
 import fc from "fast-check";
 import { inValidatorSubset, parseStandard, standardSecondOpinion } from "./robfig.js";
 
-const FIXTURE = join("test", "fixtures", "oracles", "robfig-cron-v1.2.0.jsonl");
-
-function fixturePath(): string {
-  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (let dir = resolve(start); ; dir = dirname(dir)) {
-      if (existsSync(join(dir, FIXTURE))) return join(dir, FIXTURE);
-      if (dirname(dir) === dir) break;
-    }
-  }
-  throw new Error(`cannot find ${FIXTURE}`);
+/** The oracle's five-field lines as ParseStandard read them; undefined (the test skipped) without ../shared. */
+function standardLines(t: TestContext): { spec: string; ok: boolean }[] | undefined {
+  return readOracleLines<RobfigLine>(t, ROBFIG_ORACLE)?.flatMap((l) => (l.standard === undefined ? [] : [{ spec: l.spec, ok: l.standard.ok }]));
 }
-
-interface Line {
-  spec: string;
-  standard?: { ok: boolean };
-}
-
-const standardLines = readFileSync(fixturePath(), "utf8")
-  .split("\n")
-  .filter((l) => l !== "")
-  .map((l) => JSON.parse(l) as Line)
-  .flatMap((l) => (l.standard === undefined ? [] : [{ spec: l.spec, ok: l.standard.ok }]));
 
 /** Items robfig takes and cron-validator refuses: `?` (robfig: like `*`) and empty list items (robfig drops them). */
 function hasQuestionMarkOrEmptyItem(spec: string): boolean {
   return spec.includes("?") || spec.split(/\s+/).some((f) => f !== "" && f.split(",").includes(""));
 }
 
-test("inside the subset cron-validator agrees with robfig ParseStandard on every oracle line", () => {
-  const inside = standardLines.filter((l) => inValidatorSubset(l.spec));
+test("inside the subset cron-validator agrees with robfig ParseStandard on every oracle line", (t) => {
+  const lines = standardLines(t);
+  if (!lines) return;
+  const inside = lines.filter((l) => inValidatorSubset(l.spec));
   assert.ok(inside.length >= 180, `only ${inside.length} lines in the subset`);
   for (const l of inside) {
     assert.equal(isValidCron(l.spec, { alias: true }), l.ok, l.spec);
@@ -47,8 +29,10 @@ test("inside the subset cron-validator agrees with robfig ParseStandard on every
   }
 });
 
-test("outside it, every oracle disagreement is cron-validator refusing `?` or an empty list item robfig accepts", () => {
-  const disagree = standardLines.filter((l) => isValidCron(l.spec, { alias: true }) !== l.ok);
+test("outside it, every oracle disagreement is cron-validator refusing `?` or an empty list item robfig accepts", (t) => {
+  const lines = standardLines(t);
+  if (!lines) return;
+  const disagree = lines.filter((l) => isValidCron(l.spec, { alias: true }) !== l.ok);
   assert.equal(disagree.length, 27);
   for (const l of disagree) {
     assert.equal(l.ok, true, l.spec);

@@ -1,6 +1,6 @@
 // spec.schedule of a ScheduledBackup, exactly as the operator reads it: robfig/cron v1.2.0 cron.Parse
 // (cnp v0.5.0 controllers/scheduledbackup_controller.go:89; the model in webhook/cron/ agrees with
-// every line of test/fixtures/oracles/robfig-cron-v1.2.0.jsonl). README "Rules", docs/operator-0.5.md §1.
+// every line of the robfig oracle, ../shared/oracles/robfig-cron-v1.2.0.jsonl). README "Rules", docs/operator-0.5.md §1.
 import type { ScheduledBackup } from "../../generated/types/index.js";
 import { FieldPath, invalid } from "../admission/field.js";
 import { deny, warn } from "../admission/finding.js";
