@@ -9,7 +9,10 @@ import { describe, firings, parse, parseStandard, type ParseResult } from "./rob
 const FROM = new Date("2021-03-01T00:00:00Z");
 let cached: OracleLine[] | undefined;
 /** The oracle's lines, read once; undefined (the test skipped) without the shared folder. */
-const oracle = (t: TestContext): OracleLine[] | undefined => (cached ??= readOracleLines<OracleLine>(t, ROBFIG_ORACLE)) ?? undefined;
+function oracle(t: TestContext): OracleLine[] | undefined {
+  if (!cached) cached = readOracleLines<OracleLine>(t, ROBFIG_ORACLE);
+  return cached;
+}
 
 function iso(d: Date): string {
   return d.toISOString().replace(".000Z", "Z");
@@ -37,7 +40,10 @@ function model(result: ParseResult, count: number): Model {
 }
 
 let modelled: { line: OracleLine; got: Model }[] | undefined;
-const models = (lines: OracleLine[]) => (modelled ??= lines.map((line) => ({ line, got: model(parse(line.spec), 200) })));
+function models(lines: OracleLine[]): { line: OracleLine; got: Model }[] {
+  if (!modelled) modelled = lines.map((line) => ({ line, got: model(parse(line.spec), 200) }));
+  return modelled;
+}
 
 /** Asserts one column on every line of the oracle, listing every mismatch with its spec. */
 function column(t: TestContext, name: string, pick: (m: Model | OracleLine) => unknown): void {
