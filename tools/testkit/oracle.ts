@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { REPO_ROOT } from "./paths.js";
 
-export const ORACLES = join(REPO_ROOT, "..", "shared", "oracles");
+const ORACLES = join(REPO_ROOT, "..", "shared", "oracles");
 
 /**
  * The JSON lines of an oracle file, or undefined after marking `t` skipped when the shared folder is
