@@ -78,6 +78,12 @@ const CONNECTION_LIMITS: ConnectionLimits = {
   maxConnections: 1_024,
 };
 
+/**
+ * Node's own request timeout, one check later than the admission paths' (app.ts `readBody`): those
+ * cut a late body themselves, with a 408 that says why; Node's check is the bound of every other path.
+ */
+const backstop = (limits: ConnectionLimits): number => limits.requestTimeoutMs + limits.checkIntervalMs;
+
 export interface ServeDependencies {
   /** Every kind's defaults and rules (the composition root's registry). */
   readonly registry: Registry;
@@ -206,7 +212,7 @@ function createMetricsServer(metrics: Metrics, limits: ConnectionLimits, tls: Se
   });
   const bounds = {
     headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
+    requestTimeout: backstop(limits),
     connectionsCheckingInterval: limits.checkIntervalMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
   };
@@ -272,6 +278,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     metrics,
     notReadyBecause,
     requireClientCertificate: clientCa !== undefined,
+    requestTimeoutMs: limits.requestTimeoutMs,
     registry: deps.registry,
     ...(options.enforcement ? { enforcement: options.enforcement } : {}),
     allowIgnoreAnnotation: options.allowIgnoreAnnotation ?? false,
@@ -287,7 +294,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       rejectUnauthorized: false,
       handshakeTimeout: limits.handshakeTimeoutMs,
       headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
+      requestTimeout: backstop(limits),
       connectionsCheckingInterval: limits.checkIntervalMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
     },
