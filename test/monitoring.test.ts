@@ -18,6 +18,7 @@ async function exported(): Promise<Map<string, Set<string>>> {
   metrics.wouldDeny.inc({ rule: "x" });
   metrics.lookups.inc({ kind: "Secret", outcome: "present" });
   metrics.certificateReloads.inc({ outcome: "failure" });
+  metrics.certificateRefused.set({ reason: "expired" }, 0);
   metrics.filesExhausted.inc({ during: "accept" });
   const names = new Map<string, Set<string>>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
@@ -84,7 +85,7 @@ describe("PrometheusRule", () => {
   it("covers certificate expiry, certificate reloads, file descriptors, rule errors, latency, would-deny and calls that never reached the webhook", () => {
     const metricsOf = (alert: string) => parse(ALERTS.find((a) => a.alert === alert)!.expr).metrics;
     assert.deepEqual(metricsOf("CnpWebhookCertificateExpiresSoon"), ["cnp_webhook_certificate_expiry_timestamp_seconds"]);
-    assert.deepEqual(metricsOf("CnpWebhookCertificateReloadFailed"), ["cnp_webhook_certificate_reloads_total"]);
+    assert.deepEqual(metricsOf("CnpWebhookCertificateRefused"), ["cnp_webhook_certificate_refused"]);
     assert.deepEqual(metricsOf("CnpWebhookRuleErrors"), ["cnp_webhook_rule_errors_total"]);
     assert.deepEqual(metricsOf("CnpWebhookOutOfFileDescriptors"), ["cnp_webhook_file_descriptors_exhausted_total"]);
     assert.deepEqual(metricsOf("CnpWebhookSlow"), ["cnp_webhook_request_duration_seconds_bucket"]);

@@ -19,6 +19,8 @@ export interface WebhookAppOptions extends HandlerDependencies {
   readonly logger: Logger;
   /** undefined when ready (a serving certificate is loaded, caches synced); otherwise why not, for /readyz. */
   readonly notReadyBecause: () => string | undefined;
+  /** When ready: what /readyz adds below its "ok" (a refused certificate, caches not known to be current). */
+  readonly readinessNotes?: () => readonly string[];
   /** --client-ca: only peers with a verified client certificate may call the admission paths. */
   readonly requireClientCertificate?: boolean;
   /** A request body not wholly received this long after its headers is cut off with a 408 (serve.ts ConnectionLimits). */
@@ -141,7 +143,7 @@ function createExpressApp(options: WebhookAppOptions): express.Express {
   app.get("/healthz", (_req, res) => plain(res, 200, "ok"));
   app.get("/readyz", (_req, res) => {
     const why = options.notReadyBecause();
-    if (why === undefined) plain(res, 200, "ok");
+    if (why === undefined) plain(res, 200, ["ok", ...(options.readinessNotes?.() ?? [])].join("\n"));
     else plain(res, 503, why);
   });
   app.use((req, res) => (admissionPaths.has(req.path) ? plain(res, 405, "method not allowed; use POST") : plain(res, 404, "not found")));

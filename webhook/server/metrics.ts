@@ -41,8 +41,14 @@ export class Metrics {
   });
   readonly certificateReloads = new Counter({
     name: "cnp_webhook_certificate_reloads_total",
-    help: "Serving certificate reloads, by outcome (success, failure).",
+    help: "Serving certificate loads and refusals, by outcome: success; failure (not a usable pair); expired, not-yet-valid, wrong-name (a pair the apiserver would refuse).",
     labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly certificateRefused = new Gauge({
+    name: "cnp_webhook_certificate_refused",
+    help: "1 while the certificate files hold a pair refused for this reason (the previous pair keeps serving); 0 once a pair is loaded.",
+    labelNames: ["reason"] as const,
     registers: [this.registry],
   });
   readonly filesExhausted = new Counter({

@@ -40,6 +40,11 @@ export interface ServeOptions {
   readonly allowIgnoreAnnotation?: boolean;
   /** Thresholds and target release for the rules (flags of serve); the defaults when absent. */
   readonly settings?: RuleSettings;
+  /**
+   * Names the serving certificate's SANs must cover: the Service's DNS name as the apiserver calls it
+   * (`serve --service`, `--namespace`) and any --tls-san; a certificate that does not is refused.
+   */
+  readonly servingNames?: readonly string[];
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
   readonly certificateReload?: Pick<CertificateReloaderOptions, "pollIntervalMs" | "debounceMs" | "settleMs" | "watch">;
   /** PEM file of the CA whose client certificates may call the admission paths (--client-ca); probes stay open. */
@@ -254,6 +259,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
   const reloader = new CertificateReloader({
     certFile: options.tlsCert,
     keyFile: options.tlsKey,
+    ...(options.servingNames ? { names: options.servingNames } : {}),
     // Existing connections keep the context they were handshaken with; new ones get the new pair.
     // Prometheus presents no client certificate: /metrics over HTTPS never asks for one.
     apply: (pair) => {
@@ -264,12 +270,22 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     ...options.certificateReload,
   });
-  reloader.check();
+  // A pair that is there but refused ends the start-up, saying why (a Pod that restarts with the reason
+  // in its log, not one that is never ready for no visible reason); missing files are waited for.
+  await reloader.load();
   const caches = waitForCaches(resolver, options.cacheSyncTimeoutMs ?? 0, logger);
   const notReadyBecause = (): string | undefined => {
     if (closing) return "shutting down";
-    if (reloader.current === undefined) return "serving certificate not loaded";
+    if (reloader.current === undefined) return `serving certificate not loaded${reloader.refusal ? `: ${reloader.refusal.message}` : ""}`;
+    if (reloader.current.notAfter.getTime() <= Date.now()) return `serving certificate expired at ${reloader.current.notAfter.toISOString()}`;
     return caches.pending();
+  };
+  // Ready, but what an operator should know: the certificate files hold a pair that was refused.
+  const readinessNotes = (): string[] => {
+    const refusal = reloader.refusal;
+    return refusal && reloader.current
+      ? [`new serving certificate refused (${refusal.reason}): ${refusal.message}; serving the previous one (serial ${reloader.current.serialNumber})`]
+      : [];
   };
   const isReady = () => notReadyBecause() === undefined;
 
@@ -277,6 +293,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     metrics,
     notReadyBecause,
+    readinessNotes,
     requireClientCertificate: clientCa !== undefined,
     requestTimeoutMs: limits.requestTimeoutMs,
     registry: deps.registry,
