@@ -280,12 +280,19 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     if (reloader.current.notAfter.getTime() <= Date.now()) return `serving certificate expired at ${reloader.current.notAfter.toISOString()}`;
     return caches.pending();
   };
-  // Ready, but what an operator should know: the certificate files hold a pair that was refused.
+  if (resolver.caches) metrics.watchCaches(resolver.caches);
+  // Ready, but what an operator should know: the certificate files hold a pair that was refused; a
+  // cache is not current. Neither takes the Pod out of service (README "Reliability"): the previous
+  // certificate still works, and a webhook that answers "could not verify" beats one nobody can call.
   const readinessNotes = (): string[] => {
     const refusal = reloader.refusal;
-    return refusal && reloader.current
-      ? [`new serving certificate refused (${refusal.reason}): ${refusal.message}; serving the previous one (serial ${reloader.current.serialNumber})`]
-      : [];
+    const notes =
+      refusal && reloader.current
+        ? [`new serving certificate refused (${refusal.reason}): ${refusal.message}; serving the previous one (serial ${reloader.current.serialNumber})`]
+        : [];
+    for (const cache of caches.pending() === undefined ? (resolver.caches?.health() ?? []) : [])
+      if (cache.why) notes.push(`${cache.why}; lookups that depend on it answer "could not verify"`);
+    return notes;
   };
   const isReady = () => notReadyBecause() === undefined;
 
