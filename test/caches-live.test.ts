@@ -10,6 +10,8 @@ import { after, before, describe, it } from "node:test";
 import { GROUP, VERSION } from "../schemas/kinds.js";
 import { completedBackup, credentialsSecret, validBackup, validCluster, type JsonObject } from "../tools/fuzz/objects.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
+import { waitFor } from "../tools/testkit/https.js";
+import { changeOutageWorld, isFalse, OUTAGE_PROBES, seedOutageWorld, verdictOf } from "../tools/testkit/outage.js";
 import { cached, startWebhook, type TestWebhook } from "../tools/testkit/webhook.js";
 import { KubeApi } from "../webhook/references/api.js";
 import { CachedResolver } from "../webhook/references/cached.js";
@@ -133,5 +135,78 @@ describe("readiness waits for the first sync, bounded", () => {
       await hook.close();
       await api.close();
     }
+  });
+});
+
+describe("an API outage: no verdict from a stale cache, relisted within a second of recovery", () => {
+  const STALE_AFTER_MS = 300;
+  let api: KubeApiServer;
+  let hook: TestWebhook;
+  let resolver: CachedResolver;
+  const verdicts = async () => Promise.all(OUTAGE_PROBES.map(async (p) => verdictOf((await hook.review("Cluster", p.object)).response)));
+
+  before(async () => {
+    api = await startKubeApiServer({ bookmarkEveryMs: 100 });
+    seedOutageWorld(api);
+    const credentials = loadKubeConfig({ kubeconfig: api.writeKubeconfig(tmp, { file: "kubeconfig-outage" }), env: {} });
+    assert.ok(credentials);
+    resolver = new CachedResolver(new KubeResolver(new KubeApi(credentials)), { watch: true, staleAfterMs: STALE_AFTER_MS }).start();
+    assert.equal(await resolver.caches.wait(5000), true);
+    hook = await startWebhook({ resolver, metricsPort: "ephemeral" });
+  });
+
+  after(async () => {
+    await hook?.close();
+    await api?.close();
+  });
+
+  it("during: 'could not verify', /readyz 200 saying why, cnp_webhook_cache_synced 0; after: the truth within 1 s", async (t) => {
+    const before = await verdicts();
+    assert.deepEqual(before, ["admitted", "denied", "admitted"]);
+
+    api.fault = "error";
+    api.cutWatches();
+    await waitFor(() => resolver.caches.health().every((h) => !h.current), "the caches to be no longer current", 3000);
+    changeOutageWorld(api);
+    const during = await verdicts();
+    assert.deepEqual(during, ["unverified", "unverified", "unverified"]);
+    const ready = await hook.request({ path: "/readyz" });
+    assert.equal(ready.status, 200);
+    assert.match(
+      ready.body,
+      /^ok\nCluster cache not current: its watch has been down for \d+ s \(500 InternalError: [^)]*\); lookups that depend on it answer "could not verify"\n/,
+    );
+    const synced = (await hook.running.metrics.cacheSynced.get()).values;
+    assert.deepEqual(synced.map((v) => [v.labels.kind, v.value]).sort(), [
+      ["Backup", 0],
+      ["Cluster", 0],
+    ]);
+
+    // A GET answered (here the Secret's, by the admission) wakes the relists at once.
+    const recovered = performance.now();
+    api.fault = "none";
+    const after = await verdicts();
+    await waitFor(() => resolver.caches.health().every((h) => h.current), "the caches to be current again", 3000);
+    const staleMs = performance.now() - recovered;
+    t.diagnostic(
+      `verdicts before ${JSON.stringify(before)}, during ${JSON.stringify(during)}, at recovery ${JSON.stringify(after)}; current again ${staleMs.toFixed(0)} ms after recovery`,
+    );
+    assert.ok(staleMs < 1000, `${staleMs} ms`);
+    const truth = await verdicts();
+    assert.deepEqual(truth, ["denied", "admitted", "denied"]);
+    for (const [i, verdict] of after.entries()) assert.ok(!isFalse(verdict, truth[i]!), `${OUTAGE_PROBES[i]!.name}: ${verdict} at recovery`);
+    const relists = (await hook.running.metrics.cacheRelists.get()).values;
+    assert.ok(relists.every((v) => v.value >= 1) && relists.length === 2);
+  });
+
+  it("a list answered with `200 {}` is a failure, not an empty cache", async () => {
+    const listPath = `/apis/${GROUP}/${VERSION}/clusters`;
+    api.faultFor(listPath, "empty");
+    api.cutWatches();
+    const notAList = /^Cluster cache not current: .*\(the API server answered the list of Clusters with something other than a list\)$/;
+    await waitFor(() => notAList.test(resolver.caches.health()[0]?.why ?? ""), "the Cluster cache to be no longer current, the list refused", 3000);
+    assert.ok(resolver.informers.Cluster.store.get("app", "new-writer"), "the cache kept what it had");
+    api.faultFor(listPath, undefined);
+    await waitFor(() => resolver.caches.health().every((h) => h.current), "the caches to be current again", 3000);
   });
 });

@@ -7,12 +7,15 @@ import fs from "node:fs";
 import https from "node:https";
 import path from "node:path";
 import { after, describe, it, type TestContext } from "node:test";
-import { fingerprintOf, makeCerts, renewServing, tempDir, type CertFiles } from "../tools/testkit/certs.js";
+import { fingerprintOf, makeCerts, renewServing, SERVER_NAME, tempDir, type CertFiles } from "../tools/testkit/certs.js";
 import { request, sleep, waitFor } from "../tools/testkit/https.js";
 import { backupReview } from "../tools/testkit/review.js";
 import { startWebhook } from "../tools/testkit/webhook.js";
 import { route } from "../webhook/routes.js";
 import type { RunningServer } from "../webhook/server/serve.js";
+import { CertificateReloader, type Refusal } from "../webhook/server/tls.js";
+import { Metrics } from "../webhook/server/metrics.js";
+import { runCli } from "../tools/testkit/cli.js";
 
 const validatePath = route("validate", "Backup").path;
 
@@ -35,7 +38,7 @@ async function serve(certFile: string, keyFile: string, reload: { watch?: boolea
   return server;
 }
 
-async function reloads(server: RunningServer, outcome: "success" | "failure"): Promise<number> {
+async function reloads(server: RunningServer, outcome: "success" | Refusal): Promise<number> {
   const { values } = await server.metrics.certificateReloads.get();
   return values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 }
@@ -160,6 +163,94 @@ describe("certificate files rewritten in place", () => {
     fs.writeFileSync(certs.key, next.keyPem);
     await waitFor(async () => (await reloads(server, "success")) === successBefore + 1, "the reload");
     assert.equal((await request(server.port, certs.caPem, { path: "/readyz" })).peer, next.fingerprint);
+  });
+});
+
+const DAY_MS = 86_400_000;
+
+describe("a valid pair the apiserver would refuse is not served", () => {
+  let certs: CertFiles;
+  let server: RunningServer;
+  const refused = async (reason: Refusal) => (await server.metrics.certificateRefused.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+
+  // ensureCertificates issues for 365 days from `at`, backdated 5 minutes.
+  const cases: [Refusal, { at?: Date; service?: string }, RegExp][] = [
+    ["expired", { at: new Date(Date.now() - 400 * DAY_MS) }, /tls\.crt: expired at 20\d\d-/],
+    ["not-yet-valid", { at: new Date(Date.now() + 2 * DAY_MS) }, /tls\.crt: not valid before 20\d\d-/],
+    ["wrong-name", { service: "other-webhook" }, /tls\.crt: its SANs \(DNS:other-webhook, .*\) do not cover "cnp-webhook\.cnp-system\.svc"/],
+  ];
+  for (const [reason, issued, message] of cases) {
+    it(`${reason}: refused and counted, the previous certificate keeps serving, /readyz says why; a good pair is taken again`, async () => {
+      certs ??= await makeCerts();
+      server ??= await serve(certs.cert, certs.key, { pollIntervalMs: 300 });
+      const serving = server.reloader.current!.cert.toString();
+      const bad = await renewServing(certs, issued);
+      cleanup.push(certs.dir, bad.dir);
+      fs.writeFileSync(certs.key, bad.keyPem);
+      fs.writeFileSync(certs.cert, bad.certPem);
+      await waitFor(async () => (await reloads(server, reason)) === 1, `the ${reason} refusal to be counted`);
+      assert.equal(await refused(reason), 1);
+      assert.equal(server.reloader.current!.cert.toString(), serving);
+      const ready = await request(server.port, certs.caPem, { path: "/readyz" });
+      assert.equal(ready.peer, fingerprintOf(serving));
+      assert.equal(ready.status, 200, "the previous certificate still works: taking the Pod out of service would help nobody");
+      assert.match(ready.body, new RegExp(`^ok\nnew serving certificate refused \\(${reason}\\): `));
+      assert.match(ready.body, message);
+
+      const good = await renewServing(certs);
+      cleanup.push(good.dir);
+      fs.writeFileSync(certs.key, good.keyPem);
+      fs.writeFileSync(certs.cert, good.certPem);
+      await waitFor(() => server.reloader.current?.cert.toString() === good.certPem, "the good pair");
+      assert.equal(await refused(reason), 0);
+      assert.equal((await request(server.port, certs.caPem, { path: "/readyz" })).body, "ok\n");
+    });
+  }
+
+  it("a pair refused as not yet valid is taken once it is", async () => {
+    const certs = await makeCerts();
+    const later = await renewServing(certs, { at: new Date(Date.now() + DAY_MS) });
+    cleanup.push(certs.dir, later.dir);
+    let now = new Date();
+    const applied: string[] = [];
+    const metrics = new Metrics({ processMetrics: false });
+    const reloader = new CertificateReloader({
+      certFile: later.cert,
+      keyFile: later.key,
+      names: [SERVER_NAME],
+      now: () => now,
+      apply: (p) => applied.push(p.serialNumber),
+      metrics,
+      settleMs: 0,
+    });
+    await assert.rejects(reloader.load(), /^Error: serving certificate refused: .*tls\.crt: not valid before /);
+    assert.equal(reloader.check(), "refused");
+    now = new Date(Date.now() + DAY_MS);
+    assert.equal(reloader.check(), "loaded");
+    assert.equal(applied.length, 1);
+    assert.deepEqual(
+      (await metrics.certificateReloads.get()).values.map((v) => [v.labels.outcome, v.value]),
+      [
+        ["not-yet-valid", 1],
+        ["success", 1],
+      ],
+    );
+  });
+
+  it("serve with an expired or misnamed certificate fails at start, saying why", async () => {
+    const certs = await makeCerts();
+    const expired = await renewServing(certs, { at: new Date(Date.now() - 400 * DAY_MS) });
+    cleanup.push(certs.dir, expired.dir);
+    const serve = (cert: CertFiles, ...extra: string[]) =>
+      runCli(["serve", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--tls-cert", cert.cert, "--tls-key", cert.key, ...extra]);
+    const old = await serve(expired);
+    assert.equal(old.code, 2, old.stdout + old.stderr);
+    assert.match(old.stderr, /serving certificate refused: .*tls\.crt: expired at /);
+    const elsewhere = await serve(certs, "--namespace", "prod");
+    assert.equal(elsewhere.code, 2);
+    assert.match(elsewhere.stderr, /do not cover "cnp-webhook\.prod\.svc"/);
+    const extra = await serve(certs, "--tls-san", "webhook.example.com");
+    assert.match(extra.stderr, /do not cover "webhook\.example\.com"/);
   });
 });
 

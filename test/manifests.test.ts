@@ -651,7 +651,7 @@ describe("cnp-webhook manifests", () => {
     assertValid(objects);
     assert.ok(metricsOnService(objects));
     const deployment = find(objects, "Deployment") as any;
-    assert.deepEqual(deployment.spec.template.spec.containers[0].args.slice(5), ["--metrics-tls", "--enforcement", "warn"]);
+    assert.deepEqual(deployment.spec.template.spec.containers[0].args.slice(5), ["--metrics-tls", "--tls-san", "cnp-webhook", "--enforcement", "warn"]);
     assert.equal(deployment.spec.template.metadata.annotations["prometheus.io/scheme"], "https");
     const monitor = find(objects, "ServiceMonitor") as any;
     assert.deepEqual(monitor.spec.endpoints, [

@@ -18,6 +18,11 @@ async function exported(): Promise<Map<string, Set<string>>> {
   metrics.wouldDeny.inc({ rule: "x" });
   metrics.lookups.inc({ kind: "Secret", outcome: "present" });
   metrics.certificateReloads.inc({ outcome: "failure" });
+  metrics.certificateRefused.set({ reason: "expired" }, 0);
+  metrics.cacheSynced.set({ kind: "Cluster" }, 1);
+  metrics.cacheAge.set({ kind: "Cluster" }, 1);
+  metrics.cacheRelists.inc({ kind: "Cluster" });
+  metrics.cacheErrors.inc({ kind: "Cluster", during: "list" });
   metrics.filesExhausted.inc({ during: "accept" });
   const names = new Map<string, Set<string>>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
@@ -84,8 +89,9 @@ describe("PrometheusRule", () => {
   it("covers certificate expiry, certificate reloads, file descriptors, rule errors, latency, would-deny and calls that never reached the webhook", () => {
     const metricsOf = (alert: string) => parse(ALERTS.find((a) => a.alert === alert)!.expr).metrics;
     assert.deepEqual(metricsOf("CnpWebhookCertificateExpiresSoon"), ["cnp_webhook_certificate_expiry_timestamp_seconds"]);
-    assert.deepEqual(metricsOf("CnpWebhookCertificateReloadFailed"), ["cnp_webhook_certificate_reloads_total"]);
+    assert.deepEqual(metricsOf("CnpWebhookCertificateRefused"), ["cnp_webhook_certificate_refused"]);
     assert.deepEqual(metricsOf("CnpWebhookRuleErrors"), ["cnp_webhook_rule_errors_total"]);
+    assert.deepEqual(metricsOf("CnpWebhookCacheNotCurrent"), ["cnp_webhook_cache_synced"]);
     assert.deepEqual(metricsOf("CnpWebhookOutOfFileDescriptors"), ["cnp_webhook_file_descriptors_exhausted_total"]);
     assert.deepEqual(metricsOf("CnpWebhookSlow"), ["cnp_webhook_request_duration_seconds_bucket"]);
     assert.deepEqual(metricsOf("CnpWebhookWouldDeny"), ["cnp_webhook_would_deny_total"]);

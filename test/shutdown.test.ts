@@ -123,3 +123,40 @@ it(`SIGTERM with ${IN_FLIGHT} requests in flight: all answered 200, exit 0 withi
   assert.ok(entries.some((e) => e.msg === "stopped"));
   assert.equal(entries.filter((e) => e.msg === "admission").length, 3 + IN_FLIGHT); // one log line per admission
 });
+
+/**
+ * A request the client sends on an idle kept-alive connection just as SIGTERM arrives: it is in
+ * flight (or not yet read) when shutdown starts. It must be answered (`Connection: close` once shutdown
+ * has begun), not met with a reset: the apiserver does not send a POST again after that, so the write
+ * it was admitting would fail. The delays reach past the moment a loaded machine gets round to the signal.
+ */
+it("a request sent 0–64 ms after SIGTERM on a kept-alive idle connection is answered, not reset", async (t) => {
+  const delays = [0, 1, 2, 4, 8, 16, 32, 64];
+  const { port, logs } = await startCli(["--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--tls-cert", certs.cert, "--tls-key", certs.key]);
+  const proc = child!;
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  // One kept-alive connection per try, each warmed up and idle in its agent's pool.
+  const agents = delays.map(() => new https.Agent({ keepAlive: true, maxSockets: 1 }));
+  for (const agent of agents) assert.equal((await request(port, certs.caPem, { path: validatePath, body: backupReview(), agent })).status, 200);
+  proc.kill("SIGTERM");
+  const outcomes = await Promise.all(
+    agents.map(async (agent, i) => {
+      await new Promise((r) => setTimeout(r, delays[i]));
+      return request(port, certs.caPem, { path: validatePath, body: backupReview(`late-${i}`), agent }).then(
+        (reply) => ({ status: reply.status, reused: reply.reusedSocket, connection: reply.headers.connection }),
+        (err: NodeJS.ErrnoException) => ({ error: err.code ?? err.message }),
+      );
+    }),
+  );
+  for (const agent of agents) agent.destroy();
+  t.diagnostic(`sent ${delays.join(", ")} ms after SIGTERM: ${JSON.stringify(outcomes)}`);
+  assert.deepEqual(
+    outcomes.map((o) => ("error" in o ? o : { status: o.status, reused: o.reused })),
+    outcomes.map(() => ({ status: 200, reused: true })),
+  );
+  assert.ok(
+    outcomes.some((o) => "connection" in o && o.connection === "close"),
+    "no request reached the server during its shutdown: the race was not tried",
+  );
+  assert.equal(await exited, 0, logs.join("\n"));
+});

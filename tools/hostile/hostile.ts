@@ -15,6 +15,8 @@ import { route } from "../../webhook/routes.js";
 import { cpuMs, freePort, memory, serveArgs, startNode, stop, waitReady, type Child } from "../bench/harness.js";
 import { validCluster } from "../testkit/admission.js";
 import { SERVER_NAME } from "../testkit/certs.js";
+import { startKubeApiServer, type Fault } from "../testkit/kube-api-server.js";
+import { changeOutageWorld, isFalse, OUTAGE_PROBES, seedOutageWorld, verdictOf, type Verdict } from "../testkit/outage.js";
 import { CLI, REPO_ROOT } from "../testkit/paths.js";
 import { admissionReview } from "../testkit/review.js";
 
@@ -53,7 +55,7 @@ async function serve(env: Env, extra: string[] = [], shell?: string): Promise<{ 
 
 const alive = (child: Child) => child.proc.exitCode === null && child.proc.signalCode === null;
 
-function post(port: number, ca: string, agent: https.Agent, pathname: string, body: Buffer): Promise<{ status: number; ms: number }> {
+function post(port: number, ca: string, agent: https.Agent, pathname: string, body: Buffer): Promise<{ status: number; ms: number; text: string }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const req = https.request(
@@ -69,11 +71,12 @@ function post(port: number, ca: string, agent: https.Agent, pathname: string, bo
         timeout: 30_000,
       },
       (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, text: Buffer.concat(chunks).toString("utf8") }));
       },
     );
-    req.on("error", () => resolve({ status: -1, ms: performance.now() - started }));
+    req.on("error", () => resolve({ status: -1, ms: performance.now() - started, text: "" }));
     req.on("timeout", () => req.destroy());
     req.end(body);
   });
@@ -167,8 +170,11 @@ async function underAttack(env: Env) {
   };
 }
 
-/** How long the server keeps a client that sends `what` and then stalls. */
-function heldFor(port: number, ca: string, what: "nothing (no TLS hello)" | "headers slowly" | "a body slowly"): Promise<number> {
+const SLOW_CLIENTS = ["nothing (no TLS hello)", "headers slowly", "a body slowly", "a body that stalls"] as const;
+type SlowClient = (typeof SLOW_CLIENTS)[number];
+
+/** How long the server keeps a client that sends `what`: nothing, a byte a second, or the headers and one byte of the body. */
+function heldFor(port: number, ca: string, what: SlowClient): Promise<number> {
   return new Promise((resolve) => {
     const started = performance.now();
     const done = () => resolve((performance.now() - started) / 1000);
@@ -180,7 +186,8 @@ function heldFor(port: number, ca: string, what: "nothing (no TLS hello)" | "hea
     }
     const s = tls.connect({ host: "127.0.0.1", port, ca, servername: SERVER_NAME }, () => {
       s.write(`POST ${VALIDATE} HTTP/1.1\r\nHost: x\r\n`);
-      if (what === "a body slowly") s.write("content-type: application/json\r\ncontent-length: 100000\r\n\r\n{");
+      if (what !== "headers slowly") s.write("content-type: application/json\r\ncontent-length: 100000\r\n\r\n{");
+      if (what === "a body that stalls") return;
       // One byte every second keeps Node's own idle socket timers from firing.
       const drip = setInterval(() => s.write(what === "headers slowly" ? "X" : " "), 1000);
       s.on("close", () => clearInterval(drip));
@@ -193,10 +200,9 @@ function heldFor(port: number, ca: string, what: "nothing (no TLS hello)" | "hea
 
 async function slowClients(env: Env) {
   const server = await serve(env);
-  const kinds = ["nothing (no TLS hello)", "headers slowly", "a body slowly"] as const;
-  const held = await Promise.all(kinds.map((k) => heldFor(server.port, env.ca, k)));
+  const held = await Promise.all(SLOW_CLIENTS.map((k) => heldFor(server.port, env.ca, k)));
   await stop(server.child);
-  return Object.fromEntries(kinds.map((k, i) => [k, +held[i]!.toFixed(1)]));
+  return Object.fromEntries(SLOW_CLIENTS.map((k, i) => [k, +held[i]!.toFixed(1)]));
 }
 
 /** RSS per kept-alive connection, and what happens past maxConnections. */
@@ -341,6 +347,80 @@ async function validateTree(env: Env) {
   return { exitCode: code, seconds: Number(seconds.toFixed(2)), peakRssMiB: Math.round(peak), forgedLines: forgedLines.length, lines: out.split("\n").length };
 }
 
+/**
+ * The API server answers `fault` (HTML 200s, 500s) for `seconds`, its watches cut; half-way through, a
+ * Backup and a Cluster are deleted and a Cluster created (tools/testkit/outage.ts). Three CREATEs whose
+ * verdict those changes turn round are sent every 200 ms, during the outage and for 10 s after. A false
+ * verdict is one that claims something ("admitted", "denied") other than what the cluster as it is then
+ * calls for; "could not verify" claims nothing. Staleness: from the recovery until every verdict is the
+ * truth again.
+ */
+async function outage(env: Env, seconds: number, fault: Fault) {
+  const api = await startKubeApiServer();
+  seedOutageWorld(api);
+  const server = await serve(env, ["--kubeconfig", api.writeKubeconfig(env.dir, { file: `kubeconfig-outage-${seconds}` })]);
+  const agent = new https.Agent({ keepAlive: true, maxSockets: OUTAGE_PROBES.length });
+  const bodies = OUTAGE_PROBES.map((p) => Buffer.from(JSON.stringify(admissionReview("Cluster", p.object))));
+  const probe = () =>
+    Promise.all(
+      bodies.map(async (body) => {
+        const { text } = await post(server.port, env.ca, agent, VALIDATE, body);
+        try {
+          return verdictOf((JSON.parse(text) as { response?: { allowed: boolean; warnings?: string[] } }).response);
+        } catch {
+          return "no answer" as const;
+        }
+      }),
+    );
+  const before = await probe();
+  const samples: { at: number; changed: boolean; verdicts: Verdict[] }[] = [];
+  const started = performance.now();
+  api.fault = fault;
+  api.cutWatches();
+  let changed = false;
+  const change = setTimeout(
+    () => {
+      changeOutageWorld(api);
+      changed = true;
+    },
+    (seconds * 1000) / 2,
+  );
+  const recover = setTimeout(() => (api.fault = "none"), seconds * 1000);
+  while (performance.now() - started < (seconds + 10) * 1000) {
+    const at = performance.now() - started;
+    const wasChanged = changed;
+    samples.push({ at, changed: wasChanged, verdicts: await probe() });
+    await sleep(200);
+  }
+  clearTimeout(change);
+  clearTimeout(recover);
+  const truth = await probe();
+  agent.destroy();
+  await stop(server.child);
+  await api.close();
+  const recoveredAt = seconds * 1000;
+  const falseIn = (list: typeof samples) => list.reduce((n, s) => n + s.verdicts.filter((v, i) => isFalse(v, (s.changed ? truth : before)[i]!)).length, 0);
+  const during = samples.filter((s) => s.at < recoveredAt);
+  const after = samples.filter((s) => s.at >= recoveredAt);
+  // The first sample after the recovery from which every verdict is the truth.
+  let settled = after.length;
+  while (settled > 0 && after[settled - 1]!.verdicts.every((v, i) => v === truth[i])) settled--;
+  const stalenessMs = settled < after.length ? Math.round(after[settled]!.at - recoveredAt) : Number.NaN;
+  const unverified = (list: typeof samples) => list.reduce((n, s) => n + s.verdicts.filter((v) => v === "unverified").length, 0);
+  return {
+    seconds,
+    fault,
+    before,
+    truth,
+    verdicts: samples.length * OUTAGE_PROBES.length,
+    falseDuring: falseIn(during),
+    falseAfter: falseIn(after),
+    unverifiedDuring: unverified(during),
+    unverifiedAfter: unverified(after),
+    stalenessMs,
+  };
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-hostile-"));
   await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
@@ -355,6 +435,7 @@ async function main(): Promise<void> {
     idle: await idleConnections(env),
     outOfFiles: await outOfFiles(env),
     tls: await suites(env),
+    outages: [await outage(env, 20, "html"), await outage(env, 45, "error")],
     validateTree: await validateTree(env),
   };
   fs.mkdirSync(RESULTS, { recursive: true });
@@ -371,7 +452,7 @@ async function main(): Promise<void> {
     ["the process stays alive", String(a.survived), a.survived],
     [`RSS under the shipped ${MEMORY.limit} limit`, `peak ${a.rssMiB.peak.toFixed(0)} MiB`, a.rssMiB.peak < LIMIT_MIB],
     ["no 5xx to hostile requests", JSON.stringify(a.hostile.statuses), !Object.keys(a.hostile.statuses).some((s) => Number(s) >= 500 || Number(s) < 0)],
-    ["slow and silent clients cut off within 30 s", JSON.stringify(results.slowClients), Object.values(results.slowClients).every((s) => s <= 31)],
+    ["slow, stalled and silent clients cut off within 30 s", JSON.stringify(results.slowClients), Object.values(results.slowClients).every((s) => s <= 31)],
     [
       "out of file descriptors: alive, counted, not a certificate failure",
       `${results.outOfFiles.survived ? "alive" : "DEAD"}, ready again ${results.outOfFiles.readyAfter}; ${results.outOfFiles.exhausted}; reload failures: ${results.outOfFiles.reloadFailures}`,
@@ -386,6 +467,11 @@ async function main(): Promise<void> {
       results.tls.tls12Accepted.every((c) => /^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$/.test(c)) &&
         results.tls.tls13.startsWith("TLSv1.3"),
     ],
+    ...results.outages.map((o): [string, string, boolean] => [
+      `API outage of ${o.seconds} s (${o.fault === "html" ? "HTML 200s" : "500s"}), changes half-way: no false verdict; the truth within 1 s of recovery`,
+      `false verdicts ${o.falseDuring} during, ${o.falseAfter} after (of ${o.verdicts}; ${o.unverifiedDuring} + ${o.unverifiedAfter} 'could not verify'); the truth ${o.stalenessMs} ms after recovery`,
+      o.falseDuring === 0 && o.falseAfter === 0 && o.stalenessMs <= 1000 && o.truth.every((v, i) => v !== o.before[i]),
+    ]),
     [
       "validate on a hostile tree: exit 2 (not a crash), within 10 s, no forged line",
       `exit ${results.validateTree.exitCode} after ${results.validateTree.seconds} s, peak RSS ${results.validateTree.peakRssMiB} MiB, ${results.validateTree.forgedLines} forged lines`,

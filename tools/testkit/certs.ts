@@ -46,11 +46,14 @@ export async function makeCerts(prefix = "cnp-certs-"): Promise<CertFiles> {
   return readCerts(dir);
 }
 
-/** A new serving certificate signed by the same CA (what a renewal produces). */
-export async function renewServing(from: CertFiles): Promise<CertFiles> {
+/**
+ * A new serving certificate signed by the same CA (what a renewal produces); `issued` makes one the
+ * apiserver would refuse: issued at another time (expired, or not yet valid), or for another Service.
+ */
+export async function renewServing(from: CertFiles, issued: { at?: Date; service?: string } = {}): Promise<CertFiles> {
   const dir = tempDir("cnp-renew-");
   for (const f of [FILE_NAMES.caCert, FILE_NAMES.caKey]) fs.copyFileSync(path.join(from.dir, f), path.join(dir, f));
-  await ensureCertificates({ service: NAME, namespace: NAMESPACE, outDir: dir });
+  await ensureCertificates({ service: issued.service ?? NAME, namespace: NAMESPACE, outDir: dir, ...(issued.at ? { now: issued.at } : {}) });
   return readCerts(dir);
 }
 

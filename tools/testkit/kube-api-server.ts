@@ -17,9 +17,10 @@ import { REFERENCE_KINDS, REFERENCE_KIND_NAMES, apiVersionOf } from "../../webho
 
 /**
  * none | hang (never answer) | forbidden (403) | error (500) | slow (answer after `slowMs`) | html (a 200
- * HTML page, as a captive proxy sends) | stranger (a 200 JSON object that is not the one asked for).
+ * HTML page, as a captive proxy sends) | stranger (a 200 JSON object that is not the one asked for) |
+ * empty (a 200 `{}`).
  */
-export type Fault = "none" | "hang" | "forbidden" | "error" | "slow" | "html" | "stranger";
+export type Fault = "none" | "hang" | "forbidden" | "error" | "slow" | "html" | "stranger" | "empty";
 
 export interface KubeObject {
   apiVersion: string;
@@ -339,6 +340,8 @@ export async function startKubeApiServer(opts: { token?: string; slowMs?: number
         return void res.end("<html><body><h1>Sign in to continue</h1></body></html>");
       case "stranger":
         return send(res, 200, { kind: "Status", apiVersion: "v1", status: "Success", metadata: {} });
+      case "empty":
+        return send(res, 200, {});
       case "slow": {
         const timer = setTimeout(answer, api.slowMs);
         res.on("close", () => clearTimeout(timer));

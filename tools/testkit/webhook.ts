@@ -147,6 +147,7 @@ export async function startWebhook(opts: WebhookOptions = {}): Promise<TestWebho
       defaultImage: DEFAULT_POSTGRES_IMAGE,
       strictReferences: false,
       lookupTimeoutMs: 1000,
+      servingNames: [SERVER_NAME],
       ...serveOptions,
     },
     { registry, resolver, logger, metrics: metrics ?? new Metrics({ processMetrics: false }) },

@@ -1,14 +1,28 @@
 // `cnp-webhook serve`: the webhook over HTTPS until SIGTERM.
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
 import { FILE_NAMES } from "../../certs/files.js";
 import type { Registry } from "../admission/rule.js";
-import { CACHE_SYNC_TIMEOUT, DEFAULT_POSTGRES_IMAGE, LISTEN_HOST, LOOKUP_TIMEOUT, METRICS_PORT, TLS_DIR, WEBHOOK_PORT } from "../deployment.js";
+import {
+  CACHE_SYNC_TIMEOUT,
+  DEFAULT_POSTGRES_IMAGE,
+  LISTEN_HOST,
+  LOOKUP_TIMEOUT,
+  METRICS_PORT,
+  NAME,
+  NAMESPACE,
+  serviceHost,
+  TLS_DIR,
+  WEBHOOK_PORT,
+} from "../deployment.js";
+import { SERVICE_ACCOUNT_DIR } from "../references/serviceaccount.js";
 import { ROUTES } from "../routes.js";
 import { resolverFor } from "../references/connect.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
-import { UsageError, defineCommand, parseDurationMs, parsePort, type Command } from "./command.js";
+import { UsageError, defineCommand, dnsLabel, parseDurationMs, parsePort, type Command } from "./command.js";
 import { ENFORCEMENT_OPTIONS, IGNORE_ANNOTATION_HELP, IGNORE_ANNOTATION_OPTION, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
@@ -24,6 +38,10 @@ Flags:
   --host ADDR            listen address (default ${LISTEN_HOST})
   --tls-cert F           serving certificate, PEM (default ${TLS_DIR}/${FILE_NAMES.cert}); reloaded when it changes
   --tls-key F            its private key, PEM (default ${TLS_DIR}/${FILE_NAMES.key})
+  --service S            the Service the apiserver calls (default ${NAME}); a certificate whose SANs
+  --namespace N          do not cover S.N.svc is refused, as are expired and not yet valid ones
+                         (default namespace: the Pod's, else ${NAMESPACE})
+  --tls-san NAMES        other names the certificate must cover, comma-separated (repeatable)
   --metrics-port N       metrics port, 0 disables (default ${METRICS_PORT})
   --metrics-tls          serve /metrics over HTTPS with the serving certificate
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
@@ -50,6 +68,28 @@ const logLevel = (text: string | undefined): LevelWithSilent => {
   return level;
 };
 
+/** The Pod's namespace, as its service account's files say; undefined outside a Pod. */
+function podNamespace(): string | undefined {
+  try {
+    return readFileSync(join(SERVICE_ACCOUNT_DIR, "namespace"), "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the serving certificate must cover: the Service's DNS name, then every --tls-san. */
+function servingNames(service: string | undefined, namespace: string | undefined, sans: readonly string[] | undefined): string[] {
+  const host = serviceHost(dnsLabel(service ?? NAME, "--service"), dnsLabel(namespace ?? podNamespace() ?? NAMESPACE, "--namespace"));
+  const extra = (sans ?? [])
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const name of extra)
+    if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) && isIP(name) === 0)
+      throw new UsageError(`--tls-san "${name}" is not a DNS name or an IP address`);
+  return [host, ...extra];
+}
+
 export const serveCommand = (registry: Registry): Command =>
   defineCommand({
     name: "serve",
@@ -60,6 +100,9 @@ export const serveCommand = (registry: Registry): Command =>
       host: { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
+      service: { type: "string" },
+      namespace: { type: "string" },
+      "tls-san": { type: "string", multiple: true },
       "metrics-port": { type: "string" },
       "metrics-tls": { type: "boolean" },
       kubeconfig: { type: "string" },
@@ -79,6 +122,7 @@ export const serveCommand = (registry: Registry): Command =>
         port: parsePort(values.port, WEBHOOK_PORT, "--port"),
         tlsCert: values["tls-cert"] ?? join(TLS_DIR, FILE_NAMES.cert),
         tlsKey: values["tls-key"] ?? join(TLS_DIR, FILE_NAMES.key),
+        servingNames: servingNames(values.service, values.namespace, values["tls-san"]),
         metricsPort: parsePort(values["metrics-port"], METRICS_PORT, "--metrics-port"),
         defaultImage: values["default-image"] ?? DEFAULT_POSTGRES_IMAGE,
         strictReferences: values["strict-references"] ?? false,

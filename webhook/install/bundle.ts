@@ -71,7 +71,8 @@ function serveArgs(o: InstallOptions): string[] {
   return [
     "serve",
     ...["--tls-cert", join(TLS_DIR, FILE_NAMES.cert), "--tls-key", join(TLS_DIR, FILE_NAMES.key)],
-    ...(o.metricsTls ? ["--metrics-tls"] : []),
+    // Prometheus checks the bare Service name (monitoring.ts): the certificate must cover it too.
+    ...(o.metricsTls ? ["--metrics-tls", "--tls-san", NAME] : []),
     ...(o.enforcement === "warn" ? ["--enforcement", "warn"] : []),
   ];
 }

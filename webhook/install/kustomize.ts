@@ -100,7 +100,10 @@ function components(): Record<string, string> {
     // After monitoring/ in `components:` (it patches the ServiceMonitor that one adds).
     "components/metrics-tls/kustomization.yaml": component({
       patches: [
-        deploymentPatch([...appendArgs("--metrics-tls"), { op: "add", path: "/spec/template/metadata/annotations/prometheus.io~1scheme", value: "https" }]),
+        deploymentPatch([
+          ...appendArgs("--metrics-tls", "--tls-san", NAME),
+          { op: "add", path: "/spec/template/metadata/annotations/prometheus.io~1scheme", value: "https" },
+        ]),
         patch({ kind: "ServiceMonitor", name: NAME }, [
           { op: "add", path: "/spec/endpoints/0/scheme", value: tls.spec.endpoints[0]!.scheme },
           { op: "add", path: "/spec/endpoints/0/tlsConfig", value: tls.spec.endpoints[0]!.tlsConfig },

@@ -67,11 +67,22 @@ export const ALERTS: readonly Alert[] = [
     description: "Pod {{ $labels.namespace }}/{{ $labels.pod }} serves a certificate that expires in {{ $value | humanizeDuration }}; renewal did not happen.",
   },
   {
-    alert: "CnpWebhookCertificateReloadFailed",
-    expr: 'sum by (namespace, pod) (increase(cnp_webhook_certificate_reloads_total{outcome="failure"}[15m])) > 0',
+    alert: "CnpWebhookCertificateRefused",
+    expr: "max by (namespace, pod, reason) (cnp_webhook_certificate_refused) > 0",
+    for: "5m",
     severity: "warning",
-    summary: "The cnp-webhook refused a new serving certificate",
-    description: "Pod {{ $labels.namespace }}/{{ $labels.pod }} found a broken certificate or key in its Secret and keeps serving the previous one.",
+    summary: "The cnp-webhook refuses the serving certificate in its Secret",
+    description:
+      "Pod {{ $labels.namespace }}/{{ $labels.pod }} refused the certificate in its Secret ({{ $labels.reason }}: not a usable pair, expired, not yet valid, or without the Service's name) and keeps serving the previous one; /readyz says why. Fix the Secret before the previous one expires.",
+  },
+  {
+    alert: "CnpWebhookCacheNotCurrent",
+    expr: "min by (namespace, pod, kind) (cnp_webhook_cache_synced) == 0",
+    for: "2m",
+    severity: "warning",
+    summary: "A cnp-webhook watch cache is not current",
+    description:
+      "Pod {{ $labels.namespace }}/{{ $labels.pod }} cannot list or watch {{ $labels.kind }}s: reference checks that depend on them answer 'could not verify' (denied under --strict-references). Check the API server and the webhook's RBAC; /readyz says why.",
   },
   {
     alert: "CnpWebhookOutOfFileDescriptors",
@@ -176,6 +187,27 @@ const PANELS: readonly Panel[] = [
     title: "Certificate reloads by outcome",
     unit: "short",
     targets: [{ expr: `sum by (outcome) (increase(cnp_webhook_certificate_reloads_total{${NS}}[1h]))`, legendFormat: "{{outcome}}" }],
+  },
+  {
+    title: "Certificate in the Secret refused, by reason",
+    unit: "short",
+    targets: [{ expr: `max by (pod, reason) (cnp_webhook_certificate_refused{${NS}})`, legendFormat: "{{pod}} {{reason}}" }],
+  },
+  {
+    title: "Watch caches: current (1) and seconds since their last update",
+    unit: "short",
+    targets: [
+      { expr: `min by (pod, kind) (cnp_webhook_cache_synced{${NS}})`, legendFormat: "{{pod}} {{kind}} current" },
+      { expr: `max by (pod, kind) (cnp_webhook_cache_last_update_age_seconds{${NS}})`, legendFormat: "{{pod}} {{kind}} age" },
+    ],
+  },
+  {
+    title: "Watch caches: relists and failures",
+    unit: "short",
+    targets: [
+      { expr: `sum by (kind) (increase(cnp_webhook_cache_relists_total{${NS}}[1h]))`, legendFormat: "{{kind}} relists" },
+      { expr: `sum by (kind, during) (increase(cnp_webhook_cache_errors_total{${NS}}[1h]))`, legendFormat: "{{kind}} {{during}} failures" },
+    ],
   },
   {
     title: "Out of file descriptors, by what it was doing",

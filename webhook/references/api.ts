@@ -56,6 +56,7 @@ export class KubeApi {
   private pool: { fingerprint: string; credentials: RequestCredentials; agent: http.Agent } | undefined;
   /** GETs sent again after a pooled connection turned out to be dead (tests, diagnostics). */
   retries = 0;
+  private readonly answerListeners = new Set<() => void>();
 
   constructor(readonly credentials: ApiCredentials) {}
 
@@ -65,8 +66,26 @@ export class KubeApi {
 
   /** GET `path` and parse the JSON answer; throws ApiError, Aborted, or the socket's error. */
   async getJSON(path: string, signal: AbortSignal, query?: Query): Promise<unknown> {
-    const body = await this.send(path, query, signal, true);
-    return JSON.parse(body);
+    let body: string;
+    try {
+      body = await this.send(path, query, signal, true);
+    } catch (err) {
+      if (err instanceof ApiError && err.status?.reason === "NotFound") this.answered();
+      throw err;
+    }
+    const parsed: unknown = JSON.parse(body);
+    this.answered();
+    return parsed;
+  }
+
+  /** Calls `listener` whenever the API server answers a GET as itself (JSON, or a NotFound Status); returns the unsubscribe. */
+  onAnswer(listener: () => void): () => void {
+    this.answerListeners.add(listener);
+    return () => this.answerListeners.delete(listener);
+  }
+
+  private answered(): void {
+    for (const listener of [...this.answerListeners]) listener();
   }
 
   /**

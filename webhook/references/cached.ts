@@ -1,13 +1,14 @@
 // The cluster as the webhook sees it (README "References"): Clusters and Backups from caches that list
 // and watch all namespaces, as controller-runtime's cached client does; a name the cache does not know
 // is read through with one GET (it may have been created a moment ago); Secrets are read with `get`
-// only. Before the caches have synced, every name is a GET and every index lookup is "could not verify".
+// only. Before the caches have synced, and while one is not current (its watch down past a bound),
+// every name is a GET and every index lookup is "could not verify": never a verdict from a stale cache.
 import { Aborted, type KubeApi } from "./api.js";
 import { Informer, type InformerEvent, type ListerWatcher, type ListPage } from "./informer.js";
 import { CACHED_KINDS, collectionPath, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./reference-kinds.js";
 import type { KubeResolver } from "./kube.js";
 import { isRecord } from "../formats/json.js";
-import { present, unknown, type CacheSync, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
+import { present, unknown, type CacheHealth, type CacheSync, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
 import type { ObjectIndex } from "./store.js";
 
 /** A page that takes longer than this is given up (and the list retried): a hung list must not stall a cache for ever. */
@@ -36,10 +37,12 @@ function apiListerWatcher(api: KubeApi, kind: CachedKind): ListerWatcher {
   return {
     async list({ limit, continue: token }, signal): Promise<ListPage> {
       const body = await bounded(signal, LIST_PAGE_TIMEOUT_MS, (s) => api.getJSON(path, s, { limit: String(limit), continue: token }));
-      const metadata = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
-      const items = isRecord(body) && Array.isArray(body.items) ? body.items : [];
+      // An answer that is not a list (`200 {}`, another kind) would empty the cache: it is a failure.
+      if (!isRecord(body) || !Array.isArray(body.items) || !isRecord(body.metadata))
+        throw new Error(`the API server answered the list of ${kind}s with something other than a list`);
+      const metadata = body.metadata;
       return {
-        items,
+        items: body.items,
         resourceVersion: typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : "",
         ...(typeof metadata.continue === "string" && metadata.continue !== "" ? { continue: metadata.continue } : {}),
       };
@@ -56,6 +59,8 @@ export interface CachedResolverOptions {
   readonly observe?: (event: InformerEvent) => void;
   /** Items per list page. */
   readonly pageSize?: number;
+  /** How long after its watch failed a cache stops being current (default 5 s; tests make it short). */
+  readonly staleAfterMs?: number;
   /** How each kind is listed and watched (default: the API behind `direct`). */
   readonly sources?: { readonly [K in CachedKind]?: ListerWatcher };
 }
@@ -65,6 +70,7 @@ export class CachedResolver implements ReferenceResolver {
   readonly informers: { readonly [K in CachedKind]: Informer<K> };
   readonly caches: CacheSync;
   private readonly watching: boolean;
+  private readonly observers = new Set<(event: InformerEvent) => void>();
 
   constructor(
     private readonly direct: KubeResolver,
@@ -76,9 +82,14 @@ export class CachedResolver implements ReferenceResolver {
         source: options.sources?.[kind] ?? apiListerWatcher(direct.api, kind),
         project: keep[kind],
         watch: options.watch,
-        ...(options.observe ? { observe: options.observe } : {}),
+        wake: (listener) => direct.api.onAnswer(listener),
+        observe: (event) => {
+          for (const observer of this.observers) observer(event);
+        },
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
       });
+    if (options.observe) this.observers.add(options.observe);
     this.informers = { Cluster: informer("Cluster"), Backup: informer("Backup") };
     this.watching = options.watch;
     this.source = `${direct.source}, Clusters and Backups ${options.watch ? "from watch caches" : "listed once"}`;
@@ -88,7 +99,25 @@ export class CachedResolver implements ReferenceResolver {
         return missing.length ? missing.join("; ") : undefined;
       },
       wait: async (timeoutMs, signal) => (await Promise.all(CACHED_KINDS.map((k) => this.informers[k].waitForSync(timeoutMs, signal)))).every(Boolean),
+      health: () => CACHED_KINDS.map((kind) => this.health(kind)),
+      observe: (listener) => {
+        this.observers.add(listener);
+        return () => this.observers.delete(listener);
+      },
     };
+  }
+
+  private health(kind: CachedKind): CacheHealth {
+    const informer: Informer<CachedKind> = this.informers[kind];
+    const why = informer.synced ? informer.staleBecause() : informer.notSyncedBecause;
+    const lastUpdate = informer.lastUpdate;
+    return { kind, current: why === undefined, ...(why ? { why } : {}), ...(lastUpdate !== undefined ? { lastUpdate } : {}) };
+  }
+
+  /** Why some cache cannot be trusted now (not synced, or not current), or undefined. */
+  private untrusted(): string | undefined {
+    const reasons = CACHED_KINDS.map((k) => this.health(k).why).filter((why) => why !== undefined);
+    return reasons.length ? reasons.join("; ") : undefined;
   }
 
   /** Starts listing (and watching); lookups work before the caches sync, through GETs. */
@@ -111,7 +140,8 @@ export class CachedResolver implements ReferenceResolver {
   known<K extends ReferenceKind>(kind: K, namespace: string, name: string): Lookup<ReferenceObject<K>> | undefined {
     if (kind === "Cluster" || kind === "Backup") {
       const informer: Informer<CachedKind> = this.informers[kind as CachedKind];
-      const cached = informer.synced ? informer.store.get(namespace, name) : undefined;
+      // Not current: what it holds may have been deleted or changed since; the GET knows.
+      const cached = informer.synced && informer.staleBecause() === undefined ? informer.store.get(namespace, name) : undefined;
       if (cached) return present(cached as ReferenceObject<K>);
     }
     return this.direct.known(kind, namespace, name);
@@ -133,8 +163,8 @@ export class CachedResolver implements ReferenceResolver {
   }
 
   private indexAnswer(index: ObjectIndex, key: string): IndexLookup {
-    const pending = this.caches.pending();
-    if (pending) return unknown(pending);
+    const untrusted = this.untrusted();
+    if (untrusted) return unknown(untrusted);
     return present([...this.informers.Cluster.store.indexes.lookup(index, key), ...this.informers.Backup.store.indexes.lookup(index, key)]);
   }
 

@@ -33,6 +33,8 @@ class Source implements ListerWatcher {
   readonly watches: OpenWatch[] = [];
   /** Fails the next list page with this error (once). */
   failList: Error | undefined;
+  /** Fails every list while set (an outage). */
+  down: Error | undefined;
   /** The continue token of the next page request is refused with 410 (once). */
   expireContinue = false;
   private waiting: ((w: OpenWatch) => void)[] = [];
@@ -52,6 +54,7 @@ class Source implements ListerWatcher {
 
   async list(options: { limit: number; continue?: string }): Promise<ListPage> {
     this.lists.push({ ...(options.continue ? { continue: options.continue } : {}) });
+    if (this.down) throw this.down;
     if (this.failList) {
       const err = this.failList;
       this.failList = undefined;
@@ -86,14 +89,19 @@ class Source implements ListerWatcher {
 /** Informers of the current test, closed after it even when an assertion failed (a running one keeps the process alive). */
 const live: Informer<"Cluster">[] = [];
 
-function informer(source: Source, opts: { watch?: boolean; events?: InformerEvent[]; pageSize?: number } = {}) {
+function informer(
+  source: Source,
+  opts: { watch?: boolean; events?: InformerEvent[]; pageSize?: number; backoffMs?: number; wake?: (l: () => void) => () => void; staleAfterMs?: number } = {},
+) {
   const made = new Informer({
     kind: "Cluster",
     source,
     project: keep.Cluster,
     pageSize: opts.pageSize ?? 2,
-    minBackoffMs: 20,
-    maxBackoffMs: 80,
+    minBackoffMs: opts.backoffMs ?? 20,
+    maxBackoffMs: opts.backoffMs ?? 80,
+    ...(opts.wake ? { wake: opts.wake } : {}),
+    ...(opts.staleAfterMs !== undefined ? { staleAfterMs: opts.staleAfterMs } : {}),
     ...(opts.watch === false ? { watch: false } : {}),
     observe: (e) => opts.events?.push(e),
   });
@@ -196,6 +204,43 @@ describe("Informer", () => {
     const error = events.find((e) => e.type === "error");
     assert.equal(error?.type === "error" && error.during, "watch");
     assert.ok(events.some((e) => e.type === "relist" && /watch failed: read ECONNRESET/.test(e.reason)));
+    await i.close();
+  });
+
+  it("an answer of the API server ends a relist's backoff at once", async () => {
+    const source = new Source();
+    source.put(cluster("a", "pg-1"));
+    const listeners = new Set<() => void>();
+    const wake = (l: () => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    };
+    const i = informer(source, { backoffMs: 60_000, wake }).start();
+    await i.waitForSync(1000);
+    (await source.nthWatch(0)).fail(new Error("read ECONNRESET"));
+    await until(() => listeners.size === 1, "the relist to wait out its backoff");
+    const woken = Date.now();
+    for (const l of [...listeners]) l();
+    await source.nthWatch(1);
+    assert.ok(Date.now() - woken < 500, `relisted ${Date.now() - woken} ms after the answer (backoff 60 s)`);
+    assert.equal(listeners.size, 0, "nothing left subscribed");
+    await i.close();
+  });
+
+  it("a watch down past the bound makes the cache not current, with the reason; a relist makes it current again", async () => {
+    const source = new Source();
+    source.put(cluster("a", "pg-1"));
+    const i = informer(source, { staleAfterMs: 100 }).start();
+    await i.waitForSync(1000);
+    source.down = new ApiError(500, { reason: "InternalError", message: "etcdserver: request timed out" });
+    (await source.nthWatch(0)).fail(new Error("read ECONNRESET"));
+    assert.equal(i.staleBecause(), undefined, "within the bound");
+    await until(() => i.staleBecause() !== undefined, "the bound to pass");
+    assert.match(i.staleBecause()!, /^Cluster cache not current: its watch has been down for \d+ s \(500 InternalError: etcdserver: request timed out\)$/);
+    assert.equal(i.synced, true, "still synced: the first list was done");
+    source.down = undefined;
+    await source.nthWatch(1);
+    assert.equal(i.staleBecause(), undefined);
     await i.close();
   });
 

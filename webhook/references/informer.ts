@@ -1,8 +1,10 @@
 // A watch cache of one kind in all namespaces, in the way of client-go's reflector: list (in pages),
 // then watch from the list's resourceVersion; a watch the server ends is resumed where it stopped, a
-// `410 Gone` relists at once, any other failure relists after a backoff. Only what rules read is kept
-// (kinds.ts `keep`). Until the first list completes the cache is not synced, and resolvers do not
-// trust it (README "References").
+// `410 Gone` relists at once, any other failure relists after a short backoff (at most 1 s, and cut
+// short by any answer of the API server: a relist follows its recovery within about a second). Only
+// what rules read is kept (kinds.ts `keep`). Until the first list completes the cache is not synced;
+// while its watch has been down past a bound it is not current: resolvers trust it in neither case
+// (README "References").
 import { isRecord } from "../formats/json.js";
 import { Aborted, ApiError, type WatchEvent } from "./api.js";
 import type { CachedKind, ReferenceObjects } from "./reference-kinds.js";
@@ -35,25 +37,32 @@ export interface InformerOptions<K extends CachedKind> {
   readonly observe?: (event: InformerEvent) => void;
   /** Items per list page (client-go's default is 500). */
   readonly pageSize?: number;
-  /** Backoff after a failure: doubles from `minBackoffMs` up to `maxBackoffMs`. */
+  /** Backoff after a failure: doubles from `minBackoffMs` up to `maxBackoffMs`, with ±20 % jitter. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Subscribes to "the API server answered" (any request): a relist waiting out its backoff goes at once. Returns the unsubscribe. */
+  readonly wake?: (listener: () => void) => () => void;
+  /** How long after its watch failed a cache that has not relisted since stops being current (default 5 s). */
+  readonly staleAfterMs?: number;
   /** The server ends each watch after a random time in [t, 2t) (client-go: 5 minutes). */
   readonly watchTimeoutSeconds?: number;
   /** false: list once and never watch (a snapshot, for `validate` and `audit`). */
   readonly watch?: boolean;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+/** Waits `ms`, or less: until `signal` aborts or `wake` calls back. */
+const sleep = (ms: number, signal: AbortSignal, wake?: InformerOptions<CachedKind>["wake"]): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);
+      unsubscribe?.();
       resolve();
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
+    const unsubscribe = wake?.(done);
   });
 
 const isGone = (err: unknown): boolean => err instanceof ApiError && err.code === 410;
@@ -81,6 +90,10 @@ export class Informer<K extends CachedKind> {
   private gaveUp = false;
   /** Lists done (first sync included) and watch events applied: tests and diagnostics. */
   readonly stats = { lists: 0, events: 0, watches: 0 };
+  /** When the watch (or the relist after it) first failed; undefined while listed and watching. */
+  private downSince: number | undefined;
+  /** When the store last learnt something: a list, a watch event or a bookmark. */
+  private updatedAt: number | undefined;
 
   constructor(private readonly options: InformerOptions<K>) {
     this.kind = options.kind;
@@ -96,6 +109,21 @@ export class Informer<K extends CachedKind> {
   /** The first list has completed: the store holds every object as of then, and follows changes. */
   get synced(): boolean {
     return this.syncedAt !== undefined;
+  }
+
+  /** When the store last learnt something (a list, an event, a bookmark), ms since the epoch. */
+  get lastUpdate(): number | undefined {
+    return this.updatedAt;
+  }
+
+  /**
+   * Why the synced cache is not known to be current, or undefined when it is: its watch has been down
+   * (failing, with the relists after it) for longer than `staleAfterMs`. Changes made since may be
+   * missing: what depends on them is "could not verify" until a relist succeeds.
+   */
+  staleBecause(now = Date.now()): string | undefined {
+    if (this.downSince === undefined || now - this.downSince < (this.options.staleAfterMs ?? 5000)) return undefined;
+    return `${this.kind} cache not current: its watch has been down for ${Math.round((now - this.downSince) / 1000)} s (${this.lastError ?? "failed"})`;
   }
 
   /** Why the cache is not synced yet (the last list error), for "could not verify" and /readyz. */
@@ -134,8 +162,10 @@ export class Informer<K extends CachedKind> {
 
   private async run(): Promise<void> {
     const signal = this.stop.signal;
-    const min = this.options.minBackoffMs ?? 500;
-    const max = this.options.maxBackoffMs ?? 30_000;
+    // client-go's reflector backs off up to 30 s; so long a wait after the API server is back is so
+    // long a cache answers "could not verify" (or wrongly, with a stale cache): a list a second is cheap.
+    const min = this.options.minBackoffMs ?? 250;
+    const max = this.options.maxBackoffMs ?? 1000;
     let backoff = min;
     while (!signal.aborted) {
       let during: "list" | "watch" = "list";
@@ -165,6 +195,7 @@ export class Informer<K extends CachedKind> {
           continue;
         }
         this.lastError = describe(err);
+        this.downSince ??= Date.now();
         // A snapshot is taken for one command: credentials or permissions that fail will not change during it.
         if (this.options.watch === false && err instanceof ApiError && [401, 403, 404].includes(err.code)) {
           this.gaveUp = true;
@@ -174,7 +205,7 @@ export class Informer<K extends CachedKind> {
         }
         const retryInMs = Math.round(backoff * (0.8 + 0.4 * Math.random()));
         this.options.observe?.({ type: "error", kind: this.kind, during, error: err, retryInMs });
-        await sleep(retryInMs, signal);
+        await sleep(retryInMs, signal, this.options.wake);
         backoff = Math.min(max, backoff * 2);
         if (during === "watch") this.options.observe?.({ type: "relist", kind: this.kind, reason: `watch failed: ${this.lastError}` });
       }
@@ -211,8 +242,8 @@ export class Informer<K extends CachedKind> {
     this.store.replace(objects);
     this.stats.lists++;
     const first = this.syncedAt === undefined;
-    this.syncedAt = Date.now();
-    this.lastError = undefined;
+    this.syncedAt = this.updatedAt = Date.now();
+    this.downSince = this.lastError = undefined;
     this.settleWaiters(true);
     this.options.observe?.({ type: "synced", kind: this.kind, objects: this.store.size, ms: Date.now() - started, first });
     return resourceVersion;
@@ -252,6 +283,7 @@ export class Informer<K extends CachedKind> {
         }
         const rv = isRecord(object.metadata) && typeof object.metadata.resourceVersion === "string" ? object.metadata.resourceVersion : undefined;
         if (rv) latest = rv;
+        this.updatedAt = Date.now();
         if (event.type === "BOOKMARK") return;
         const identity = identityOf(object);
         if (!identity) return;

@@ -1,7 +1,8 @@
 // "Does Secret/Cluster/Backup X exist in namespace N, and what does it hold?", and "which Clusters and
 // Backups, in any namespace, have index key K?" — the questions rules ask of the outside world,
 // answered by the live API (with its watch caches), by manifest files, or by nobody.
-import type { ReferenceKind, ReferenceObject } from "./reference-kinds.js";
+import type { InformerEvent } from "./informer.js";
+import type { CachedKind, ReferenceKind, ReferenceObject } from "./reference-kinds.js";
 import type { Indexed, ObjectIndex } from "./store.js";
 
 export type Lookup<T> =
@@ -39,6 +40,20 @@ export interface CacheSync {
   pending(): string | undefined;
   /** Resolves true at the sync; false after `timeoutMs`, when `signal` aborts, or when syncing gave up. */
   wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Each cache: whether it is synced and current (else why not), and when it last learnt something. */
+  health(): readonly CacheHealth[];
+  /** Calls `listener` with every cache's events (lists, failures); returns the unsubscribe. */
+  observe(listener: (event: InformerEvent) => void): () => void;
+}
+
+export interface CacheHealth {
+  readonly kind: CachedKind;
+  /** Synced, and its watch up (or down for less than the bound): what it says can be trusted. */
+  readonly current: boolean;
+  /** Why not, when it is not. */
+  readonly why?: string;
+  /** When it last learnt something (a list, an event, a bookmark), ms since the epoch. */
+  readonly lastUpdate?: number;
 }
 
 /** What an index lookup answers: every object with the key (in any namespace), or why that is not known. */

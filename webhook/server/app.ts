@@ -19,8 +19,12 @@ export interface WebhookAppOptions extends HandlerDependencies {
   readonly logger: Logger;
   /** undefined when ready (a serving certificate is loaded, caches synced); otherwise why not, for /readyz. */
   readonly notReadyBecause: () => string | undefined;
+  /** When ready: what /readyz adds below its "ok" (a refused certificate, caches not known to be current). */
+  readonly readinessNotes?: () => readonly string[];
   /** --client-ca: only peers with a verified client certificate may call the admission paths. */
   readonly requireClientCertificate?: boolean;
+  /** A request body not wholly received this long after its headers is cut off with a 408 (serve.ts ConnectionLimits). */
+  readonly requestTimeoutMs: number;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -31,26 +35,47 @@ function reply(res: ServerResponse, status: number, body: string, contentType: s
 const plain = (res: ServerResponse, status: number, message: string): void => reply(res, status, `${message}\n`, "text/plain; charset=utf-8");
 
 class TooLarge extends Error {}
+class TooSlow extends Error {}
 
-/** The request body, at most MAX_BODY_BYTES of it. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * The request body, at most MAX_BODY_BYTES of it, within `timeoutMs`. The bound is kept here, not left
+ * to Node's requestTimeout check alone: a body that stalled after its first byte was seen held open for
+ * over 70 s (issue 20), and a stalled client would hold one of the connections a fail-closed webhook has.
+ */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (declared > MAX_BODY_BYTES) return Promise.reject(new TooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
+    const timer = setTimeout(() => {
+      req.removeAllListeners("data");
+      reject(new TooSlow());
+    }, timeoutMs);
+    const settle =
+      <T>(done: (value: T) => void) =>
+      (value: T) => {
+        clearTimeout(timer);
+        done(value);
+      };
     req.on("data", (chunk: Buffer) => {
       length += chunk.length;
       if (length > MAX_BODY_BYTES) {
         req.removeAllListeners("data");
         req.resume();
-        reject(new TooLarge());
+        settle(reject)(new TooLarge());
       } else chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, length)));
-    req.on("error", reject);
+    req.on(
+      "end",
+      settle(() => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, length))),
+    );
+    req.on("error", settle(reject));
     // A client that hangs up mid-body ends the request with neither "end" nor always "error".
-    req.on("close", () => reject(new Error("aborted")));
+    req.on(
+      "close",
+      settle(() => reject(new Error("aborted"))),
+    );
   });
 }
 
@@ -59,14 +84,14 @@ const clientGone = (req: IncomingMessage, err: unknown): boolean =>
   req.destroyed || (err as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET" || (err as Error | undefined)?.message === "aborted";
 
 /** One admission path: body in, handler, answer out; metrics and the log line. */
-function admissionListener(route: Route, { metrics, logger, requireClientCertificate, ...deps }: WebhookAppOptions): Listener {
+function admissionListener(route: Route, { metrics, logger, requireClientCertificate, requestTimeoutMs, ...deps }: WebhookAppOptions): Listener {
   const labels = { webhook: route.label };
   const answer = async (req: IncomingMessage, res: ServerResponse, started: bigint): Promise<void> => {
     if (requireClientCertificate && !(req.socket as TLSSocket).authorized) {
       res.setHeader("connection", "close");
       return plain(res, 403, "a client certificate from the configured CA is required");
     }
-    const handled = await handle(route, await readBody(req), req.headers["content-type"], deps);
+    const handled = await handle(route, await readBody(req, requestTimeoutMs), req.headers["content-type"], deps);
     if (handled.status !== 200) return plain(res, handled.status, handled.message);
     reply(res, 200, handled.body, "application/json");
     metrics.requests.inc({ webhook: route.label, allowed: String(handled.allowed) });
@@ -87,6 +112,12 @@ function admissionListener(route: Route, { metrics, logger, requireClientCertifi
           // A client still sending an oversized body gets its answer on a connection that then closes.
           res.setHeader("connection", "close");
           return plain(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+        }
+        if (err instanceof TooSlow) {
+          logger.warn({ webhook: route.label, timeoutMs: requestTimeoutMs }, "request body not received in time: connection closed");
+          res.setHeader("connection", "close");
+          res.once("finish", () => req.socket.destroy());
+          return plain(res, 408, `request body not received within ${requestTimeoutMs / 1000} s`);
         }
         if (clientGone(req, err))
           return logger.debug({ webhook: route.label, reason: (err as Error | undefined)?.message }, "client closed the connection before the answer");
@@ -112,7 +143,7 @@ function createExpressApp(options: WebhookAppOptions): express.Express {
   app.get("/healthz", (_req, res) => plain(res, 200, "ok"));
   app.get("/readyz", (_req, res) => {
     const why = options.notReadyBecause();
-    if (why === undefined) plain(res, 200, "ok");
+    if (why === undefined) plain(res, 200, ["ok", ...(options.readinessNotes?.() ?? [])].join("\n"));
     else plain(res, 503, why);
   });
   app.use((req, res) => (admissionPaths.has(req.path) ? plain(res, 405, "method not allowed; use POST") : plain(res, 404, "not found")));

@@ -1,5 +1,6 @@
 // Prometheus metrics (README "Install and operate"), in a registry of their own so tests can start many servers.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { CacheSync } from "../references/resolver.js";
 
 export class Metrics {
   readonly registry = new Registry();
@@ -41,8 +42,14 @@ export class Metrics {
   });
   readonly certificateReloads = new Counter({
     name: "cnp_webhook_certificate_reloads_total",
-    help: "Serving certificate reloads, by outcome (success, failure).",
+    help: "Serving certificate loads and refusals, by outcome: success; failure (not a usable pair); expired, not-yet-valid, wrong-name (a pair the apiserver would refuse).",
     labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly certificateRefused = new Gauge({
+    name: "cnp_webhook_certificate_refused",
+    help: "1 while the certificate files hold a pair refused for this reason (the previous pair keeps serving); 0 once a pair is loaded.",
+    labelNames: ["reason"] as const,
     registers: [this.registry],
   });
   readonly filesExhausted = new Counter({
@@ -56,6 +63,49 @@ export class Metrics {
     help: "When the serving certificate in use expires (Unix time), for alerts before it does.",
     registers: [this.registry],
   });
+
+  /** The watch caches the cache gauges read at each scrape (`watchCaches`). */
+  private caches: CacheSync | undefined;
+  readonly cacheSynced = new Gauge({
+    name: "cnp_webhook_cache_synced",
+    help: "1 while a watch cache (Cluster, Backup) is synced and current: listed, its watch up or down for under 5 s; 0 while lookups that depend on it answer 'could not verify'.",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const h of this.caches?.health() ?? []) this.cacheSynced.set({ kind: h.kind }, h.current ? 1 : 0);
+    },
+  });
+  readonly cacheAge = new Gauge({
+    name: "cnp_webhook_cache_last_update_age_seconds",
+    help: "Seconds since a watch cache last learnt something: a list, a watch event or a bookmark.",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+    collect: () => {
+      const now = Date.now();
+      for (const h of this.caches?.health() ?? []) if (h.lastUpdate !== undefined) this.cacheAge.set({ kind: h.kind }, (now - h.lastUpdate) / 1000);
+    },
+  });
+  readonly cacheRelists = new Counter({
+    name: "cnp_webhook_cache_relists_total",
+    help: "Lists of a watch cache after its first: after a watch failed, or its history expired (410).",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly cacheErrors = new Counter({
+    name: "cnp_webhook_cache_errors_total",
+    help: "Failed lists and watches of a watch cache, by kind and what failed (list, watch).",
+    labelNames: ["kind", "during"] as const,
+    registers: [this.registry],
+  });
+
+  /** Reports these caches in the cnp_webhook_cache_* metrics. */
+  watchCaches(caches: CacheSync): void {
+    this.caches = caches;
+    caches.observe((event) => {
+      if (event.type === "synced" && !event.first) this.cacheRelists.inc({ kind: event.kind });
+      else if (event.type === "error") this.cacheErrors.inc({ kind: event.kind, during: event.during });
+    });
+  }
 
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });

@@ -4,7 +4,7 @@
 // 503, and the reloader picks the real pair up as soon as it appears. It never crashes for want of one.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { Server as NetServer, type AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Enforcement } from "../admission/enforcement.js";
 import type { Registry } from "../admission/rule.js";
@@ -40,6 +40,11 @@ export interface ServeOptions {
   readonly allowIgnoreAnnotation?: boolean;
   /** Thresholds and target release for the rules (flags of serve); the defaults when absent. */
   readonly settings?: RuleSettings;
+  /**
+   * Names the serving certificate's SANs must cover: the Service's DNS name as the apiserver calls it
+   * (`serve --service`, `--namespace`) and any --tls-san; a certificate that does not is refused.
+   */
+  readonly servingNames?: readonly string[];
   /** Reload timing (tests make it fast); defaults suit a Secret volume. */
   readonly certificateReload?: Pick<CertificateReloaderOptions, "pollIntervalMs" | "debounceMs" | "settleMs" | "watch">;
   /** PEM file of the CA whose client certificates may call the admission paths (--client-ca); probes stay open. */
@@ -57,6 +62,8 @@ export interface ConnectionLimits {
   readonly checkIntervalMs: number;
   /** Idle kept-alive connections live longer than the apiserver keeps them (90 s), so it never reuses one being closed. */
   readonly keepAliveTimeoutMs: number;
+  /** At shutdown, how long open connections are still served (each answer closing its connection) before the idle ones are closed. */
+  readonly shutdownLingerMs: number;
   readonly maxConnections: number;
 }
 
@@ -70,9 +77,17 @@ const CONNECTION_LIMITS: ConnectionLimits = {
   requestTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
   keepAliveTimeoutMs: 120_000,
+  // Far longer than a request already on its way takes to arrive; short within the 8 s of draining.
+  shutdownLingerMs: 1_000,
   // About 50 KiB each when kept alive idle (`make hostile`): 1,024 of them fit within the Pod's memory limit.
   maxConnections: 1_024,
 };
+
+/**
+ * Node's own request timeout, one check later than the admission paths' (app.ts `readBody`): those
+ * cut a late body themselves, with a 408 that says why; Node's check is the bound of every other path.
+ */
+const backstop = (limits: ConnectionLimits): number => limits.requestTimeoutMs + limits.checkIntervalMs;
 
 export interface ServeDependencies {
   /** Every kind's defaults and rules (the composition root's registry). */
@@ -105,26 +120,35 @@ const listen = (server: HttpServer | HttpsServer, port: number, host: string): P
   });
 
 /**
- * Stops accepting, lets in-flight requests finish, then resolves; forcibly after `graceMs`.
- * Keep-alive is what makes this subtle: idle connections are closed now and again while draining,
- * and every response still to come says `Connection: close`, so a client never sends a request on a
- * connection that is about to be closed under it.
+ * Stops accepting, answers what comes on the open connections, then resolves; forcibly after `graceMs`.
+ * Keep-alive is what makes this subtle. Node's `server.close()` destroys idle kept-alive connections
+ * at once, and a request the client is sending on one at that moment meets a reset (5 of 8 sent 0–7 ms
+ * after SIGTERM, test/shutdown.test.ts); the apiserver does not send a POST again after that, so the
+ * write it was admitting fails. So at first only the listener is closed: for `lingerMs` the open
+ * connections are served, every answer saying `Connection: close` (the client then knows not to reuse
+ * the connection); only then are the idle ones closed.
  */
-function closeGracefully(server: HttpServer | HttpsServer, graceMs: number, drain: Drain): Promise<void> {
+function closeGracefully(server: HttpServer | HttpsServer, graceMs: number, lingerMs: number, drain: Drain): Promise<void> {
   return new Promise((resolve) => {
     drain.closing = true;
     for (const res of drain.inFlight) if (!res.headersSent) res.setHeader("connection", "close");
-    const sweep = setInterval(() => server.closeIdleConnections(), 250);
+    let sweep: NodeJS.Timeout | undefined;
+    const linger = setTimeout(() => {
+      server.close(); // now Node's own: closes the idle connections and stops its timeout checks
+      sweep = setInterval(() => server.closeIdleConnections(), 250);
+    }, lingerMs);
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
-    server.close(() => {
-      clearTimeout(force);
+    // The listener only (net.Server's close): calls back once the last connection has ended.
+    netServerClose.call(server, () => {
+      for (const timer of [linger, force]) clearTimeout(timer);
       clearInterval(sweep);
       resolve();
     });
-    server.closeIdleConnections();
   });
 }
+
+const netServerClose = NetServer.prototype.close;
 
 /** The responses being written, so that shutdown can mark them `Connection: close`. */
 interface Drain {
@@ -193,7 +217,7 @@ function createMetricsServer(metrics: Metrics, limits: ConnectionLimits, tls: Se
   });
   const bounds = {
     headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
+    requestTimeout: backstop(limits),
     connectionsCheckingInterval: limits.checkIntervalMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
   };
@@ -235,6 +259,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
   const reloader = new CertificateReloader({
     certFile: options.tlsCert,
     keyFile: options.tlsKey,
+    ...(options.servingNames ? { names: options.servingNames } : {}),
     // Existing connections keep the context they were handshaken with; new ones get the new pair.
     // Prometheus presents no client certificate: /metrics over HTTPS never asks for one.
     apply: (pair) => {
@@ -245,12 +270,29 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     ...options.certificateReload,
   });
-  reloader.check();
+  // A pair that is there but refused ends the start-up, saying why (a Pod that restarts with the reason
+  // in its log, not one that is never ready for no visible reason); missing files are waited for.
+  await reloader.load();
   const caches = waitForCaches(resolver, options.cacheSyncTimeoutMs ?? 0, logger);
   const notReadyBecause = (): string | undefined => {
     if (closing) return "shutting down";
-    if (reloader.current === undefined) return "serving certificate not loaded";
+    if (reloader.current === undefined) return `serving certificate not loaded${reloader.refusal ? `: ${reloader.refusal.message}` : ""}`;
+    if (reloader.current.notAfter.getTime() <= Date.now()) return `serving certificate expired at ${reloader.current.notAfter.toISOString()}`;
     return caches.pending();
+  };
+  if (resolver.caches) metrics.watchCaches(resolver.caches);
+  // Ready, but what an operator should know: the certificate files hold a pair that was refused; a
+  // cache is not current. Neither takes the Pod out of service (README "Reliability"): the previous
+  // certificate still works, and a webhook that answers "could not verify" beats one nobody can call.
+  const readinessNotes = (): string[] => {
+    const refusal = reloader.refusal;
+    const notes =
+      refusal && reloader.current
+        ? [`new serving certificate refused (${refusal.reason}): ${refusal.message}; serving the previous one (serial ${reloader.current.serialNumber})`]
+        : [];
+    for (const cache of caches.pending() === undefined ? (resolver.caches?.health() ?? []) : [])
+      if (cache.why) notes.push(`${cache.why}; lookups that depend on it answer "could not verify"`);
+    return notes;
   };
   const isReady = () => notReadyBecause() === undefined;
 
@@ -258,7 +300,9 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     metrics,
     notReadyBecause,
+    readinessNotes,
     requireClientCertificate: clientCa !== undefined,
+    requestTimeoutMs: limits.requestTimeoutMs,
     registry: deps.registry,
     ...(options.enforcement ? { enforcement: options.enforcement } : {}),
     allowIgnoreAnnotation: options.allowIgnoreAnnotation ?? false,
@@ -274,7 +318,7 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
       rejectUnauthorized: false,
       handshakeTimeout: limits.handshakeTimeoutMs,
       headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
+      requestTimeout: backstop(limits),
       connectionsCheckingInterval: limits.checkIntervalMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
     },
@@ -331,11 +375,12 @@ export async function startServer(options: ServeOptions, deps: ServeDependencies
     logger,
     close: async (graceMs = 8000) => {
       closing = true;
+      const lingerMs = Math.min(limits.shutdownLingerMs, graceMs);
       caches.stop();
       reloader.stop();
       await Promise.all([
-        closeGracefully(server, graceMs, drain),
-        metricsServer ? closeGracefully(metricsServer.server, graceMs, metricsServer.drain) : undefined,
+        closeGracefully(server, graceMs, lingerMs, drain),
+        metricsServer ? closeGracefully(metricsServer.server, graceMs, lingerMs, metricsServer.drain) : undefined,
       ]);
     },
   };

@@ -2,6 +2,7 @@
 // the files change (README "Install and operate") — including a Kubernetes Secret volume's atomic `..data` symlink swap.
 import { X509Certificate, createHash, createPrivateKey, webcrypto } from "node:crypto";
 import { readFileSync, watch, type FSWatcher } from "node:fs";
+import { isIP } from "node:net";
 import { dirname } from "node:path";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
 import type { Logger } from "pino";
@@ -13,34 +14,72 @@ const MIN_TLS_VERSION = "TLSv1.2" as const;
 export interface ServingPair {
   readonly cert: Buffer;
   readonly key: Buffer;
-  /** When the certificate expires. */
+  /** When the certificate becomes valid, and when it expires. */
+  readonly notBefore: Date;
   readonly notAfter: Date;
   /** Hex serial number, for logs. */
   readonly serialNumber: string;
 }
 
-/** Checks a certificate/key pair from memory; throws an Error saying what is wrong with which file. */
-function parseServingPair(cert: Buffer, key: Buffer, certFile = "certificate", keyFile = "key"): ServingPair {
+/**
+ * Why a pair is refused: `failure`, not a usable pair at all (unreadable, not PEM, key of another
+ * certificate); the others, a usable pair the apiserver would refuse on every call.
+ */
+export const REFUSALS = ["failure", "expired", "not-yet-valid", "wrong-name"] as const;
+export type Refusal = (typeof REFUSALS)[number];
+
+class Refused extends Error {
+  constructor(
+    readonly reason: Refusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What the apiserver will check of the certificate: that it is valid now, and that its SANs cover the
+ * name it calls (clientConfig.service: `<service>.<namespace>.svc`) and any other name given (--tls-san).
+ * Go checks the DNS SANs only, never the subject's CN (Go 1.15 and later): neither does this.
+ */
+function servingProblem(x509cert: X509Certificate, certFile: string, names: readonly string[], now: Date): Refused | undefined {
+  const notBefore = new Date(x509cert.validFrom);
+  const notAfter = new Date(x509cert.validTo);
+  if (now < notBefore) return new Refused("not-yet-valid", `${certFile}: not valid before ${notBefore.toISOString()}`);
+  if (now >= notAfter) return new Refused("expired", `${certFile}: expired at ${notAfter.toISOString()}`);
+  const covered = (name: string) => (isIP(name) ? x509cert.checkIP(name) : x509cert.checkHost(name, { subject: "never" })) !== undefined;
+  const uncovered = names.filter((name) => !covered(name));
+  if (uncovered.length > 0) {
+    const sans = x509cert.subjectAltName ?? "none";
+    return new Refused("wrong-name", `${certFile}: its SANs (${sans}) do not cover ${uncovered.map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return undefined;
+}
+
+/** Checks a certificate/key pair from memory; throws a Refused saying what is wrong with which file. */
+function parseServingPair(cert: Buffer, key: Buffer, certFile: string, keyFile: string, names: readonly string[], now: Date): ServingPair {
   let x509cert: X509Certificate;
   try {
     x509cert = new X509Certificate(cert);
   } catch (err) {
-    throw new Error(`${certFile}: not a PEM certificate (${(err as Error).message})`);
+    throw new Refused("failure", `${certFile}: not a PEM certificate (${(err as Error).message})`);
   }
   let privateKey: ReturnType<typeof createPrivateKey>;
   try {
     privateKey = createPrivateKey(key);
   } catch (err) {
-    throw new Error(`${keyFile}: not a PEM private key (${(err as Error).message})`);
+    throw new Refused("failure", `${keyFile}: not a PEM private key (${(err as Error).message})`);
   }
-  if (!x509cert.checkPrivateKey(privateKey)) throw new Error(`${keyFile} does not match the certificate in ${certFile}`);
+  if (!x509cert.checkPrivateKey(privateKey)) throw new Refused("failure", `${keyFile} does not match the certificate in ${certFile}`);
   try {
     // What the TLS server will do with it: catches whatever OpenSSL refuses beyond the checks above.
     createSecureContext(secureContextOptions({ cert, key }));
   } catch (err) {
-    throw new Error(`${certFile}/${keyFile}: unusable for TLS (${(err as Error).message})`);
+    throw new Refused("failure", `${certFile}/${keyFile}: unusable for TLS (${(err as Error).message})`);
   }
-  return { cert, key, notAfter: new Date(x509cert.validTo), serialNumber: x509cert.serialNumber };
+  const problem = servingProblem(x509cert, certFile, names, now);
+  if (problem) throw problem;
+  return { cert, key, notBefore: new Date(x509cert.validFrom), notAfter: new Date(x509cert.validTo), serialNumber: x509cert.serialNumber };
 }
 
 /**
@@ -115,6 +154,7 @@ export async function placeholderPair(): Promise<ServingPair> {
   return {
     cert: Buffer.from(cert.toString("pem")),
     key: Buffer.from(x509.PemConverter.encode(pkcs8, "PRIVATE KEY")),
+    notBefore: cert.notBefore,
     notAfter: cert.notAfter,
     serialNumber: cert.serialNumber,
   };
@@ -123,6 +163,10 @@ export async function placeholderPair(): Promise<ServingPair> {
 export interface CertificateReloaderOptions {
   readonly certFile: string;
   readonly keyFile: string;
+  /** Names the certificate's SANs must cover (the Service's DNS name, --tls-san); none: no name is checked. */
+  readonly names?: readonly string[];
+  /** The clock validity is checked against (tests). */
+  readonly now?: () => Date;
   /** Puts a new, checked pair into service (e.g. `https.Server.setSecureContext`); the first pair included. */
   readonly apply: (pair: ServingPair) => void;
   readonly metrics?: Metrics;
@@ -154,7 +198,8 @@ const fingerprint = (cert: Buffer, key: Buffer): string => createHash("sha256").
 export class CertificateReloader {
   private pair: ServingPair | undefined;
   private inUse: string | undefined;
-  private refused: string | undefined;
+  /** The pair on disk that was refused, and why; a pair not yet valid is looked at again once it is. */
+  private refused: { readonly fp: string; readonly error: Refused; readonly validFrom?: Date } | undefined;
   private suspect: string | undefined;
   private missingLogged = false;
   private watchers = new Map<string, FSWatcher>();
@@ -169,6 +214,25 @@ export class CertificateReloader {
   /** The pair in use; undefined until the files have been loaded once. */
   get current(): ServingPair | undefined {
     return this.pair;
+  }
+
+  /** Why the pair in the files is not the one in use (for /readyz), undefined when it is. */
+  get refusal(): { readonly reason: Refusal; readonly message: string } | undefined {
+    return this.refused && { reason: this.refused.error.reason, message: this.refused.error.message };
+  }
+
+  /**
+   * The first load, at start-up: a pair that is there but refused (after the settle time a rotation
+   * may need) is thrown, so that the process fails saying why; missing files are waited for.
+   */
+  async load(): Promise<ReloadResult> {
+    let result = this.check();
+    if (result === "settling") {
+      await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 500));
+      result = this.check();
+    }
+    if (result === "refused" && this.refused) throw new Error(`serving certificate refused: ${this.refused.error.message}`);
+    return result;
   }
 
   /** Loads what is there now, then starts watching and polling. */
@@ -220,7 +284,7 @@ export class CertificateReloader {
         logger?.warn({ code: e.code, certFile }, "out of file descriptors: certificate files not read this time");
         return "unchanged";
       }
-      if (e.code !== "ENOENT") return this.refuse(`unreadable:${e.code}`, e.message);
+      if (e.code !== "ENOENT") return this.refuse(`unreadable:${e.code}`, new Refused("failure", e.message));
       if (!this.missingLogged) {
         this.missingLogged = true;
         logger?.warn({ certFile, keyFile, serving: this.pair ? "previous certificate" : "none yet" }, "certificate files missing; waiting for them");
@@ -231,20 +295,24 @@ export class CertificateReloader {
     const fp = fingerprint(cert, key);
     if (fp === this.inUse) {
       this.suspect = undefined;
+      if (this.refused) this.clearRefusal(); // the files went back to the pair in use
       return "unchanged";
     }
-    if (fp === this.refused) return "refused"; // already logged and counted
+    const now = this.options.now?.() ?? new Date();
+    // Already logged and counted; unless it was refused for not being valid yet, and now is.
+    if (fp === this.refused?.fp && !(this.refused.validFrom && now >= this.refused.validFrom)) return "refused";
     let pair: ServingPair;
     try {
-      pair = parseServingPair(cert, key, certFile, keyFile);
+      pair = parseServingPair(cert, key, certFile, keyFile, this.options.names ?? [], now);
       this.options.apply(pair);
     } catch (err) {
-      return this.refuse(fp, (err as Error).message);
+      return this.refuse(fp, err instanceof Refused ? err : new Refused("failure", (err as Error).message), cert);
     }
     const first = this.pair === undefined;
     this.pair = pair;
     this.inUse = fp;
-    this.suspect = this.refused = undefined;
+    this.suspect = undefined;
+    this.clearRefusal();
     metrics?.certificateReloads.inc({ outcome: "success" });
     metrics?.certificateExpiry.set(pair.notAfter.getTime() / 1000);
     logger?.info(
@@ -254,8 +322,13 @@ export class CertificateReloader {
     return "loaded";
   }
 
+  private clearRefusal(): void {
+    this.refused = undefined;
+    for (const reason of REFUSALS) this.options.metrics?.certificateRefused.set({ reason }, 0);
+  }
+
   /** A bad read is only refused when it is still bad after `settleMs` (a rotation may be half done). */
-  private refuse(fp: string, why: string): ReloadResult {
+  private refuse(fp: string, error: Refused, cert?: Buffer): ReloadResult {
     if (this.suspect !== fp) {
       this.suspect = fp;
       if (this.settle) clearTimeout(this.settle);
@@ -264,10 +337,13 @@ export class CertificateReloader {
       return "settling";
     }
     this.suspect = undefined;
-    this.refused = fp;
-    this.options.metrics?.certificateReloads.inc({ outcome: "failure" });
-    this.options.logger?.error(
-      { err: why, serving: this.pair ? `previous certificate (serial ${this.pair.serialNumber})` : "none" },
+    const validFrom = error.reason === "not-yet-valid" && cert ? new Date(new X509Certificate(cert).validFrom) : undefined;
+    this.refused = { fp, error, ...(validFrom ? { validFrom } : {}) };
+    const { metrics, logger } = this.options;
+    metrics?.certificateReloads.inc({ outcome: error.reason });
+    for (const reason of REFUSALS) metrics?.certificateRefused.set({ reason }, reason === error.reason ? 1 : 0);
+    logger?.error(
+      { err: error.message, reason: error.reason, serving: this.pair ? `previous certificate (serial ${this.pair.serialNumber})` : "none" },
       "new serving certificate refused",
     );
     return "refused";
