@@ -17,7 +17,7 @@ export interface OracleLine {
 }
 
 /** The shared oracles, beside the repository when available (not in every CI checkout). */
-export const SHARED_ORACLES = join(REPO_ROOT, "..", "shared", "oracles");
+const SHARED_ORACLES = join(REPO_ROOT, "..", "shared", "oracles");
 
 const FILE = "robfig-cron-v1.2.0.jsonl";
 /** The committed copy. */

@@ -93,7 +93,7 @@ class Lexer {
 }
 
 /** GUC_scanstr: strip the quotes, read backslash escapes and doubled quotes; a NUL ends the C string. */
-export function scanString(quoted: string): string {
+function scanString(quoted: string): string {
   const s = quoted.slice(1, -1);
   let out = "";
   for (let i = 0; i < s.length; i++) {
@@ -121,14 +121,21 @@ const sameName = (a: string, lower: string): boolean => a.length === lower.lengt
 
 const MAX_DEPTH = 10;
 
+/** Whether every char is ASCII (then text and bytes are the same). */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** Bytes back to text for messages. */
-export const fromBytes = (s: string): string => (/[^\x00-\x7f]/.test(s) ? Buffer.from(s, "latin1").toString("utf8") : s);
+export const fromBytes = (s: string): string => (isAscii(s) ? s : Buffer.from(s, "latin1").toString("utf8"));
 /** Text to bytes, one char each, as the lexer reads it. */
-export const toBytes = (s: string): string => (/[^\x00-\x7f]/.test(s) ? Buffer.from(s, "utf8").toString("latin1") : s);
+export const toBytes = (s: string): string => (isAscii(s) ? s : Buffer.from(s, "utf8").toString("latin1"));
 
 const dirOf = (path: string): string => path.slice(0, path.lastIndexOf("/"));
 /** AbsoluteConfigLocation, canonicalized: relative to the including file's folder. */
-const absolute = (path: string, from: string): string => (path.startsWith("/") || path.startsWith("$PGDATA/") ? path : `${dirOf(from)}/${path}`).replace(/\/\.(?=\/|$)/g, "").replace(/\/+$/, "");
+const absolute = (path: string, from: string): string =>
+  (path.startsWith("/") || path.startsWith("$PGDATA/") ? path : `${dirOf(from)}/${path}`).replace(/\/\.(?=\/|$)/g, "").replace(/\/+$/, "");
 
 /**
  * ParseConfigFile: reads `file` (bytes, as written in the including file, or the top file's path) and
@@ -213,7 +220,10 @@ function parseConfigDirectory(dir: string, from: string, fs: FileSystem, depth: 
     result.errors.push(`could not open configuration directory "${fromBytes(full)}": No such file or directory`);
     return result;
   }
-  for (const file of listing.split("\n").filter((f) => f.endsWith(".conf") && !f.startsWith(".")).sort()) {
+  for (const file of listing
+    .split("\n")
+    .filter((f) => f.endsWith(".conf") && !f.startsWith("."))
+    .sort()) {
     const inner = parseConfigFile(`${full}/${file}`, fs, from, depth);
     result.items.push(...inner.items);
     result.errors.push(...inner.errors);

@@ -222,11 +222,13 @@ function authOption(name: string, val: string, line: Line, major: Major, warning
       if (line.method !== "radius") throw new HbaError(`authentication option "${name}" is only valid for authentication methods radius`);
       const what = { radiusservers: "server", radiusports: "port", radiussecrets: "secret", radiusidentifiers: "identifiers" }[name];
       const list = splitIdentifiers(val, ",", false);
-      if (list === undefined) throw new HbaError(name === "radiusports" ? `invalid RADIUS port number: "${val}"` : `could not parse RADIUS ${what} list "${val}"`);
+      if (list === undefined)
+        throw new HbaError(name === "radiusports" ? `invalid RADIUS port number: "${val}"` : `could not parse RADIUS ${what} list "${val}"`);
       if (name === "radiusports" && list.some((x) => atoi(x) === 0)) throw new HbaError(`invalid RADIUS port number: "${val}"`);
       if (name === "radiusservers") {
         const names = list.filter((s) => addressFamily(s) === undefined && s !== "localhost");
-        if (names.length > 0) warnings.push(`RADIUS server names are resolved when pg_hba.conf is loaded; ${names.map((s) => `"${s}"`).join(", ")} must resolve from the instance`);
+        if (names.length > 0)
+          warnings.push(`RADIUS server names are resolved when pg_hba.conf is loaded; ${names.map((s) => `"${s}"`).join(", ")} must resolve from the instance`);
       }
       // An empty list is NIL in hba.c: as if the option were not given.
       if (list.length > 0) line.lists.set(name, list);
@@ -283,7 +285,9 @@ function parseLine(fields: Token[][], major: Major, warnings: string[]): void {
   if (type === "local" && method === "ident") method = "peer";
   if (type === "local" && method === "gss") throw new HbaError("gssapi authentication is not supported on local sockets");
   if (type === "hostgssenc" && !["gss", "reject", "trust"].includes(method))
-    warnings.push(`hostgssenc with ${method}: 12 and 13 minor releases of 2020 (13.1, the default image, among them) refuse it ("GSSAPI encryption only supports gss, trust, or reject authentication")`);
+    warnings.push(
+      `hostgssenc with ${method}: 12 and 13 minor releases of 2020 (13.1, the default image, among them) refuse it ("GSSAPI encryption only supports gss, trust, or reject authentication")`,
+    );
   if (type !== "local" && method === "peer") throw new HbaError("peer authentication is only supported on local sockets");
   if (type !== "hostssl" && method === "cert") throw new HbaError("cert authentication is only supported on hostssl connections");
   const line: Line = { conntype: type, method, options: new Map(), lists: new Map() };
@@ -307,7 +311,8 @@ function parseLine(fields: Token[][], major: Major, warnings: string[]): void {
             : "cannot use ldapbasedn, ldapbinddn, ldapbindpasswd, ldapsearchattribute, or ldapurl together with ldapprefix",
         );
     } else if (!has("ldapbasedn")) throw new HbaError('authentication method "ldap" requires argument "ldapbasedn", "ldapprefix", or "ldapsuffix" to be set');
-    if (major >= 11 && has("ldapsearchattribute") && has("ldapsearchfilter")) throw new HbaError("cannot use ldapsearchattribute together with ldapsearchfilter");
+    if (major >= 11 && has("ldapsearchattribute") && has("ldapsearchfilter"))
+      throw new HbaError("cannot use ldapsearchattribute together with ldapsearchfilter");
   }
   if (method === "radius") {
     const servers = line.lists.get("radiusservers");
@@ -322,7 +327,8 @@ function parseLine(fields: Token[][], major: Major, warnings: string[]): void {
       ["radiusidentifiers", "RADIUS identifiers"],
     ] as const) {
       const n = line.lists.get(key)?.length ?? 0;
-      if (n > 1 && n !== servers.length) throw new HbaError(`the number of ${what} (${n}) must be 1 or the same as the number of RADIUS servers (${servers.length})`);
+      if (n > 1 && n !== servers.length)
+        throw new HbaError(`the number of ${what} (${n}) must be 1 or the same as the number of RADIUS servers (${servers.length})`);
     }
   }
 }

@@ -260,7 +260,8 @@ function recoveryTargetTime(value: string): HookError | undefined {
   if (!m) return {};
   const [year, month, day, hour = "0", minute = "0", second = "0"] = m.slice(1).map((x) => x ?? "0");
   const days = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
-  const bad = Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > days || Number(hour) > 24 || Number(minute) > 59 || Number(second) > 60;
+  const bad =
+    Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > days || Number(hour) > 24 || Number(minute) > 59 || Number(second) > 60;
   return bad ? {} : undefined;
 }
 
@@ -283,7 +284,9 @@ const HOOKS: Readonly<Record<string, Hook>> = {
   recovery_target_time: recoveryTargetTime,
   recovery_target_name: (v) => (v.length >= 64 ? { detail: "recovery_target_name is too long (maximum 63 characters)." } : undefined),
   recovery_target_timeline: (v) =>
-    v === "current" || v === "latest" || !/^\s*[+-]?(0[xX][0-9a-fA-F]{16,}|[1-9]\d{19,})/.test(v) ? undefined : { detail: "recovery_target_timeline is not a valid number." },
+    v === "current" || v === "latest" || !/^\s*[+-]?(0[xX][0-9a-fA-F]{16,}|[1-9]\d{19,})/.test(v)
+      ? undefined
+      : { detail: "recovery_target_timeline is not a valid number." },
   backtrace_functions: (v) => (/^[A-Za-z0-9_,\s]*$/.test(v) ? undefined : { detail: "invalid character" }),
   default_table_access_method: (v) =>
     v === ""

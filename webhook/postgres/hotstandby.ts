@@ -23,7 +23,9 @@ function intValue(params: Readonly<Record<string, string>>, name: string, major:
   const key = Object.keys(params).find((k) => k.toLowerCase() === name);
   const text = key === undefined ? findGuc(major, name)?.boot : params[key];
   if (text === undefined) return undefined;
-  const n = /^\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)\s*$/.test(text) ? Number.parseInt(text, /^\s*[+-]?0[xX]/.test(text) ? 16 : /^\s*[+-]?0\d/.test(text) ? 8 : 10) : Number.NaN;
+  const n = /^\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)\s*$/.test(text)
+    ? Number.parseInt(text, /^\s*[+-]?0[xX]/.test(text) ? 16 : /^\s*[+-]?0\d/.test(text) ? 8 : 10)
+    : Number.NaN;
   return Number.isNaN(n) ? undefined : n;
 }
 
@@ -36,7 +38,10 @@ function intValue(params: Readonly<Record<string, string>>, name: string, major:
  */
 export function hotStandbyShortfalls(source: Readonly<Record<string, string>>, target: Readonly<Record<string, string>>, major: Major): Shortfall[] {
   const { defaults } = operatorSettings(major);
-  const [src, dst] = [{ ...defaults, ...source }, { ...defaults, ...target }];
+  const [src, dst] = [
+    { ...defaults, ...source },
+    { ...defaults, ...target },
+  ];
   return hotStandbySettings(major).flatMap((name) => {
     const [s, t] = [intValue(src, name, major), intValue(dst, name, major)];
     return s !== undefined && t !== undefined && t < s ? [{ name, source: s, target: t }] : [];

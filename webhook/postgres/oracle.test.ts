@@ -47,7 +47,8 @@ test("parameters: every line of postgresql-parameters.jsonl, every major", (t) =
       // README `env`: locales and time zones depend on the image, not on this machine: what this
       // machine accepted must be accepted; what it refused may be refused alike or accepted with a warning.
       if (line.ok && !got.ok) tally.miss(`${where}: accepted on the oracle's machine, refused here (${got.error})`);
-      else if (!line.ok && got.ok && got.warnings.length === 0) tally.miss(`${where}: refused by the oracle's machine (${line.env}), accepted without a warning`);
+      else if (!line.ok && got.ok && got.warnings.length === 0)
+        tally.miss(`${where}: refused by the oracle's machine (${line.env}), accepted without a warning`);
       else if (!line.ok && !got.ok && got.error !== line.error) tally.miss(`${where}: want ${line.error}, got ${got.error}`);
       else tally.count(line.major, `env:${line.env}`);
       continue;
@@ -129,7 +130,17 @@ test("pg_hba: every line of postgresql-hba.jsonl, every major", (t) => {
         tally.miss(`${where}: want ${expected.map((e) => `${e.ok} ${e.error ?? ""}`).join(" or ")}, got ${got.ok} ${got.error ?? ""}`);
         continue;
       }
-      const rule = unobservedWording ? "11-wording-unobserved" : oracle.ok === null ? (expected.length > 1 ? "bracketed-by-10-and-13" : "as-full-builds") : oracle.build ? "build-lacks-gssapi" : got.ok ? "accepted" : "refused";
+      const rule = unobservedWording
+        ? "11-wording-unobserved"
+        : oracle.ok === null
+          ? expected.length > 1
+            ? "bracketed-by-10-and-13"
+            : "as-full-builds"
+          : oracle.build
+            ? "build-lacks-gssapi"
+            : got.ok
+              ? "accepted"
+              : "refused";
       // A message logged for a line that still loads is a warning here (not for 12.22's missing GSSAPI).
       const logged = oracle.build === undefined ? (oracle.warning ?? oracle.log) : undefined;
       if (logged !== undefined && !got.warnings.includes(logged)) tally.miss(`${where}: want the warning ${logged}, got ${got.warnings.join("; ")}`);
@@ -157,7 +168,11 @@ test("hot standby: the settings and every start of postgresql-hot-standby.json",
     const major = Number(run.major) as Major;
     const got = hotStandbyShortfalls({ [lowered]: String(run.primary) }, { [lowered]: String(run.standby) }, major);
     assert.equal(got.length === 0, run.started, `${run.major} ${run.test}: started ${run.started}, shortfalls ${JSON.stringify(got)}`);
-    if (!run.started) assert.match(run.fatal ?? "", new RegExp(`because ${lowered} = ${run.standby} is a lower setting than on the master server \\(its value was ${run.primary}\\)`));
+    if (!run.started)
+      assert.match(
+        run.fatal ?? "",
+        new RegExp(`because ${lowered} = ${run.standby} is a lower setting than on the master server \\(its value was ${run.primary}\\)`),
+      );
     starts++;
   }
   t.diagnostic(`hot standby: ${starts} lowered-setting starts agree`);

@@ -8,7 +8,7 @@
 // so far), then the postmaster's start-up cross-checks (postmaster.c PostmasterMain, xlog.c
 // ReadControlFile, be-secure-openssl.c).
 import { formatG, isCSpace, rint, strtod, strtol } from "./cnumbers.js";
-import { type FileSystem, fromBytes, parseConfigFile, toBytes } from "./conffile.js";
+import { type FileSystem, fromBytes, isAscii, parseConfigFile, toBytes } from "./conffile.js";
 import { findGuc, type Guc, type Major } from "./gucs.js";
 import { type HookError, stringHook } from "./hooks.js";
 
@@ -129,7 +129,10 @@ const UNIT_ORDER = ["TB", "GB", "MB", "kB", "B", "d", "h", "min", "s", "ms", "us
 
 function unitsHint(guc: Guc, major: Major): string {
   const memory = ["kB", "B", "MB", "8kB"].includes(guc.unit ?? "");
-  if (memory) return major >= 11 ? 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".' : 'Valid units for this parameter are "kB", "MB", "GB", and "TB".';
+  if (memory)
+    return major >= 11
+      ? 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".'
+      : 'Valid units for this parameter are "kB", "MB", "GB", and "TB".';
   return major >= 12
     ? 'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".'
     : 'Valid units for this parameter are "ms", "s", "min", "h", and "d".';
@@ -331,7 +334,7 @@ const PGDG_ONLY: Guc = { name: "extension_destdir", type: "string", context: "su
 
 /** Writes custom.conf as release 0.5 does: sorted names (Go's byte order), `name = 'value'` with quotes doubled. */
 export function customConf(settings: Readonly<Record<string, string>>): string {
-  const names = Object.keys(settings).sort((a, b) => (/[^\x00-\x7f]/.test(a + b) ? Buffer.compare(Buffer.from(a), Buffer.from(b)) : a < b ? -1 : a > b ? 1 : 0));
+  const names = Object.keys(settings).sort((a, b) => (isAscii(a + b) ? (a < b ? -1 : a > b ? 1 : 0) : Buffer.compare(Buffer.from(a), Buffer.from(b))));
   return names.map((n) => `${n} = '${(settings[n] ?? "").replaceAll("'", "''")}'\n`).join("");
 }
 
@@ -363,7 +366,11 @@ export function judgeParameter(name: string, value: string, major: Major, contex
       warnings,
     };
   };
-  if (parsed.errors.length > 0) return fail(parsed.errors.map((message) => ({ message })), "file");
+  if (parsed.errors.length > 0)
+    return fail(
+      parsed.errors.map((message) => ({ message })),
+      "file",
+    );
   const gucOf = (n: string) => findGuc(major, n) ?? (n.toLowerCase() === PGDG_ONLY.name ? PGDG_ONLY : undefined);
   // ProcessConfigFileInternal: every unknown name without a dot is an error, and nothing is applied.
   const unknown = parsed.items.filter((item) => gucOf(fromBytes(item.name)) === undefined && !item.name.includes("."));
@@ -433,7 +440,17 @@ function startupErrors(major: Major, state: Map<string, Value>): Array<{ message
 }
 
 /** OpenSSL's named curves (SSL_CTX_set_tmp_ecdh with OBJ_sn2nid) that PostgreSQL accepts as ssl_ecdh_curve. */
-const CURVES = new Set(["prime192v1", "prime256v1", "secp224r1", "secp384r1", "secp521r1", "secp256k1", "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1"]);
+const CURVES = new Set([
+  "prime192v1",
+  "prime256v1",
+  "secp224r1",
+  "secp384r1",
+  "secp521r1",
+  "secp256k1",
+  "brainpoolP256r1",
+  "brainpoolP384r1",
+  "brainpoolP512r1",
+]);
 /** OpenSSL cipher-string words that select ciphers (a list with none of them selects nothing). */
 const CIPHER_WORDS =
   /^(ALL|DEFAULT|HIGH|MEDIUM|LOW|EXPORT|COMPLEMENTOFALL|COMPLEMENTOFDEFAULT|[ak]?RSA|[ak]?ECDHE?|[ak]?EECDH|[ak]?DHE?|[ak]?EDH|aECDSA|ECDSA|aDSS|DSS|AES(128|256)?(GCM|CCM)?|CHACHA20|3DES|DES|RC4|SHA(1|256|384)?|MD5|TLSv1(\.2)?|SSLv3|CAMELLIA(128|256)?|ARIA(128|256)?|SEED|IDEA|PSK|SRP|aNULL|eNULL|NULL|[A-Z0-9]+(-[A-Z0-9]+)+)$/;
@@ -446,7 +463,12 @@ function sslErrors(major: Major, state: Map<string, Value>): Array<{ message: st
     const selected = String(ciphers)
       .split(/[:, ]+/)
       .filter((w) => w !== "" && !/^[!-]/.test(w))
-      .some((w) => w.replace(/^\+/, "").split("+").every((part) => CIPHER_WORDS.test(part)));
+      .some((w) =>
+        w
+          .replace(/^\+/, "")
+          .split("+")
+          .every((part) => CIPHER_WORDS.test(part)),
+      );
     if (!selected) return [{ message: "could not set the cipher list (no valid ciphers available)" }];
   }
   if (major >= 12) {
@@ -457,4 +479,3 @@ function sslErrors(major: Major, state: Map<string, Value>): Array<{ message: st
   }
   return [];
 }
-
