@@ -21,14 +21,32 @@ export type FileSystem = (path: string) => string | undefined;
 
 type Token = "EOL" | "ID" | "QUALIFIED_ID" | "STRING" | "UNQUOTED_STRING" | "INTEGER" | "REAL" | "EQUALS" | "ERROR" | "END";
 
-const LETTER = "A-Za-z_\\x80-\\xff";
-const LETTER_OR_DIGIT = "A-Za-z_0-9\\x80-\\xff";
-const ID = new RegExp(`[${LETTER}][${LETTER_OR_DIGIT}]*`, "y");
-const UNQUOTED_STRING = new RegExp(`[${LETTER}](?:[${LETTER_OR_DIGIT}]|[-._:/])*`, "y");
 const STRING = /'(?:[^'\\\n]|\\[^\n]|'')*'/y;
 const INTEGER = /[-+]?(?:\d+|0x[0-9a-fA-F]+)[a-zA-Z]*/y;
 const REAL = /[-+]?\d*\.\d*(?:[Ee][-+]?\d+)?/y;
-const isLetter = (c: string): boolean => /[A-Za-z_\x80-\xff]/.test(c);
+/** LETTER and LETTER_OR_DIGIT of guc-file.l, on a char code (bytes 0x80–0xff are letters). */
+const isLetterCode = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 0x80 && c <= 0xff);
+const isLetterOrDigitCode = (c: number): boolean => isLetterCode(c) || (c >= 48 && c <= 57);
+const isLetter = (c: string): boolean => isLetterCode(c.charCodeAt(0));
+
+/** Length of an ID at `pos` (a letter, then letters and digits), 0 when none. */
+function idAt(src: string, pos: number): number {
+  if (!isLetterCode(src.charCodeAt(pos))) return 0;
+  let end = pos + 1;
+  while (end < src.length && isLetterOrDigitCode(src.charCodeAt(end))) end++;
+  return end - pos;
+}
+
+/** Length of an UNQUOTED_STRING at `pos`: a letter, then letters, digits and -._:/. */
+function unquotedAt(src: string, pos: number): number {
+  if (!isLetterCode(src.charCodeAt(pos))) return 0;
+  let end = pos + 1;
+  for (; end < src.length; end++) {
+    const c = src.charCodeAt(end);
+    if (!isLetterOrDigitCode(c) && c !== 45 && c !== 46 && c !== 95 && c !== 58 && c !== 47) break;
+  }
+  return end - pos;
+}
 
 /** Length of `re`'s match at `pos`, 0 when none. */
 function matchAt(re: RegExp, src: string, pos: number): number {
@@ -71,10 +89,10 @@ class Lexer {
         continue;
       }
       if (isLetter(c)) {
-        const id = matchAt(ID, src, this.pos);
-        const dotted = src[this.pos + id] === "." ? matchAt(ID, src, this.pos + id + 1) : 0;
+        const id = idAt(src, this.pos);
+        const dotted = src[this.pos + id] === "." ? idAt(src, this.pos + id + 1) : 0;
         const qualified = dotted > 0 ? id + 1 + dotted : 0;
-        const unquoted = matchAt(UNQUOTED_STRING, src, this.pos);
+        const unquoted = unquotedAt(src, this.pos);
         if (unquoted > Math.max(id, qualified)) return this.take("UNQUOTED_STRING", unquoted);
         return qualified > id ? this.take("QUALIFIED_ID", qualified) : this.take("ID", id);
       }

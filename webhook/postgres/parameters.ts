@@ -384,7 +384,11 @@ export function judgeParameter(name: string, value: string, major: Major, contex
       parsed.errors.map((message) => ({ message })),
       "file",
     );
-  const gucOf = (n: string) => findGuc(major, n) ?? (n.toLowerCase() === PGDG_ONLY.name ? PGDG_ONLY : undefined);
+  const known = new Map<string, Guc | undefined>();
+  const gucOf = (n: string) => {
+    if (!known.has(n)) known.set(n, findGuc(major, n) ?? (n.toLowerCase() === PGDG_ONLY.name ? PGDG_ONLY : undefined));
+    return known.get(n);
+  };
   // ProcessConfigFileInternal: every unknown name without a dot is an error, and nothing is applied.
   const unknown = parsed.items.filter((item) => gucOf(fromBytes(item.name)) === undefined && !item.name.includes("."));
   if (unknown.length > 0) {
