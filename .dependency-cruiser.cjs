@@ -58,6 +58,13 @@ module.exports = {
       to: { path: "^webhook/(?!formats/|cron/)" },
     },
     {
+      name: "postgres-leaf",
+      severity: "error",
+      comment: "postgres/ (what PostgreSQL itself refuses) is a leaf of pure functions: it may use formats/, nothing else of webhook/.",
+      from: { path: "^webhook/postgres/", pathNot: notTests },
+      to: { path: "^webhook/(?!formats/|postgres/)" },
+    },
+    {
       name: "rules-are-pure",
       severity: "error",
       comment: "Rules are pure functions over typed objects: no HTTP, files or API client.",

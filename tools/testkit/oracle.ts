@@ -9,17 +9,29 @@ import { REPO_ROOT } from "./paths.js";
 
 const ORACLES = join(REPO_ROOT, "..", "shared", "oracles");
 
-/**
- * The JSON lines of an oracle file, or undefined after marking `t` skipped when the shared folder is
- * not here.
- */
-export function readOracleLines<T>(t: TestContext, file: string): T[] | undefined {
+/** The oracle file's path, or undefined after marking `t` skipped when the shared folder is not here. */
+function oraclePath(t: TestContext, file: string): string | undefined {
   const path = join(ORACLES, file);
-  if (!existsSync(path)) {
-    t.skip(`${path} is not here: the oracles live beside the repository, not in it`);
-    return undefined;
-  }
-  return readFileSync(path, "utf8")
+  if (existsSync(path)) return path;
+  t.skip(`${path} is not here: the oracles live beside the repository, not in it`);
+  return undefined;
+}
+
+/** The JSON lines of an oracle file (`.jsonl`); undefined, the test skipped, without the shared folder. */
+export function readOracleLines<T>(t: TestContext, file: string): T[] | undefined {
+  const path = oraclePath(t, file);
+  return path ? readJsonLines<T>(path) : undefined;
+}
+
+/** An oracle file that is one JSON document; undefined, the test skipped, without the shared folder. */
+export function readOracleJson<T>(t: TestContext, file: string): T | undefined {
+  const path = oraclePath(t, file);
+  return path ? (JSON.parse(readFileSync(path, "utf8")) as T) : undefined;
+}
+
+/** One JSON value a line, blank lines skipped. */
+function readJsonLines<T>(file: string): T[] {
+  return readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l) as T);
@@ -38,3 +50,49 @@ export interface RobfigLine {
 }
 
 export const ROBFIG_ORACLE = "robfig-cron-v1.2.0.jsonl";
+
+/** postgresql-parameters.jsonl: one spec.postgresql.parameters entry judged by one major's postmaster. */
+export interface PgParameterLine {
+  major: "10" | "11" | "12" | "13";
+  name: string;
+  value: string;
+  kind: string;
+  ok: boolean;
+  error?: string;
+  detail?: string;
+  hint?: string;
+  more?: string[];
+  warning?: string;
+  /** A real start with that configuration; env: the failure depends on the machine. */
+  start?: { ok: boolean; fatal?: string; env?: string };
+  /** The verdict depends on what the image has installed (locale, tzdata). */
+  env?: string;
+  /** Older or other builds of the major that disagree. */
+  minors?: Record<string, { ok: boolean; error?: string }>;
+}
+
+/** One major's verdict on a pg_hba entry. */
+export interface PgHbaVerdict {
+  /** null: the build lacks the feature (`build` says which). */
+  ok: boolean | null;
+  error?: string;
+  warning?: string;
+  log?: string;
+  ignored?: boolean;
+  build?: string;
+  env?: string;
+  minors?: Record<string, { ok: boolean; error?: string }>;
+}
+
+/** postgresql-hba.jsonl: one spec.postgresql.pg_hba entry judged by each major. */
+export interface PgHbaLine {
+  line: string;
+  kind: string;
+  majors: Record<"10" | "11" | "12" | "13", PgHbaVerdict>;
+}
+
+/** postgresql-hot-standby.json: which settings a standby must keep at or above the primary's. */
+export interface PgHotStandby {
+  majors: Record<"10" | "11" | "12" | "13", { mustBeAtLeastPrimary: string[]; checkedNotRequired: string[] }>;
+  tests: Array<{ major: string; test: string; primary?: number; standby?: number; hot_standby?: string; started: boolean; fatal: string | null }>;
+}

@@ -2,6 +2,7 @@
 import { FieldPath, forbidden } from "../admission/field.js";
 import { deny } from "../admission/finding.js";
 import { clusterRule } from "./builders.js";
+import { operatorSettings } from "../postgres/parameters.js";
 
 /** cnp v0.5.0 pkg/postgres/configuration.go:94-168 FixedConfigurationParameters, exactly. */
 const FIXED = new Set([
@@ -20,22 +21,12 @@ const FIXED = new Set([
 
 /**
  * What the operator itself writes: its defaulting webhook puts logging_collector: "off" into every
- * Cluster (configuration.go:173-178, cluster_webhook.go:71-79), and these mandatory values always win
+ * Cluster (configuration.go:173-178, cluster_webhook.go:71-79), and its mandatory values always win
  * in postgresql.conf (configuration.go:187-202). Denying them would deny every Cluster.
  */
 const OPERATOR_VALUES: Readonly<Record<string, string>> = {
-  logging_collector: "off",
-  listen_addresses: "*",
-  unix_socket_directories: "/var/run/postgresql",
-  hot_standby: "true",
-  archive_mode: "on",
-  archive_command: "/controller/manager wal-archive %p",
-  port: "5432",
-  wal_level: "logical",
-  wal_log_hints: "on",
-  archive_timeout: "5min",
-  full_page_writes: "on",
-  ssl: "on",
+  logging_collector: operatorSettings(13).defaults.logging_collector ?? "off",
+  ...operatorSettings(13).mandatory,
 };
 
 const PARAMETERS = FieldPath.root("spec", "postgresql", "parameters");
