@@ -22,19 +22,20 @@ build: $(INSTALLED)
 	npx tsc -p tsconfig.json
 
 # From schemas/ alone: the schema generator builds without generated/, then everything else builds
-# against what it wrote, then the install manifests are rendered.
+# against what it wrote, then the install manifests and README.md's rule catalog are rendered.
 generate: $(INSTALLED)
 	npx tsc -p tsconfig.schemas.json
 	$(NODE) --enable-source-maps dist/schemas/generate.js
 	npx tsc -p tsconfig.json
 	$(NODE) --enable-source-maps dist/webhook/install/generate.js
+	$(NODE) --enable-source-maps dist/tools/readme-catalog.js
 
 check-generated: generate
-	@drift="$$(git status --porcelain --untracked-files=all -- generated/)"; \
+	@drift="$$(git status --porcelain --untracked-files=all -- generated/ README.md)"; \
 	if [ -n "$$drift" ]; then \
-	  echo "generated/ is out of date with schemas/ (run 'make generate' and commit):"; echo "$$drift"; \
-	  git --no-pager diff --stat -- generated/; exit 1; \
-	fi; echo "generated/ is up to date"
+	  echo "generated/ or README.md's rule catalog is out of date (run 'make generate' and commit):"; echo "$$drift"; \
+	  git --no-pager diff --stat -- generated/ README.md; exit 1; \
+	fi; echo "generated/ and README.md's rule catalog are up to date"
 
 # Format and lint (biome), dependency rules and cycles (dependency-cruiser), unused exports (knip).
 lint: $(INSTALLED)

@@ -16,6 +16,8 @@ export interface SchemaShape {
   readonly items?: SchemaShape;
   readonly nullable?: true;
   readonly default?: true;
+  /** Fields it does not declare are kept, not pruned (x-kubernetes-preserve-unknown-fields beside properties). */
+  readonly keepsUnknown?: true;
 }
 
 /** The shape of an inlined schema (no `$ref` left). */
@@ -26,6 +28,7 @@ export function schemaShape(schema: JSONSchema): SchemaShape {
     items?: SchemaShape;
     nullable?: true;
     default?: true;
+    keepsUnknown?: true;
   } = {};
   if (isObject(schema.properties)) {
     shape.properties = Object.fromEntries(Object.entries(schema.properties).map(([name, sub]) => [name, schemaShape(sub as JSONSchema)]));
@@ -34,6 +37,7 @@ export function schemaShape(schema: JSONSchema): SchemaShape {
   if (isObject(schema.items)) shape.items = schemaShape(schema.items);
   if (schema.nullable === true) shape.nullable = true;
   if (schema.default !== undefined) shape.default = true;
+  if (schema["x-kubernetes-preserve-unknown-fields"] === true && isObject(schema.properties)) shape.keepsUnknown = true;
   return shape;
 }
 

@@ -134,7 +134,7 @@ describe("the standalone JSON Schemas (generated/jsonschema)", () => {
     const paths = [join(FIXTURES, "seeds"), join(FIXTURES, "manifests", "good"), join(FIXTURES, "manifests", "bad", "cluster.yaml")];
     const extra = [
       `apiVersion: ${API_VERSION}\nkind: Cluster\nmetadata: {name: top}\nspec: {instances: 1, storage: {size: 1Gi}}\nbackup: {}\n`,
-      `apiVersion: ${API_VERSION}\nkind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: pg}, extra: 1}\n`,
+      `apiVersion: ${API_VERSION}\nkind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: ""}, extra: 1}\n`,
       `apiVersion: ${API_VERSION}\nkind: ScheduledBackup\nmetadata: {name: s}\nspec: {schedule: "0 0 0 * * *", suspend: "no", cluster: {name: pg}}\n`,
     ];
     const dir = mkdtempSync(join(tmpdir(), "cnp-jsonschema-"));

@@ -84,7 +84,9 @@ function walk(node: JSONSchema, path: string, visit: (node: JSONSchema, path: st
   if (isObject(node.additionalProperties)) walk(node.additionalProperties, `${path}.additionalProperties`, visit, inJunctor);
   for (const j of ["allOf", "anyOf", "oneOf"]) {
     const list = node[j];
-    if (Array.isArray(list)) list.forEach((s, i) => isObject(s) && walk(s, `${path}.${j}[${i}]`, visit, true));
+    // The one junctor with types the apiserver takes: an int-or-string node's anyOf [{type: integer}, {type: string}].
+    const intOrString = j === "anyOf" && node["x-kubernetes-int-or-string"] === true && JSON.stringify(list) === '[{"type":"integer"},{"type":"string"}]';
+    if (Array.isArray(list) && !intOrString) list.forEach((s, i) => isObject(s) && walk(s, `${path}.${j}[${i}]`, visit, true));
   }
   if (isObject(node.not)) walk(node.not, `${path}.not`, visit, true);
 }
@@ -221,11 +223,11 @@ for (const e of EXPECTED) {
 
     test("the own structural walk does find problems", () => {
       const broken = structuredClone(schemaOf(crd));
-      delete nodeAt(broken, "spec").type;
+      delete nodeAt(broken, "metadata").type;
       nodeAt(broken, "status").title = "Status";
       nodeAt(broken, "status").additionalProperties = false;
       assert.deepEqual(structuralProblems(broken), [
-        "openAPIV3Schema.properties.spec: no type",
+        "openAPIV3Schema.properties.metadata: no type",
         "openAPIV3Schema.properties.status: keyword title",
         "openAPIV3Schema.properties.status: title",
         "openAPIV3Schema.properties.status: additionalProperties: false",
@@ -286,8 +288,12 @@ describe("defaults in the CRDs", () => {
     assert.deepEqual(nodeAt(cluster, store).required, ["destinationPath", "s3Credentials"]);
     assert.deepEqual(nodeAt(cluster, `${store}.wal.compression`).enum, ["", "gzip", "bzip2"]);
     assert.deepEqual(nodeAt(cluster, `${store}.wal.encryption`).enum, ["", "AES256", "aws:kms"]);
-    assert.equal(nodeAt(cluster, "spec.storage.pvcTemplate")["x-kubernetes-preserve-unknown-fields"], true);
-    assert.equal(nodeAt(cluster, "spec.resources")["x-kubernetes-preserve-unknown-fields"], true);
+    // Typed as release 0.5.0's CRD types them (test/crd-parity.test.ts): unknown fields pruned.
+    assert.equal(nodeAt(cluster, "spec.storage.pvcTemplate")["x-kubernetes-preserve-unknown-fields"], undefined);
+    assert.deepEqual(nodeAt(cluster, "spec.storage").required, ["size"]);
+    assert.deepEqual(nodeAt(cluster, "spec.resources.requests").additionalProperties, nodeAt(cluster, "spec.resources.limits").additionalProperties);
+    // Backup and ScheduledBackup keep unknown fields, as 0.5.0's v1beta1 CRDs do.
+    for (const i of [1, 2]) assert.equal(nodeAt(schemaOf(crdOf(EXPECTED[i]!)), "spec")["x-kubernetes-preserve-unknown-fields"], true);
     assert.deepEqual(nodeAt(schemaOf(crdOf(EXPECTED[1]!)), "spec").required, ["cluster"]);
     assert.deepEqual(nodeAt(schemaOf(crdOf(EXPECTED[2]!)), "spec").required, ["schedule", "cluster"]);
   });

@@ -25,6 +25,27 @@ export interface LocalObjectReference {
 }
 
 /**
+ * A reference to another object by name, in the same namespace; an empty or missing name means none, as the operator reads it.
+ */
+export interface OptionalLocalObjectReference {
+  /**
+   * Name of the referent, in the same namespace; empty for none.
+   */
+  name?: string;
+}
+
+/**
+ * The Cluster a backup is of, by name, in the same namespace. Fields other than name are kept and ignored by release 0.5 (its Backup and ScheduledBackup CRDs keep unknown fields).
+ */
+export interface ClusterReference {
+  /**
+   * Name of the Cluster, in the same namespace.
+   */
+  name: string;
+  [k: string]: unknown;
+}
+
+/**
  * Selects one key of a Secret in the same namespace as the referrer.
  */
 export interface SecretKeySelector {
@@ -172,4 +193,108 @@ export interface BarmanObjectStoreConfiguration {
    * Options for base backups.
    */
   data?: DataBackupConfiguration;
+}
+
+/**
+ * A Kubernetes quantity: an integer, or a string such as 500m, 2, 1.5Gi or 1e3.
+ */
+export type Quantity = number | string;
+
+/**
+ * Compute resources of a container: limits and requests, by resource name.
+ */
+export interface ResourceRequirements {
+  /**
+   * The most of each resource the container may use.
+   */
+  limits?: {
+    [k: string]: Quantity;
+  };
+  /**
+   * The least of each resource the container is scheduled with; at most the limit.
+   */
+  requests?: {
+    [k: string]: Quantity;
+  };
+}
+
+/**
+ * Selects objects by their labels: all of matchLabels and all of matchExpressions must match.
+ */
+export interface LabelSelector {
+  /**
+   * Requirements on labels, all of which must hold.
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+  /**
+   * Labels that must have exactly these values.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+}
+/**
+ * One requirement on a label: key, operator and values.
+ */
+export interface LabelSelectorRequirement {
+  /**
+   * The label key.
+   */
+  key: string;
+  /**
+   * In, NotIn, Exists or DoesNotExist.
+   */
+  operator: string;
+  /**
+   * The values for In and NotIn; empty for Exists and DoesNotExist.
+   */
+  values?: string[];
+}
+
+/**
+ * The spec of a PersistentVolumeClaim, as Kubernetes 1.19 has it.
+ */
+export interface PersistentVolumeClaimSpec {
+  /**
+   * The access modes the volume must have (ReadWriteOnce, ReadOnlyMany, ReadWriteMany).
+   */
+  accessModes?: string[];
+  dataSource?: TypedLocalObjectReference;
+  /**
+   * The storage the volume must have (requests.storage); spec.storage.size replaces it.
+   */
+  resources?: ResourceRequirements;
+  /**
+   * Which PersistentVolumes may be bound.
+   */
+  selector?: LabelSelector;
+  /**
+   * The StorageClass of the claim; spec.storage.storageClass replaces it when set.
+   */
+  storageClassName?: string;
+  /**
+   * Filesystem or Block.
+   */
+  volumeMode?: string;
+  /**
+   * The PersistentVolume to bind.
+   */
+  volumeName?: string;
+}
+/**
+ * An object to populate the volume from (a VolumeSnapshot or a PersistentVolumeClaim).
+ */
+export interface TypedLocalObjectReference {
+  /**
+   * The API group of the object; empty for the core group.
+   */
+  apiGroup?: string;
+  /**
+   * The kind of the object.
+   */
+  kind: string;
+  /**
+   * The name of the object.
+   */
+  name: string;
 }

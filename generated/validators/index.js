@@ -3,20 +3,779 @@
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 export const validateCluster = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"cluster.schema.json","title":"Cluster","description":"A PostgreSQL cluster managed by the Cloud Native PostgreSQL operator: a primary and its replicas, with optional continuous backup to an object store.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ClusterSpec","description":"The desired state of the cluster.","type":"object","additionalProperties":false,"required":["instances"],"properties":{"description":{"description":"A free-form description of the cluster.","type":"string"},"imageName":{"description":"The PostgreSQL container image, with a tag that starts with the PostgreSQL major version (e.g. quay.io/enterprisedb/postgresql:13). It must contain barman-cli-cloud for backups.","type":"string"},"postgresUID":{"description":"The UID of the postgres user inside the image.","type":"integer","format":"int64"},"postgresGID":{"description":"The GID of the postgres user inside the image.","type":"integer","format":"int64"},"instances":{"description":"Number of PostgreSQL instances: one primary and instances-1 replicas.","type":"integer","format":"int32","minimum":1},"postgresql":{"title":"PostgresConfiguration","description":"PostgreSQL configuration.","type":"object","additionalProperties":false,"properties":{"parameters":{"description":"postgresql.conf parameters. Parameters the operator manages (archive_command, wal_level, port, ssl*, ...) may not be set.","type":"object","additionalProperties":{"type":"string"}},"pg_hba":{"description":"Lines appended to pg_hba.conf.","type":"array","items":{"type":"string"}}}},"bootstrap":{"title":"BootstrapConfiguration","description":"How the cluster is created: at most one of initdb (an empty cluster) and fullRecovery (from a Backup). Defaults to initdb.","type":"object","additionalProperties":false,"properties":{"initdb":{"title":"BootstrapInitDB","description":"Create an empty cluster with initdb.","type":"object","additionalProperties":false,"properties":{"database":{"description":"The name of the application database to create.","type":"string","default":"app"},"owner":{"description":"The owner of the application database. Defaults to the database name.","type":"string"},"secret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the owner's password. Generated when omitted."}}},"fullRecovery":{"title":"BootstrapRecovery","description":"Create the cluster by restoring a completed Backup from its object store.","type":"object","additionalProperties":false,"required":["backup"],"properties":{"backup":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Backup to restore, in the same namespace. It must be completed."}}}}},"superuserSecret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the postgres superuser password. Generated when omitted."},"imagePullSecrets":{"description":"Secrets used to pull the PostgreSQL image.","type":"array","items":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A Secret of type kubernetes.io/dockerconfigjson."}},"storage":{"title":"StorageConfiguration","description":"The persistent storage of each instance.","type":"object","additionalProperties":false,"properties":{"storageClass":{"description":"The StorageClass of the PersistentVolumeClaims. The cluster default when omitted.","type":"string"},"size":{"description":"The size of each volume, as a Kubernetes quantity (e.g. 1Gi). It may grow but never shrink.","type":"string"},"pvcTemplate":{"description":"A PersistentVolumeClaimSpec used as the template of each instance's claim; size and storageClass override it.","type":"object","x-kubernetes-preserve-unknown-fields":true}}},"startDelay":{"description":"Seconds allowed for an instance to start before it is restarted.","type":"integer","format":"int32","minimum":1},"stopDelay":{"description":"Seconds allowed for an instance to shut down gracefully.","type":"integer","format":"int32","minimum":1},"affinity":{"title":"AffinityConfiguration","description":"Scheduling of the instances' Pods.","type":"object","additionalProperties":false,"properties":{"enablePodAntiAffinity":{"description":"Whether instances are spread across topology domains with pod anti-affinity.","type":"boolean"},"topologyKey":{"description":"The node label used as topology domain for anti-affinity (e.g. kubernetes.io/hostname).","type":"string"}}},"resources":{"description":"CPU and memory requests and limits of each instance (a ResourceRequirements).","type":"object","x-kubernetes-preserve-unknown-fields":true},"primaryUpdateStrategy":{"description":"How the primary is updated after the replicas: unsupervised (automatic switchover) or supervised (waits for the user).","type":"string","enum":["unsupervised","supervised"]},"backup":{"title":"BackupConfiguration","description":"Continuous backup of the cluster. Required for Backups and ScheduledBackups of this cluster.","type":"object","additionalProperties":false,"properties":{"barmanObjectStore":{"$ref":"definitions.schema.json#/definitions/BarmanObjectStoreConfiguration","description":"WAL archiving and base backups to an S3-compatible object store."}}},"nodeMaintenanceWindow":{"title":"NodeMaintenanceWindow","description":"Tells the operator that nodes are under maintenance.","type":"object","additionalProperties":false,"properties":{"inProgress":{"description":"Whether a node maintenance is in progress.","type":"boolean"},"reusePVC":{"description":"Whether an instance waits for its volume to come back instead of being recreated on another node.","type":"boolean"}}}}},"status":{"title":"ClusterStatus","description":"The observed state of the cluster, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"instances":{"description":"The number of instances (Pods) of the cluster.","type":"integer","format":"int32"},"readyInstances":{"description":"The number of ready instances.","type":"integer","format":"int32"},"instancesStatus":{"description":"The instances' Pod names, grouped by their status.","type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"latestGeneratedNode":{"description":"The serial of the latest instance created.","type":"integer","format":"int32"},"currentPrimary":{"description":"The instance that is the primary now.","type":"string"},"targetPrimary":{"description":"The instance chosen to become primary.","type":"string"},"danglingPVC":{"description":"PersistentVolumeClaims that no instance uses.","type":"array","items":{"type":"string"}},"writeService":{"description":"The Service pointing at the primary (read-write).","type":"string"},"readService":{"description":"The Service pointing at any instance (read-only).","type":"string"},"phase":{"description":"The phase of the cluster, e.g. Cluster in healthy state.","type":"string"},"phaseReason":{"description":"Why the cluster is in its phase.","type":"string"}}}}};
-const schema13 = {"title":"LocalObjectReference","description":"A reference to another object by name, in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the referent, in the same namespace.","type":"string","minLength":1}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"cluster.schema.json","title":"Cluster","description":"A PostgreSQL cluster managed by the Cloud Native PostgreSQL operator: a primary and its replicas, with optional continuous backup to an object store.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ClusterSpec","description":"The desired state of the cluster.","type":"object","additionalProperties":false,"required":["instances"],"properties":{"description":{"description":"A free-form description of the cluster.","type":"string"},"imageName":{"description":"The PostgreSQL container image, with a tag that starts with the PostgreSQL major version (e.g. quay.io/enterprisedb/postgresql:13). It must contain barman-cli-cloud for backups.","type":"string"},"postgresUID":{"description":"The UID of the postgres user inside the image.","type":"integer","format":"int64"},"postgresGID":{"description":"The GID of the postgres user inside the image.","type":"integer","format":"int64"},"instances":{"description":"Number of PostgreSQL instances: one primary and instances-1 replicas.","type":"integer","format":"int32","minimum":1},"postgresql":{"title":"PostgresConfiguration","description":"PostgreSQL configuration.","type":"object","additionalProperties":false,"properties":{"parameters":{"description":"postgresql.conf parameters. Parameters the operator manages (archive_command, wal_level, port, ssl*, ...) may not be set.","type":"object","additionalProperties":{"type":"string"}},"pg_hba":{"description":"Lines appended to pg_hba.conf.","type":"array","items":{"type":"string"}}}},"bootstrap":{"title":"BootstrapConfiguration","description":"How the cluster is created: at most one of initdb (an empty cluster) and fullRecovery (from a Backup). Defaults to initdb.","type":"object","additionalProperties":false,"properties":{"initdb":{"title":"BootstrapInitDB","description":"Create an empty cluster with initdb.","type":"object","additionalProperties":false,"properties":{"database":{"description":"The name of the application database to create.","type":"string","default":"app"},"owner":{"description":"The owner of the application database. Defaults to the database name.","type":"string"},"secret":{"$ref":"definitions.schema.json#/definitions/OptionalLocalObjectReference","description":"A basic-auth Secret holding the owner's password. Generated as <cluster>-app when omitted or when its name is empty."}}},"fullRecovery":{"title":"BootstrapRecovery","description":"Create the cluster by restoring a completed Backup from its object store.","type":"object","additionalProperties":false,"required":["backup"],"properties":{"backup":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Backup to restore, in the same namespace. It must be completed."}}}}},"superuserSecret":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"A basic-auth Secret holding the postgres superuser password. Generated when omitted."},"imagePullSecrets":{"description":"Secrets used to pull the PostgreSQL image.","type":"array","items":{"$ref":"definitions.schema.json#/definitions/OptionalLocalObjectReference","description":"A Secret of type kubernetes.io/dockerconfigjson; an entry without a name is ignored by the kubelet."}},"storage":{"title":"StorageConfiguration","description":"The persistent storage of each instance.","type":"object","additionalProperties":false,"required":["size"],"properties":{"storageClass":{"description":"The StorageClass of the PersistentVolumeClaims. The cluster default when omitted.","type":"string"},"size":{"description":"The size of each volume, as a Kubernetes quantity (e.g. 1Gi). It may grow but never shrink.","type":"string"},"pvcTemplate":{"$ref":"definitions.schema.json#/definitions/PersistentVolumeClaimSpec","description":"The template of each instance's PersistentVolumeClaim; size and storageClass override it."}}},"startDelay":{"description":"Seconds allowed for an instance to start before it is restarted; 0 or less means 30.","type":"integer","format":"int32"},"stopDelay":{"description":"Seconds allowed for an instance to shut down gracefully; 0 or less means 30.","type":"integer","format":"int32"},"affinity":{"title":"AffinityConfiguration","description":"Scheduling of the instances' Pods.","type":"object","additionalProperties":false,"required":["enablePodAntiAffinity"],"properties":{"enablePodAntiAffinity":{"description":"Whether instances are spread across topology domains with pod anti-affinity.","type":"boolean"},"topologyKey":{"description":"The node label used as topology domain for anti-affinity (e.g. kubernetes.io/hostname).","type":"string"}}},"resources":{"$ref":"definitions.schema.json#/definitions/ResourceRequirements","description":"CPU and memory requests and limits of each instance's postgres container."},"primaryUpdateStrategy":{"description":"How the primary is updated after the replicas: unsupervised (automatic switchover; also when empty) or supervised (waits for the user).","type":"string"},"backup":{"title":"BackupConfiguration","description":"Continuous backup of the cluster. Required for Backups and ScheduledBackups of this cluster.","type":"object","additionalProperties":false,"properties":{"barmanObjectStore":{"$ref":"definitions.schema.json#/definitions/BarmanObjectStoreConfiguration","description":"WAL archiving and base backups to an S3-compatible object store."}}},"nodeMaintenanceWindow":{"title":"NodeMaintenanceWindow","description":"Tells the operator that nodes are under maintenance.","type":"object","additionalProperties":false,"required":["inProgress"],"properties":{"inProgress":{"description":"Whether a node maintenance is in progress.","type":"boolean"},"reusePVC":{"description":"Whether an instance waits for its volume to come back instead of being recreated on another node.","type":"boolean"}}}}},"status":{"title":"ClusterStatus","description":"The observed state of the cluster, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"instances":{"description":"The number of instances (Pods) of the cluster.","type":"integer","format":"int32"},"readyInstances":{"description":"The number of ready instances.","type":"integer","format":"int32"},"instancesStatus":{"description":"The instances' Pod names, grouped by their status.","type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"latestGeneratedNode":{"description":"The serial of the latest instance created.","type":"integer","format":"int32"},"currentPrimary":{"description":"The instance that is the primary now.","type":"string"},"targetPrimary":{"description":"The instance chosen to become primary.","type":"string"},"danglingPVC":{"description":"PersistentVolumeClaims that no instance uses.","type":"array","items":{"type":"string"}},"writeService":{"description":"The Service pointing at the primary (read-write).","type":"string"},"readService":{"description":"The Service pointing at any instance (read-only).","type":"string"},"phase":{"description":"The phase of the cluster, e.g. Cluster in healthy state.","type":"string"},"phaseReason":{"description":"Why the cluster is in its phase.","type":"string"}}}}};
+const schema13 = {"title":"OptionalLocalObjectReference","description":"A reference to another object by name, in the same namespace; an empty or missing name means none, as the operator reads it.","type":"object","additionalProperties":false,"properties":{"name":{"description":"Name of the referent, in the same namespace; empty for none.","type":"string"}}};
+const schema14 = {"title":"LocalObjectReference","description":"A reference to another object by name, in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the referent, in the same namespace.","type":"string","minLength":1}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
-const schema17 = {"title":"BarmanObjectStoreConfiguration","description":"Continuous backup to an S3-compatible object store with barman-cloud: WAL archiving and base backups.","type":"object","additionalProperties":false,"required":["destinationPath","s3Credentials"],"properties":{"destinationPath":{"description":"The folder that receives WAL files and base backups, as s3://BUCKET[/PREFIX].","type":"string","minLength":1},"endpointURL":{"description":"The endpoint of an S3-compatible object store (MinIO, Linode, ...), as an http(s) URL. https:// is added when the scheme is missing. When omitted, AWS S3 is used.","type":"string"},"serverName":{"description":"The folder name of this server inside destinationPath. Defaults to the Cluster's name; never copied from another cluster.","type":"string"},"s3Credentials":{"$ref":"#/definitions/S3Credentials","description":"The credentials used to reach the object store."},"wal":{"$ref":"#/definitions/WalBackupConfiguration","description":"Options for WAL archiving."},"data":{"$ref":"#/definitions/DataBackupConfiguration","description":"Options for base backups.","default":{}}}};
-const schema18 = {"title":"S3Credentials","description":"Where to find the credentials for an S3-compatible object store: keys of Secrets in the same namespace.","type":"object","additionalProperties":false,"required":["accessKeyId"],"properties":{"accessKeyId":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY). When omitted, the Secret of accessKeyId is used.","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding an optional session token (the key defaults to ACCESS_SESSION_TOKEN). Release 0.5 has no session token (first in 1.15.0): there it is dropped.","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
-const schema19 = {"title":"SecretKeySelector","description":"Selects one key of a Secret in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the Secret, in the same namespace.","type":"string","minLength":1},"key":{"description":"The key of the Secret to select. Each credential has its own default key name.","type":"string","minLength":1},"optional":{"description":"Whether the Pod starts when the Secret or the key is missing: the variable is then left unset and the S3 client falls back to its other credential sources (an instance role, ...).","type":"boolean"}}};
+const schema17 = {"title":"PersistentVolumeClaimSpec","description":"The spec of a PersistentVolumeClaim, as Kubernetes 1.19 has it.","type":"object","additionalProperties":false,"properties":{"accessModes":{"description":"The access modes the volume must have (ReadWriteOnce, ReadOnlyMany, ReadWriteMany).","type":"array","items":{"type":"string"}},"dataSource":{"title":"TypedLocalObjectReference","description":"An object to populate the volume from (a VolumeSnapshot or a PersistentVolumeClaim).","type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"apiGroup":{"description":"The API group of the object; empty for the core group.","type":"string"},"kind":{"description":"The kind of the object.","type":"string"},"name":{"description":"The name of the object.","type":"string"}}},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"The storage the volume must have (requests.storage); spec.storage.size replaces it."},"selector":{"$ref":"#/definitions/LabelSelector","description":"Which PersistentVolumes may be bound."},"storageClassName":{"description":"The StorageClass of the claim; spec.storage.storageClass replaces it when set.","type":"string"},"volumeMode":{"description":"Filesystem or Block.","type":"string"},"volumeName":{"description":"The PersistentVolume to bind.","type":"string"}}};
+const schema21 = {"title":"LabelSelector","description":"Selects objects by their labels: all of matchLabels and all of matchExpressions must match.","type":"object","additionalProperties":false,"properties":{"matchExpressions":{"description":"Requirements on labels, all of which must hold.","type":"array","items":{"title":"LabelSelectorRequirement","description":"One requirement on a label: key, operator and values.","type":"object","additionalProperties":false,"required":["key","operator"],"properties":{"key":{"description":"The label key.","type":"string"},"operator":{"description":"In, NotIn, Exists or DoesNotExist.","type":"string"},"values":{"description":"The values for In and NotIn; empty for Exists and DoesNotExist.","type":"array","items":{"type":"string"}}}}},"matchLabels":{"description":"Labels that must have exactly these values.","type":"object","additionalProperties":{"type":"string"}}}};
+const schema18 = {"title":"ResourceRequirements","description":"Compute resources of a container: limits and requests, by resource name.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"The most of each resource the container may use.","type":"object","additionalProperties":{"$ref":"#/definitions/Quantity"}},"requests":{"description":"The least of each resource the container is scheduled with; at most the limit.","type":"object","additionalProperties":{"$ref":"#/definitions/Quantity"}}}};
+const schema19 = {"title":"Quantity","description":"A Kubernetes quantity: an integer, or a string such as 500m, 2, 1.5Gi or 1e3.","x-kubernetes-int-or-string":true,"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"};
+const pattern0 = new RegExp("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "limits") || (key0 === "requests"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.limits !== undefined){
+let data0 = data.limits;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+let data1 = data0[key1];
+const _errs7 = errors;
+let valid3 = false;
+const _errs8 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err1 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.anyOf[0].type,parentSchema:schema19.anyOf[0],data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid3 = valid3 || _valid0;
+if(!valid3){
+const _errs10 = errors;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.anyOf[1].type,parentSchema:schema19.anyOf[1],data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid3 = valid3 || _valid0;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.anyOf,parentSchema:schema19,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data1 === "string"){
+if(!pattern0.test(data1)){
+const err4 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\"",schema:"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",parentSchema:schema19,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.properties.limits.type,parentSchema:schema18.properties.limits,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.requests !== undefined){
+let data2 = data.requests;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key2 in data2){
+let data3 = data2[key2];
+const _errs17 = errors;
+let valid6 = false;
+const _errs18 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err6 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.anyOf[0].type,parentSchema:schema19.anyOf[0],data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid1 = _errs18 === errors;
+valid6 = valid6 || _valid1;
+if(!valid6){
+const _errs20 = errors;
+if(typeof data3 !== "string"){
+const err7 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.anyOf[1].type,parentSchema:schema19.anyOf[1],data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid1 = _errs20 === errors;
+valid6 = valid6 || _valid1;
+}
+if(!valid6){
+const err8 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.anyOf,parentSchema:schema19,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data3 === "string"){
+if(!pattern0.test(data3)){
+const err9 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\"",schema:"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",parentSchema:schema19,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.properties.requests.type,parentSchema:schema18.properties.requests,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate13.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((((key0 === "accessModes") || (key0 === "dataSource")) || (key0 === "resources")) || (key0 === "selector")) || (key0 === "storageClassName")) || (key0 === "volumeMode")) || (key0 === "volumeName"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.accessModes !== undefined){
+let data0 = data.accessModes;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(typeof data1 !== "string"){
+const err1 = {instancePath:instancePath+"/accessModes/" + i0,schemaPath:"#/properties/accessModes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.accessModes.items.type,parentSchema:schema17.properties.accessModes.items,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/accessModes",schemaPath:"#/properties/accessModes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema17.properties.accessModes.type,parentSchema:schema17.properties.accessModes,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.dataSource !== undefined){
+let data2 = data.dataSource;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.kind === undefined){
+const err3 = {instancePath:instancePath+"/dataSource",schemaPath:"#/properties/dataSource/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema17.properties.dataSource.required,parentSchema:schema17.properties.dataSource,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data2.name === undefined){
+const err4 = {instancePath:instancePath+"/dataSource",schemaPath:"#/properties/dataSource/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.properties.dataSource.required,parentSchema:schema17.properties.dataSource,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(((key1 === "apiGroup") || (key1 === "kind")) || (key1 === "name"))){
+const err5 = {instancePath:instancePath+"/dataSource",schemaPath:"#/properties/dataSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema17.properties.dataSource,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.apiGroup !== undefined){
+let data3 = data2.apiGroup;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/dataSource/apiGroup",schemaPath:"#/properties/dataSource/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.dataSource.properties.apiGroup.type,parentSchema:schema17.properties.dataSource.properties.apiGroup,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data2.kind !== undefined){
+let data4 = data2.kind;
+if(typeof data4 !== "string"){
+const err7 = {instancePath:instancePath+"/dataSource/kind",schemaPath:"#/properties/dataSource/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.dataSource.properties.kind.type,parentSchema:schema17.properties.dataSource.properties.kind,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.name !== undefined){
+let data5 = data2.name;
+if(typeof data5 !== "string"){
+const err8 = {instancePath:instancePath+"/dataSource/name",schemaPath:"#/properties/dataSource/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.dataSource.properties.name.type,parentSchema:schema17.properties.dataSource.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/dataSource",schemaPath:"#/properties/dataSource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.properties.dataSource.type,parentSchema:schema17.properties.dataSource,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.resources !== undefined){
+if(!(validate13(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+}
+if(data.selector !== undefined){
+let data7 = data.selector;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!((key2 === "matchExpressions") || (key2 === "matchLabels"))){
+const err10 = {instancePath:instancePath+"/selector",schemaPath:"#/definitions/LabelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data:data7};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data7.matchExpressions !== undefined){
+let data8 = data7.matchExpressions;
+if(Array.isArray(data8)){
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+let data9 = data8[i1];
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.key === undefined){
+const err11 = {instancePath:instancePath+"/selector/matchExpressions/" + i1,schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema21.properties.matchExpressions.items.required,parentSchema:schema21.properties.matchExpressions.items,data:data9};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(data9.operator === undefined){
+const err12 = {instancePath:instancePath+"/selector/matchExpressions/" + i1,schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'",schema:schema21.properties.matchExpressions.items.required,parentSchema:schema21.properties.matchExpressions.items,data:data9};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+for(const key3 in data9){
+if(!(((key3 === "key") || (key3 === "operator")) || (key3 === "values"))){
+const err13 = {instancePath:instancePath+"/selector/matchExpressions/" + i1,schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema21.properties.matchExpressions.items,data:data9};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data9.key !== undefined){
+let data10 = data9.key;
+if(typeof data10 !== "string"){
+const err14 = {instancePath:instancePath+"/selector/matchExpressions/" + i1+"/key",schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.matchExpressions.items.properties.key.type,parentSchema:schema21.properties.matchExpressions.items.properties.key,data:data10};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data9.operator !== undefined){
+let data11 = data9.operator;
+if(typeof data11 !== "string"){
+const err15 = {instancePath:instancePath+"/selector/matchExpressions/" + i1+"/operator",schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.matchExpressions.items.properties.operator.type,parentSchema:schema21.properties.matchExpressions.items.properties.operator,data:data11};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data9.values !== undefined){
+let data12 = data9.values;
+if(Array.isArray(data12)){
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+if(typeof data13 !== "string"){
+const err16 = {instancePath:instancePath+"/selector/matchExpressions/" + i1+"/values/" + i2,schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.matchExpressions.items.properties.values.items.type,parentSchema:schema21.properties.matchExpressions.items.properties.values.items,data:data13};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/selector/matchExpressions/" + i1+"/values",schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.matchExpressions.items.properties.values.type,parentSchema:schema21.properties.matchExpressions.items.properties.values,data:data12};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/selector/matchExpressions/" + i1,schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.matchExpressions.items.type,parentSchema:schema21.properties.matchExpressions.items,data:data9};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/selector/matchExpressions",schemaPath:"#/definitions/LabelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.matchExpressions.type,parentSchema:schema21.properties.matchExpressions,data:data8};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data7.matchLabels !== undefined){
+let data14 = data7.matchLabels;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key4 in data14){
+let data15 = data14[key4];
+if(typeof data15 !== "string"){
+const err20 = {instancePath:instancePath+"/selector/matchLabels/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/LabelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.matchLabels.additionalProperties.type,parentSchema:schema21.properties.matchLabels.additionalProperties,data:data15};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/selector/matchLabels",schemaPath:"#/definitions/LabelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.matchLabels.type,parentSchema:schema21.properties.matchLabels,data:data14};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/selector",schemaPath:"#/definitions/LabelSelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data:data7};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.storageClassName !== undefined){
+let data16 = data.storageClassName;
+if(typeof data16 !== "string"){
+const err23 = {instancePath:instancePath+"/storageClassName",schemaPath:"#/properties/storageClassName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.storageClassName.type,parentSchema:schema17.properties.storageClassName,data:data16};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.volumeMode !== undefined){
+let data17 = data.volumeMode;
+if(typeof data17 !== "string"){
+const err24 = {instancePath:instancePath+"/volumeMode",schemaPath:"#/properties/volumeMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.volumeMode.type,parentSchema:schema17.properties.volumeMode,data:data17};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.volumeName !== undefined){
+let data18 = data.volumeName;
+if(typeof data18 !== "string"){
+const err25 = {instancePath:instancePath+"/volumeName",schemaPath:"#/properties/volumeName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.volumeName.type,parentSchema:schema17.properties.volumeName,data:data18};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+validate12.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "limits") || (key0 === "requests"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.limits !== undefined){
+let data0 = data.limits;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+let data1 = data0[key1];
+const _errs7 = errors;
+let valid3 = false;
+const _errs8 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err1 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.anyOf[0].type,parentSchema:schema19.anyOf[0],data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid3 = valid3 || _valid0;
+if(!valid3){
+const _errs10 = errors;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.anyOf[1].type,parentSchema:schema19.anyOf[1],data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid3 = valid3 || _valid0;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.anyOf,parentSchema:schema19,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data1 === "string"){
+if(!pattern0.test(data1)){
+const err4 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\"",schema:"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",parentSchema:schema19,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.properties.limits.type,parentSchema:schema18.properties.limits,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.requests !== undefined){
+let data2 = data.requests;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key2 in data2){
+let data3 = data2[key2];
+const _errs17 = errors;
+let valid6 = false;
+const _errs18 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err6 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.anyOf[0].type,parentSchema:schema19.anyOf[0],data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid1 = _errs18 === errors;
+valid6 = valid6 || _valid1;
+if(!valid6){
+const _errs20 = errors;
+if(typeof data3 !== "string"){
+const err7 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.anyOf[1].type,parentSchema:schema19.anyOf[1],data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid1 = _errs20 === errors;
+valid6 = valid6 || _valid1;
+}
+if(!valid6){
+const err8 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.anyOf,parentSchema:schema19,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data3 === "string"){
+if(!pattern0.test(data3)){
+const err9 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/Quantity/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\"",schema:"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",parentSchema:schema19,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.properties.requests.type,parentSchema:schema18.properties.requests,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate16.errors = vErrors;
+return errors === 0;
+}
+
+const schema25 = {"title":"BarmanObjectStoreConfiguration","description":"Continuous backup to an S3-compatible object store with barman-cloud: WAL archiving and base backups.","type":"object","additionalProperties":false,"required":["destinationPath","s3Credentials"],"properties":{"destinationPath":{"description":"The folder that receives WAL files and base backups, as s3://BUCKET[/PREFIX].","type":"string","minLength":1},"endpointURL":{"description":"The endpoint of an S3-compatible object store (MinIO, Linode, ...), as an http(s) URL. https:// is added when the scheme is missing. When omitted, AWS S3 is used.","type":"string"},"serverName":{"description":"The folder name of this server inside destinationPath. Defaults to the Cluster's name; never copied from another cluster.","type":"string"},"s3Credentials":{"$ref":"#/definitions/S3Credentials","description":"The credentials used to reach the object store."},"wal":{"$ref":"#/definitions/WalBackupConfiguration","description":"Options for WAL archiving."},"data":{"$ref":"#/definitions/DataBackupConfiguration","description":"Options for base backups.","default":{}}}};
+const schema26 = {"title":"S3Credentials","description":"Where to find the credentials for an S3-compatible object store: keys of Secrets in the same namespace.","type":"object","additionalProperties":false,"required":["accessKeyId"],"properties":{"accessKeyId":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY). When omitted, the Secret of accessKeyId is used.","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/SecretKeySelector","description":"The Secret key holding an optional session token (the key defaults to ACCESS_SESSION_TOKEN). Release 0.5 has no session token (first in 1.15.0): there it is dropped.","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
+const schema27 = {"title":"SecretKeySelector","description":"Selects one key of a Secret in the same namespace as the referrer.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the Secret, in the same namespace.","type":"string","minLength":1},"key":{"description":"The key of the Secret to select. Each credential has its own default key name.","type":"string","minLength":1},"optional":{"description":"Whether the Pod starts when the Secret or the key is missing: the variable is then left unset and the S3 client falls back to its other credential sources (an instance role, ...).","type":"boolean"}}};
+
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.accessKeyId === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "accessKeyId"},message:"must have required property '"+"accessKeyId"+"'",schema:schema18.required,parentSchema:schema18,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "accessKeyId"},message:"must have required property '"+"accessKeyId"+"'",schema:schema26.required,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -27,7 +786,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "accessKeyId") || (key0 === "secretAccessKey")) || (key0 === "sessionToken"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -41,7 +800,7 @@ if(data.accessKeyId !== undefined){
 let data0 = data.accessKeyId;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.name === undefined){
-const err2 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data0};
+const err2 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema27.required,parentSchema:schema27,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -52,7 +811,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!(((key1 === "name") || (key1 === "key")) || (key1 === "optional"))){
-const err3 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data0};
+const err3 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -66,7 +825,7 @@ if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 === "string"){
 if(func3(data1) < 1){
-const err4 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data1};
+const err4 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -77,7 +836,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data1};
+const err5 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.name.type,parentSchema:schema27.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -91,7 +850,7 @@ if(data0.key !== undefined){
 let data2 = data0.key;
 if(typeof data2 === "string"){
 if(func3(data2) < 1){
-const err6 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data2};
+const err6 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.key,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -102,7 +861,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data2};
+const err7 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.key.type,parentSchema:schema27.properties.key,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -115,7 +874,7 @@ errors++;
 if(data0.optional !== undefined){
 let data3 = data0.optional;
 if(typeof data3 !== "boolean"){
-const err8 = {instancePath:instancePath+"/accessKeyId/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.optional.type,parentSchema:schema19.properties.optional,data:data3};
+const err8 = {instancePath:instancePath+"/accessKeyId/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema27.properties.optional.type,parentSchema:schema27.properties.optional,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -127,7 +886,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data0};
+const err9 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -146,7 +905,7 @@ if(data.secretAccessKey !== undefined){
 let data4 = data.secretAccessKey;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.name === undefined){
-const err10 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data4};
+const err10 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema27.required,parentSchema:schema27,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -157,7 +916,7 @@ errors++;
 }
 for(const key2 in data4){
 if(!(((key2 === "name") || (key2 === "key")) || (key2 === "optional"))){
-const err11 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data4};
+const err11 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -171,7 +930,7 @@ if(data4.name !== undefined){
 let data5 = data4.name;
 if(typeof data5 === "string"){
 if(func3(data5) < 1){
-const err12 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data5};
+const err12 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -182,7 +941,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data5};
+const err13 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.name.type,parentSchema:schema27.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -196,7 +955,7 @@ if(data4.key !== undefined){
 let data6 = data4.key;
 if(typeof data6 === "string"){
 if(func3(data6) < 1){
-const err14 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data6};
+const err14 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.key,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -207,7 +966,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data6};
+const err15 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.key.type,parentSchema:schema27.properties.key,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -220,7 +979,7 @@ errors++;
 if(data4.optional !== undefined){
 let data7 = data4.optional;
 if(typeof data7 !== "boolean"){
-const err16 = {instancePath:instancePath+"/secretAccessKey/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.optional.type,parentSchema:schema19.properties.optional,data:data7};
+const err16 = {instancePath:instancePath+"/secretAccessKey/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema27.properties.optional.type,parentSchema:schema27.properties.optional,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -232,7 +991,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data4};
+const err17 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -251,7 +1010,7 @@ if(data.sessionToken !== undefined){
 let data8 = data.sessionToken;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.name === undefined){
-const err18 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data:data8};
+const err18 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema27.required,parentSchema:schema27,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -262,7 +1021,7 @@ errors++;
 }
 for(const key3 in data8){
 if(!(((key3 === "name") || (key3 === "key")) || (key3 === "optional"))){
-const err19 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data8};
+const err19 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -276,7 +1035,7 @@ if(data8.name !== undefined){
 let data9 = data8.name;
 if(typeof data9 === "string"){
 if(func3(data9) < 1){
-const err20 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.name,data:data9};
+const err20 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.name,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -287,7 +1046,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.name.type,parentSchema:schema19.properties.name,data:data9};
+const err21 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/SecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.name.type,parentSchema:schema27.properties.name,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -301,7 +1060,7 @@ if(data8.key !== undefined){
 let data10 = data8.key;
 if(typeof data10 === "string"){
 if(func3(data10) < 1){
-const err22 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema19.properties.key,data:data10};
+const err22 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema27.properties.key,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -312,7 +1071,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.key.type,parentSchema:schema19.properties.key,data:data10};
+const err23 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/SecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.key.type,parentSchema:schema27.properties.key,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -325,7 +1084,7 @@ errors++;
 if(data8.optional !== undefined){
 let data11 = data8.optional;
 if(typeof data11 !== "boolean"){
-const err24 = {instancePath:instancePath+"/sessionToken/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.optional.type,parentSchema:schema19.properties.optional,data:data11};
+const err24 = {instancePath:instancePath+"/sessionToken/optional",schemaPath:"#/definitions/SecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema27.properties.optional.type,parentSchema:schema27.properties.optional,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -337,7 +1096,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data8};
+const err25 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/SecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data:data8};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -354,7 +1113,7 @@ data8.key = "ACCESS_SESSION_TOKEN";
 }
 }
 else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data};
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -363,21 +1122,21 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate13.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"title":"WalBackupConfiguration","description":"How WAL files are archived to the object store.","type":"object","additionalProperties":false,"properties":{"compression":{"$ref":"#/definitions/CompressionType","description":"Compression of the archived WAL files: gzip or bzip2. Uncompressed when omitted."},"encryption":{"$ref":"#/definitions/EncryptionType","description":"Server-side encryption of the archived WAL files: AES256 or aws:kms."}}};
-const schema23 = {"title":"CompressionType","description":"Compression applied by barman-cloud to the uploaded files: gzip or bzip2; empty for none.","type":"string","enum":["","gzip","bzip2"]};
-const schema24 = {"title":"EncryptionType","description":"Server-side encryption requested from the object store: AES256 or aws:kms. Empty or omitted: the bucket's default encryption applies.","type":"string","enum":["","AES256","aws:kms"]};
+const schema30 = {"title":"WalBackupConfiguration","description":"How WAL files are archived to the object store.","type":"object","additionalProperties":false,"properties":{"compression":{"$ref":"#/definitions/CompressionType","description":"Compression of the archived WAL files: gzip or bzip2. Uncompressed when omitted."},"encryption":{"$ref":"#/definitions/EncryptionType","description":"Server-side encryption of the archived WAL files: AES256 or aws:kms."}}};
+const schema31 = {"title":"CompressionType","description":"Compression applied by barman-cloud to the uploaded files: gzip or bzip2; empty for none.","type":"string","enum":["","gzip","bzip2"]};
+const schema32 = {"title":"EncryptionType","description":"Server-side encryption requested from the object store: AES256 or aws:kms. Empty or omitted: the bucket's default encryption applies.","type":"string","enum":["","AES256","aws:kms"]};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "compression") || (key0 === "encryption"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -390,7 +1149,7 @@ errors++;
 if(data.compression !== undefined){
 let data0 = data.compression;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.type,parentSchema:schema23,data:data0};
+const err1 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.type,parentSchema:schema31,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -400,7 +1159,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "") || (data0 === "gzip")) || (data0 === "bzip2"))){
-const err2 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values",schema:schema23.enum,parentSchema:schema23,data:data0};
+const err2 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values",schema:schema31.enum,parentSchema:schema31,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -413,7 +1172,7 @@ errors++;
 if(data.encryption !== undefined){
 let data1 = data.encryption;
 if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data:data1};
+const err3 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -423,7 +1182,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(((data1 === "") || (data1 === "AES256")) || (data1 === "aws:kms"))){
-const err4 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/enum",keyword:"enum",params:{allowedValues: schema24.enum},message:"must be equal to one of the allowed values",schema:schema24.enum,parentSchema:schema24,data:data1};
+const err4 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/enum",keyword:"enum",params:{allowedValues: schema32.enum},message:"must be equal to one of the allowed values",schema:schema32.enum,parentSchema:schema32,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -435,7 +1194,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -444,13 +1203,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"title":"DataBackupConfiguration","description":"How base backups are taken and uploaded to the object store.","type":"object","additionalProperties":false,"properties":{"compression":{"$ref":"#/definitions/CompressionType","description":"Compression of the base backup tarballs: gzip or bzip2. Uncompressed when omitted."},"encryption":{"$ref":"#/definitions/EncryptionType","description":"Server-side encryption of the base backup files: AES256 or aws:kms."},"immediateCheckpoint":{"description":"Whether the backup starts with an immediate checkpoint instead of waiting for the next scheduled one. Release 0.5 does not pass it (first passed in 1.5.0).","type":"boolean","default":false},"jobs":{"description":"Number of parallel upload jobs used by barman-cloud-backup. Release 0.5 does not pass it (first passed in 1.5.0).","type":"integer","format":"int32","default":2}}};
+const schema33 = {"title":"DataBackupConfiguration","description":"How base backups are taken and uploaded to the object store.","type":"object","additionalProperties":false,"properties":{"compression":{"$ref":"#/definitions/CompressionType","description":"Compression of the base backup tarballs: gzip or bzip2. Uncompressed when omitted."},"encryption":{"$ref":"#/definitions/EncryptionType","description":"Server-side encryption of the base backup files: AES256 or aws:kms."},"immediateCheckpoint":{"description":"Whether the backup starts with an immediate checkpoint instead of waiting for the next scheduled one. Release 0.5 does not pass it (first passed in 1.5.0).","type":"boolean","default":false},"jobs":{"description":"Number of parallel upload jobs used by barman-cloud-backup. Release 0.5 does not pass it (first passed in 1.5.0).","type":"integer","format":"int32","default":2}}};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -462,7 +1221,7 @@ data.jobs = 2;
 }
 for(const key0 in data){
 if(!((((key0 === "compression") || (key0 === "encryption")) || (key0 === "immediateCheckpoint")) || (key0 === "jobs"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -475,7 +1234,7 @@ errors++;
 if(data.compression !== undefined){
 let data0 = data.compression;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.type,parentSchema:schema23,data:data0};
+const err1 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.type,parentSchema:schema31,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -485,7 +1244,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!(((data0 === "") || (data0 === "gzip")) || (data0 === "bzip2"))){
-const err2 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values",schema:schema23.enum,parentSchema:schema23,data:data0};
+const err2 = {instancePath:instancePath+"/compression",schemaPath:"#/definitions/CompressionType/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values",schema:schema31.enum,parentSchema:schema31,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -498,7 +1257,7 @@ errors++;
 if(data.encryption !== undefined){
 let data1 = data.encryption;
 if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data:data1};
+const err3 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -508,7 +1267,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(((data1 === "") || (data1 === "AES256")) || (data1 === "aws:kms"))){
-const err4 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/enum",keyword:"enum",params:{allowedValues: schema24.enum},message:"must be equal to one of the allowed values",schema:schema24.enum,parentSchema:schema24,data:data1};
+const err4 = {instancePath:instancePath+"/encryption",schemaPath:"#/definitions/EncryptionType/enum",keyword:"enum",params:{allowedValues: schema32.enum},message:"must be equal to one of the allowed values",schema:schema32.enum,parentSchema:schema32,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -520,7 +1279,7 @@ errors++;
 }
 let data2 = data.immediateCheckpoint;
 if(typeof data2 !== "boolean"){
-const err5 = {instancePath:instancePath+"/immediateCheckpoint",schemaPath:"#/properties/immediateCheckpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema25.properties.immediateCheckpoint.type,parentSchema:schema25.properties.immediateCheckpoint,data:data2};
+const err5 = {instancePath:instancePath+"/immediateCheckpoint",schemaPath:"#/properties/immediateCheckpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.immediateCheckpoint.type,parentSchema:schema33.properties.immediateCheckpoint,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -531,7 +1290,7 @@ errors++;
 }
 let data3 = data.jobs;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err6 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.jobs.type,parentSchema:schema25.properties.jobs,data:data3};
+const err6 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.jobs.type,parentSchema:schema33.properties.jobs,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -542,7 +1301,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -551,12 +1310,12 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -564,7 +1323,7 @@ if(data.data === undefined){
 data.data = {};
 }
 if(data.destinationPath === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "destinationPath"},message:"must have required property '"+"destinationPath"+"'",schema:schema17.required,parentSchema:schema17,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "destinationPath"},message:"must have required property '"+"destinationPath"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -574,7 +1333,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.s3Credentials === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "s3Credentials"},message:"must have required property '"+"s3Credentials"+"'",schema:schema17.required,parentSchema:schema17,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "s3Credentials"},message:"must have required property '"+"s3Credentials"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -585,7 +1344,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "destinationPath") || (key0 === "endpointURL")) || (key0 === "serverName")) || (key0 === "s3Credentials")) || (key0 === "wal")) || (key0 === "data"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -599,7 +1358,7 @@ if(data.destinationPath !== undefined){
 let data0 = data.destinationPath;
 if(typeof data0 === "string"){
 if(func3(data0) < 1){
-const err3 = {instancePath:instancePath+"/destinationPath",schemaPath:"#/properties/destinationPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.destinationPath,data:data0};
+const err3 = {instancePath:instancePath+"/destinationPath",schemaPath:"#/properties/destinationPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.destinationPath,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -610,7 +1369,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/destinationPath",schemaPath:"#/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.destinationPath.type,parentSchema:schema17.properties.destinationPath,data:data0};
+const err4 = {instancePath:instancePath+"/destinationPath",schemaPath:"#/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.destinationPath.type,parentSchema:schema25.properties.destinationPath,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -623,7 +1382,7 @@ errors++;
 if(data.endpointURL !== undefined){
 let data1 = data.endpointURL;
 if(typeof data1 !== "string"){
-const err5 = {instancePath:instancePath+"/endpointURL",schemaPath:"#/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.endpointURL.type,parentSchema:schema17.properties.endpointURL,data:data1};
+const err5 = {instancePath:instancePath+"/endpointURL",schemaPath:"#/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.endpointURL.type,parentSchema:schema25.properties.endpointURL,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -636,7 +1395,7 @@ errors++;
 if(data.serverName !== undefined){
 let data2 = data.serverName;
 if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.serverName.type,parentSchema:schema17.properties.serverName,data:data2};
+const err6 = {instancePath:instancePath+"/serverName",schemaPath:"#/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.serverName.type,parentSchema:schema25.properties.serverName,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -647,24 +1406,24 @@ errors++;
 }
 }
 if(data.s3Credentials !== undefined){
-if(!(validate13(data.s3Credentials, {instancePath:instancePath+"/s3Credentials",parentData:data,parentDataProperty:"s3Credentials",rootData}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate19(data.s3Credentials, {instancePath:instancePath+"/s3Credentials",parentData:data,parentDataProperty:"s3Credentials",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
 if(data.wal !== undefined){
-if(!(validate15(data.wal, {instancePath:instancePath+"/wal",parentData:data,parentDataProperty:"wal",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate21(data.wal, {instancePath:instancePath+"/wal",parentData:data,parentDataProperty:"wal",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate23(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -673,7 +1432,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate12.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
@@ -990,8 +1749,9 @@ errors++;
 if(data15.secret !== undefined){
 let data18 = data15.secret;
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.name === undefined){
-const err23 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data18};
+for(const key6 in data18){
+if(!(key6 === "name")){
+const err23 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/OptionalLocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data18};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1000,9 +1760,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key6 in data18){
-if(!(key6 === "name")){
-const err24 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data18};
+}
+if(data18.name !== undefined){
+let data19 = data18.name;
+if(typeof data19 !== "string"){
+const err24 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret/name",schemaPath:"definitions.schema.json#/definitions/OptionalLocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data19};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1012,11 +1774,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data18.name !== undefined){
-let data19 = data18.name;
-if(typeof data19 === "string"){
-if(func3(data19) < 1){
-const err25 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data19};
+}
+else {
+const err25 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/OptionalLocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data18};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1026,8 +1786,9 @@ vErrors.push(err25);
 errors++;
 }
 }
+}
 else {
-const err26 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data19};
+const err26 = {instancePath:instancePath+"/spec/bootstrap/initdb",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1037,9 +1798,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/spec/bootstrap/initdb/secret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data18};
+if(data14.fullRecovery !== undefined){
+let data20 = data14.fullRecovery;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.backup === undefined){
+const err27 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/required",keyword:"required",params:{missingProperty: "backup"},message:"must have required property '"+"backup"+"'",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.required,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1048,10 +1811,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/spec/bootstrap/initdb",schemaPath:"#/properties/spec/properties/bootstrap/properties/initdb/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.initdb.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.initdb,data:data15};
+for(const key7 in data20){
+if(!(key7 === "backup")){
+const err28 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1061,11 +1823,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data14.fullRecovery !== undefined){
-let data20 = data14.fullRecovery;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.backup === undefined){
-const err29 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/required",keyword:"required",params:{missingProperty: "backup"},message:"must have required property '"+"backup"+"'",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.required,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
+if(data20.backup !== undefined){
+let data21 = data20.backup;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.name === undefined){
+const err29 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema14.required,parentSchema:schema14,data:data21};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1074,9 +1836,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-for(const key7 in data20){
-if(!(key7 === "backup")){
-const err30 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
+for(const key8 in data21){
+if(!(key8 === "name")){
+const err30 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data21};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1086,11 +1848,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data20.backup !== undefined){
-let data21 = data20.backup;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-if(data21.name === undefined){
-const err31 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data21};
+if(data21.name !== undefined){
+let data22 = data21.name;
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err31 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.name,data:data22};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1099,9 +1861,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-for(const key8 in data21){
-if(!(key8 === "name")){
-const err32 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data21};
+}
+else {
+const err32 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.name.type,parentSchema:schema14.properties.name,data:data22};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1111,11 +1873,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data21.name !== undefined){
-let data22 = data21.name;
-if(typeof data22 === "string"){
-if(func3(data22) < 1){
-const err33 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data22};
+}
+else {
+const err33 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data21};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1125,8 +1885,9 @@ vErrors.push(err33);
 errors++;
 }
 }
+}
 else {
-const err34 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data22};
+const err34 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1138,7 +1899,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery/backup",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data21};
+const err35 = {instancePath:instancePath+"/spec/bootstrap",schemaPath:"#/properties/spec/properties/bootstrap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.type,parentSchema:schema11.properties.spec.properties.bootstrap,data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1148,9 +1909,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/spec/bootstrap/fullRecovery",schemaPath:"#/properties/spec/properties/bootstrap/properties/fullRecovery/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery.type,parentSchema:schema11.properties.spec.properties.bootstrap.properties.fullRecovery,data:data20};
+if(data3.superuserSecret !== undefined){
+let data23 = data3.superuserSecret;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.name === undefined){
+const err36 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema14.required,parentSchema:schema14,data:data23};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1159,10 +1922,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/spec/bootstrap",schemaPath:"#/properties/spec/properties/bootstrap/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.bootstrap.type,parentSchema:schema11.properties.spec.properties.bootstrap,data:data14};
+for(const key9 in data23){
+if(!(key9 === "name")){
+const err37 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data23};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1172,11 +1934,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data3.superuserSecret !== undefined){
-let data23 = data3.superuserSecret;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.name === undefined){
-const err38 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data23};
+if(data23.name !== undefined){
+let data24 = data23.name;
+if(typeof data24 === "string"){
+if(func3(data24) < 1){
+const err38 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.name,data:data24};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1185,9 +1947,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-for(const key9 in data23){
-if(!(key9 === "name")){
-const err39 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data23};
+}
+else {
+const err39 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.name.type,parentSchema:schema14.properties.name,data:data24};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1197,39 +1959,14 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data23.name !== undefined){
-let data24 = data23.name;
-if(typeof data24 === "string"){
-if(func3(data24) < 1){
-const err40 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data24};
+}
+else {
+const err40 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data23};
 if(vErrors === null){
 vErrors = [err40];
 }
 else {
 vErrors.push(err40);
-}
-errors++;
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/spec/superuserSecret/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data24};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/spec/superuserSecret",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data23};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
 }
 errors++;
 }
@@ -1241,8 +1978,34 @@ const len1 = data25.length;
 for(let i1=0; i1<len1; i1++){
 let data26 = data25[i1];
 if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.name === undefined){
-const err43 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data26};
+for(const key10 in data26){
+if(!(key10 === "name")){
+const err41 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/OptionalLocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data26};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data26.name !== undefined){
+let data27 = data26.name;
+if(typeof data27 !== "string"){
+const err42 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1+"/name",schemaPath:"definitions.schema.json#/definitions/OptionalLocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data27};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/OptionalLocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data26};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1251,9 +2014,10 @@ vErrors.push(err43);
 }
 errors++;
 }
-for(const key10 in data26){
-if(!(key10 === "name")){
-const err44 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data26};
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/spec/imagePullSecrets",schemaPath:"#/properties/spec/properties/imagePullSecrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.imagePullSecrets.type,parentSchema:schema11.properties.spec.properties.imagePullSecrets,data:data25};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1263,11 +2027,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data26.name !== undefined){
-let data27 = data26.name;
-if(typeof data27 === "string"){
-if(func3(data27) < 1){
-const err45 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1+"/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data27};
+if(data3.storage !== undefined){
+let data28 = data3.storage;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.size === undefined){
+const err45 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema11.properties.spec.properties.storage.required,parentSchema:schema11.properties.spec.properties.storage,data:data28};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1276,9 +2040,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1+"/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data27};
+for(const key11 in data28){
+if(!(((key11 === "storageClass") || (key11 === "size")) || (key11 === "pvcTemplate"))){
+const err46 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.storage,data:data28};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1288,9 +2052,10 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-else {
-const err47 = {instancePath:instancePath+"/spec/imagePullSecrets/" + i1,schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data26};
+if(data28.storageClass !== undefined){
+let data29 = data28.storageClass;
+if(typeof data29 !== "string"){
+const err47 = {instancePath:instancePath+"/spec/storage/storageClass",schemaPath:"#/properties/spec/properties/storage/properties/storageClass/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.storageClass.type,parentSchema:schema11.properties.spec.properties.storage.properties.storageClass,data:data29};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1300,9 +2065,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/spec/imagePullSecrets",schemaPath:"#/properties/spec/properties/imagePullSecrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.imagePullSecrets.type,parentSchema:schema11.properties.spec.properties.imagePullSecrets,data:data25};
+if(data28.size !== undefined){
+let data30 = data28.size;
+if(typeof data30 !== "string"){
+const err48 = {instancePath:instancePath+"/spec/storage/size",schemaPath:"#/properties/spec/properties/storage/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.size.type,parentSchema:schema11.properties.spec.properties.storage.properties.size,data:data30};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1312,12 +2078,15 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data3.storage !== undefined){
-let data28 = data3.storage;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key11 in data28){
-if(!(((key11 === "storageClass") || (key11 === "size")) || (key11 === "pvcTemplate"))){
-const err49 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.storage,data:data28};
+if(data28.pvcTemplate !== undefined){
+if(!(validate12(data28.pvcTemplate, {instancePath:instancePath+"/spec/storage/pvcTemplate",parentData:data28,parentDataProperty:"pvcTemplate",rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.storage.type,parentSchema:schema11.properties.spec.properties.storage,data:data28};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1327,10 +2096,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data28.storageClass !== undefined){
-let data29 = data28.storageClass;
-if(typeof data29 !== "string"){
-const err50 = {instancePath:instancePath+"/spec/storage/storageClass",schemaPath:"#/properties/spec/properties/storage/properties/storageClass/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.storageClass.type,parentSchema:schema11.properties.spec.properties.storage.properties.storageClass,data:data29};
+if(data3.startDelay !== undefined){
+let data32 = data3.startDelay;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err50 = {instancePath:instancePath+"/spec/startDelay",schemaPath:"#/properties/spec/properties/startDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.startDelay.type,parentSchema:schema11.properties.spec.properties.startDelay,data:data32};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1340,10 +2109,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data28.size !== undefined){
-let data30 = data28.size;
-if(typeof data30 !== "string"){
-const err51 = {instancePath:instancePath+"/spec/storage/size",schemaPath:"#/properties/spec/properties/storage/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.storage.properties.size.type,parentSchema:schema11.properties.spec.properties.storage.properties.size,data:data30};
+if(data3.stopDelay !== undefined){
+let data33 = data3.stopDelay;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
+const err51 = {instancePath:instancePath+"/spec/stopDelay",schemaPath:"#/properties/spec/properties/stopDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.stopDelay.type,parentSchema:schema11.properties.spec.properties.stopDelay,data:data33};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1353,10 +2122,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data28.pvcTemplate !== undefined){
-let data31 = data28.pvcTemplate;
-if(!(data31 && typeof data31 == "object" && !Array.isArray(data31))){
-const err52 = {instancePath:instancePath+"/spec/storage/pvcTemplate",schemaPath:"#/properties/spec/properties/storage/properties/pvcTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.storage.properties.pvcTemplate.type,parentSchema:schema11.properties.spec.properties.storage.properties.pvcTemplate,data:data31};
+if(data3.affinity !== undefined){
+let data34 = data3.affinity;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.enablePodAntiAffinity === undefined){
+const err52 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/required",keyword:"required",params:{missingProperty: "enablePodAntiAffinity"},message:"must have required property '"+"enablePodAntiAffinity"+"'",schema:schema11.properties.spec.properties.affinity.required,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1365,10 +2135,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/spec/storage",schemaPath:"#/properties/spec/properties/storage/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.storage.type,parentSchema:schema11.properties.spec.properties.storage,data:data28};
+for(const key12 in data34){
+if(!((key12 === "enablePodAntiAffinity") || (key12 === "topologyKey"))){
+const err53 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1378,10 +2147,10 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data3.startDelay !== undefined){
-let data32 = data3.startDelay;
-if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
-const err54 = {instancePath:instancePath+"/spec/startDelay",schemaPath:"#/properties/spec/properties/startDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.startDelay.type,parentSchema:schema11.properties.spec.properties.startDelay,data:data32};
+if(data34.enablePodAntiAffinity !== undefined){
+let data35 = data34.enablePodAntiAffinity;
+if(typeof data35 !== "boolean"){
+const err54 = {instancePath:instancePath+"/spec/affinity/enablePodAntiAffinity",schemaPath:"#/properties/spec/properties/affinity/properties/enablePodAntiAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity.type,parentSchema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity,data:data35};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1390,9 +2159,11 @@ vErrors.push(err54);
 }
 errors++;
 }
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 1 || isNaN(data32)){
-const err55 = {instancePath:instancePath+"/spec/startDelay",schemaPath:"#/properties/spec/properties/startDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.startDelay,data:data32};
+}
+if(data34.topologyKey !== undefined){
+let data36 = data34.topologyKey;
+if(typeof data36 !== "string"){
+const err55 = {instancePath:instancePath+"/spec/affinity/topologyKey",schemaPath:"#/properties/spec/properties/affinity/properties/topologyKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.affinity.properties.topologyKey.type,parentSchema:schema11.properties.spec.properties.affinity.properties.topologyKey,data:data36};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1403,10 +2174,8 @@ errors++;
 }
 }
 }
-if(data3.stopDelay !== undefined){
-let data33 = data3.stopDelay;
-if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err56 = {instancePath:instancePath+"/spec/stopDelay",schemaPath:"#/properties/spec/properties/stopDelay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.spec.properties.stopDelay.type,parentSchema:schema11.properties.spec.properties.stopDelay,data:data33};
+else {
+const err56 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.affinity.type,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1415,9 +2184,17 @@ vErrors.push(err56);
 }
 errors++;
 }
-if((typeof data33 == "number") && (isFinite(data33))){
-if(data33 < 1 || isNaN(data33)){
-const err57 = {instancePath:instancePath+"/spec/stopDelay",schemaPath:"#/properties/spec/properties/stopDelay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.spec.properties.stopDelay,data:data33};
+}
+if(data3.resources !== undefined){
+if(!(validate16(data3.resources, {instancePath:instancePath+"/spec/resources",parentData:data3,parentDataProperty:"resources",rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
+}
+if(data3.primaryUpdateStrategy !== undefined){
+let data38 = data3.primaryUpdateStrategy;
+if(typeof data38 !== "string"){
+const err57 = {instancePath:instancePath+"/spec/primaryUpdateStrategy",schemaPath:"#/properties/spec/properties/primaryUpdateStrategy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.primaryUpdateStrategy.type,parentSchema:schema11.properties.spec.properties.primaryUpdateStrategy,data:data38};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1427,13 +2204,12 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
-if(data3.affinity !== undefined){
-let data34 = data3.affinity;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key12 in data34){
-if(!((key12 === "enablePodAntiAffinity") || (key12 === "topologyKey"))){
-const err58 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
+if(data3.backup !== undefined){
+let data39 = data3.backup;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key13 in data39){
+if(!(key13 === "barmanObjectStore")){
+const err58 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.backup,data:data39};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1443,10 +2219,15 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data34.enablePodAntiAffinity !== undefined){
-let data35 = data34.enablePodAntiAffinity;
-if(typeof data35 !== "boolean"){
-const err59 = {instancePath:instancePath+"/spec/affinity/enablePodAntiAffinity",schemaPath:"#/properties/spec/properties/affinity/properties/enablePodAntiAffinity/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity.type,parentSchema:schema11.properties.spec.properties.affinity.properties.enablePodAntiAffinity,data:data35};
+if(data39.barmanObjectStore !== undefined){
+if(!(validate18(data39.barmanObjectStore, {instancePath:instancePath+"/spec/backup/barmanObjectStore",parentData:data39,parentDataProperty:"barmanObjectStore",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.backup.type,parentSchema:schema11.properties.spec.properties.backup,data:data39};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1456,10 +2237,11 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data34.topologyKey !== undefined){
-let data36 = data34.topologyKey;
-if(typeof data36 !== "string"){
-const err60 = {instancePath:instancePath+"/spec/affinity/topologyKey",schemaPath:"#/properties/spec/properties/affinity/properties/topologyKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.affinity.properties.topologyKey.type,parentSchema:schema11.properties.spec.properties.affinity.properties.topologyKey,data:data36};
+if(data3.nodeMaintenanceWindow !== undefined){
+let data41 = data3.nodeMaintenanceWindow;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.inProgress === undefined){
+const err60 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/required",keyword:"required",params:{missingProperty: "inProgress"},message:"must have required property '"+"inProgress"+"'",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.required,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1468,10 +2250,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-}
-else {
-const err61 = {instancePath:instancePath+"/spec/affinity",schemaPath:"#/properties/spec/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.affinity.type,parentSchema:schema11.properties.spec.properties.affinity,data:data34};
+for(const key14 in data41){
+if(!((key14 === "inProgress") || (key14 === "reusePVC"))){
+const err61 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1481,10 +2262,10 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data3.resources !== undefined){
-let data37 = data3.resources;
-if(!(data37 && typeof data37 == "object" && !Array.isArray(data37))){
-const err62 = {instancePath:instancePath+"/spec/resources",schemaPath:"#/properties/spec/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.resources.type,parentSchema:schema11.properties.spec.properties.resources,data:data37};
+if(data41.inProgress !== undefined){
+let data42 = data41.inProgress;
+if(typeof data42 !== "boolean"){
+const err62 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/inProgress",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/inProgress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress,data:data42};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1494,10 +2275,10 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data3.primaryUpdateStrategy !== undefined){
-let data38 = data3.primaryUpdateStrategy;
-if(typeof data38 !== "string"){
-const err63 = {instancePath:instancePath+"/spec/primaryUpdateStrategy",schemaPath:"#/properties/spec/properties/primaryUpdateStrategy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.primaryUpdateStrategy.type,parentSchema:schema11.properties.spec.properties.primaryUpdateStrategy,data:data38};
+if(data41.reusePVC !== undefined){
+let data43 = data41.reusePVC;
+if(typeof data43 !== "boolean"){
+const err63 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/reusePVC",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/reusePVC/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC,data:data43};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1506,8 +2287,10 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(!((data38 === "unsupervised") || (data38 === "supervised"))){
-const err64 = {instancePath:instancePath+"/spec/primaryUpdateStrategy",schemaPath:"#/properties/spec/properties/primaryUpdateStrategy/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.primaryUpdateStrategy.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.spec.properties.primaryUpdateStrategy.enum,parentSchema:schema11.properties.spec.properties.primaryUpdateStrategy,data:data38};
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1517,100 +2300,14 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data3.backup !== undefined){
-let data39 = data3.backup;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key13 in data39){
-if(!(key13 === "barmanObjectStore")){
-const err65 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.backup,data:data39};
+}
+else {
+const err65 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
-}
-errors++;
-}
-}
-if(data39.barmanObjectStore !== undefined){
-if(!(validate12(data39.barmanObjectStore, {instancePath:instancePath+"/spec/backup/barmanObjectStore",parentData:data39,parentDataProperty:"barmanObjectStore",rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err66 = {instancePath:instancePath+"/spec/backup",schemaPath:"#/properties/spec/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.backup.type,parentSchema:schema11.properties.spec.properties.backup,data:data39};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-if(data3.nodeMaintenanceWindow !== undefined){
-let data41 = data3.nodeMaintenanceWindow;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key14 in data41){
-if(!((key14 === "inProgress") || (key14 === "reusePVC"))){
-const err67 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-if(data41.inProgress !== undefined){
-let data42 = data41.inProgress;
-if(typeof data42 !== "boolean"){
-const err68 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/inProgress",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/inProgress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.inProgress,data:data42};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data41.reusePVC !== undefined){
-let data43 = data41.reusePVC;
-if(typeof data43 !== "boolean"){
-const err69 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow/reusePVC",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/properties/reusePVC/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow.properties.reusePVC,data:data43};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-}
-else {
-const err70 = {instancePath:instancePath+"/spec/nodeMaintenanceWindow",schemaPath:"#/properties/spec/properties/nodeMaintenanceWindow/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.nodeMaintenanceWindow.type,parentSchema:schema11.properties.spec.properties.nodeMaintenanceWindow,data:data41};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data3};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
 }
 errors++;
 }
@@ -1621,12 +2318,12 @@ if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
 if(data44.instances !== undefined){
 let data45 = data44.instances;
 if(!(((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45))) && (isFinite(data45)))){
-const err72 = {instancePath:instancePath+"/status/instances",schemaPath:"#/properties/status/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.instances.type,parentSchema:schema11.properties.status.properties.instances,data:data45};
+const err66 = {instancePath:instancePath+"/status/instances",schemaPath:"#/properties/status/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.instances.type,parentSchema:schema11.properties.status.properties.instances,data:data45};
 if(vErrors === null){
-vErrors = [err72];
+vErrors = [err66];
 }
 else {
-vErrors.push(err72);
+vErrors.push(err66);
 }
 errors++;
 }
@@ -1634,12 +2331,12 @@ errors++;
 if(data44.readyInstances !== undefined){
 let data46 = data44.readyInstances;
 if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err73 = {instancePath:instancePath+"/status/readyInstances",schemaPath:"#/properties/status/properties/readyInstances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.readyInstances.type,parentSchema:schema11.properties.status.properties.readyInstances,data:data46};
+const err67 = {instancePath:instancePath+"/status/readyInstances",schemaPath:"#/properties/status/properties/readyInstances/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.readyInstances.type,parentSchema:schema11.properties.status.properties.readyInstances,data:data46};
 if(vErrors === null){
-vErrors = [err73];
+vErrors = [err67];
 }
 else {
-vErrors.push(err73);
+vErrors.push(err67);
 }
 errors++;
 }
@@ -1654,36 +2351,36 @@ const len2 = data48.length;
 for(let i2=0; i2<len2; i2++){
 let data49 = data48[i2];
 if(typeof data49 !== "string"){
-const err74 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.items.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties.items,data:data49};
+const err68 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.items.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties.items,data:data49};
 if(vErrors === null){
-vErrors = [err74];
+vErrors = [err68];
 }
 else {
-vErrors.push(err74);
+vErrors.push(err68);
 }
 errors++;
 }
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties,data:data48};
+const err69 = {instancePath:instancePath+"/status/instancesStatus/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/instancesStatus/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.instancesStatus.additionalProperties.type,parentSchema:schema11.properties.status.properties.instancesStatus.additionalProperties,data:data48};
 if(vErrors === null){
-vErrors = [err75];
+vErrors = [err69];
 }
 else {
-vErrors.push(err75);
+vErrors.push(err69);
 }
 errors++;
 }
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/status/instancesStatus",schemaPath:"#/properties/status/properties/instancesStatus/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.instancesStatus.type,parentSchema:schema11.properties.status.properties.instancesStatus,data:data47};
+const err70 = {instancePath:instancePath+"/status/instancesStatus",schemaPath:"#/properties/status/properties/instancesStatus/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.instancesStatus.type,parentSchema:schema11.properties.status.properties.instancesStatus,data:data47};
 if(vErrors === null){
-vErrors = [err76];
+vErrors = [err70];
 }
 else {
-vErrors.push(err76);
+vErrors.push(err70);
 }
 errors++;
 }
@@ -1691,12 +2388,12 @@ errors++;
 if(data44.latestGeneratedNode !== undefined){
 let data50 = data44.latestGeneratedNode;
 if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
-const err77 = {instancePath:instancePath+"/status/latestGeneratedNode",schemaPath:"#/properties/status/properties/latestGeneratedNode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.latestGeneratedNode.type,parentSchema:schema11.properties.status.properties.latestGeneratedNode,data:data50};
+const err71 = {instancePath:instancePath+"/status/latestGeneratedNode",schemaPath:"#/properties/status/properties/latestGeneratedNode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.latestGeneratedNode.type,parentSchema:schema11.properties.status.properties.latestGeneratedNode,data:data50};
 if(vErrors === null){
-vErrors = [err77];
+vErrors = [err71];
 }
 else {
-vErrors.push(err77);
+vErrors.push(err71);
 }
 errors++;
 }
@@ -1704,12 +2401,12 @@ errors++;
 if(data44.currentPrimary !== undefined){
 let data51 = data44.currentPrimary;
 if(typeof data51 !== "string"){
-const err78 = {instancePath:instancePath+"/status/currentPrimary",schemaPath:"#/properties/status/properties/currentPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.currentPrimary.type,parentSchema:schema11.properties.status.properties.currentPrimary,data:data51};
+const err72 = {instancePath:instancePath+"/status/currentPrimary",schemaPath:"#/properties/status/properties/currentPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.currentPrimary.type,parentSchema:schema11.properties.status.properties.currentPrimary,data:data51};
 if(vErrors === null){
-vErrors = [err78];
+vErrors = [err72];
 }
 else {
-vErrors.push(err78);
+vErrors.push(err72);
 }
 errors++;
 }
@@ -1717,12 +2414,12 @@ errors++;
 if(data44.targetPrimary !== undefined){
 let data52 = data44.targetPrimary;
 if(typeof data52 !== "string"){
-const err79 = {instancePath:instancePath+"/status/targetPrimary",schemaPath:"#/properties/status/properties/targetPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.targetPrimary.type,parentSchema:schema11.properties.status.properties.targetPrimary,data:data52};
+const err73 = {instancePath:instancePath+"/status/targetPrimary",schemaPath:"#/properties/status/properties/targetPrimary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.targetPrimary.type,parentSchema:schema11.properties.status.properties.targetPrimary,data:data52};
 if(vErrors === null){
-vErrors = [err79];
+vErrors = [err73];
 }
 else {
-vErrors.push(err79);
+vErrors.push(err73);
 }
 errors++;
 }
@@ -1734,7 +2431,83 @@ const len3 = data53.length;
 for(let i3=0; i3<len3; i3++){
 let data54 = data53[i3];
 if(typeof data54 !== "string"){
-const err80 = {instancePath:instancePath+"/status/danglingPVC/" + i3,schemaPath:"#/properties/status/properties/danglingPVC/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.danglingPVC.items.type,parentSchema:schema11.properties.status.properties.danglingPVC.items,data:data54};
+const err74 = {instancePath:instancePath+"/status/danglingPVC/" + i3,schemaPath:"#/properties/status/properties/danglingPVC/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.danglingPVC.items.type,parentSchema:schema11.properties.status.properties.danglingPVC.items,data:data54};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/status/danglingPVC",schemaPath:"#/properties/status/properties/danglingPVC/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.danglingPVC.type,parentSchema:schema11.properties.status.properties.danglingPVC,data:data53};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data44.writeService !== undefined){
+let data55 = data44.writeService;
+if(typeof data55 !== "string"){
+const err76 = {instancePath:instancePath+"/status/writeService",schemaPath:"#/properties/status/properties/writeService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.writeService.type,parentSchema:schema11.properties.status.properties.writeService,data:data55};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data44.readService !== undefined){
+let data56 = data44.readService;
+if(typeof data56 !== "string"){
+const err77 = {instancePath:instancePath+"/status/readService",schemaPath:"#/properties/status/properties/readService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.readService.type,parentSchema:schema11.properties.status.properties.readService,data:data56};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data44.phase !== undefined){
+let data57 = data44.phase;
+if(typeof data57 !== "string"){
+const err78 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data57};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data44.phaseReason !== undefined){
+let data58 = data44.phaseReason;
+if(typeof data58 !== "string"){
+const err79 = {instancePath:instancePath+"/status/phaseReason",schemaPath:"#/properties/status/properties/phaseReason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phaseReason.type,parentSchema:schema11.properties.status.properties.phaseReason,data:data58};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data44};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1746,7 +2519,7 @@ errors++;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/status/danglingPVC",schemaPath:"#/properties/status/properties/danglingPVC/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.danglingPVC.type,parentSchema:schema11.properties.status.properties.danglingPVC,data:data53};
+const err81 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1755,92 +2528,17 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
-if(data44.writeService !== undefined){
-let data55 = data44.writeService;
-if(typeof data55 !== "string"){
-const err82 = {instancePath:instancePath+"/status/writeService",schemaPath:"#/properties/status/properties/writeService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.writeService.type,parentSchema:schema11.properties.status.properties.writeService,data:data55};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-if(data44.readService !== undefined){
-let data56 = data44.readService;
-if(typeof data56 !== "string"){
-const err83 = {instancePath:instancePath+"/status/readService",schemaPath:"#/properties/status/properties/readService/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.readService.type,parentSchema:schema11.properties.status.properties.readService,data:data56};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data44.phase !== undefined){
-let data57 = data44.phase;
-if(typeof data57 !== "string"){
-const err84 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data57};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-if(data44.phaseReason !== undefined){
-let data58 = data44.phaseReason;
-if(typeof data58 !== "string"){
-const err85 = {instancePath:instancePath+"/status/phaseReason",schemaPath:"#/properties/status/properties/phaseReason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phaseReason.type,parentSchema:schema11.properties.status.properties.phaseReason,data:data58};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data44};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-}
-else {
-const err87 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const validateBackup = validate20;
-const schema28 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"backup.schema.json","title":"Backup","description":"An on-demand base backup of a Cluster to its barmanObjectStore.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"BackupSpec","description":"The desired backup.","type":"object","additionalProperties":false,"required":["cluster"],"properties":{"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."}}},"status":{"title":"BackupStatus","description":"The observed state of the backup, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"s3Credentials":{"$ref":"definitions.schema.json#/definitions/RecordedS3Credentials","description":"The credentials the backup was taken with; a recovery reads the backup with them."},"endpointURL":{"description":"The object store endpoint the backup was uploaded to.","type":"string"},"destinationPath":{"description":"The object store folder the backup was uploaded to.","type":"string"},"serverName":{"description":"The server folder inside destinationPath.","type":"string"},"encryption":{"description":"The server-side encryption used for the backup files.","type":"string"},"backupId":{"description":"The barman backup ID, e.g. 20201026T135740.","type":"string"},"phase":{"description":"The phase of the backup. Release 0.5 writes started, running, completed or failed; later releases add more.","type":"string"},"startedAt":{"description":"When the backup started.","type":"string","format":"date-time"},"stoppedAt":{"description":"When the backup stopped.","type":"string","format":"date-time"},"error":{"description":"The error that made the backup fail.","type":"string"},"commandOutput":{"description":"The standard output of barman-cloud-backup.","type":"string"},"commandError":{"description":"The standard error of barman-cloud-backup.","type":"string"}}}}};
-const schema30 = {"title":"RecordedS3Credentials","description":"The credentials a backup was taken with, as the operator recorded them.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"accessKeyId":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY).","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding a session token (the key defaults to ACCESS_SESSION_TOKEN).","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
-const schema31 = {"title":"RecordedSecretKeySelector","description":"A Secret key selector as the operator recorded it in a Backup's status; empty when the backup failed before it started.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"name":{"description":"Name of the Secret, in the Backup's namespace.","type":"string"},"key":{"description":"The key of the Secret.","type":"string"},"optional":{"description":"Whether the Secret or the key may be missing.","type":"boolean"}}};
+export const validateBackup = validate26;
+const schema36 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"backup.schema.json","title":"Backup","description":"An on-demand base backup of a Cluster to its barmanObjectStore.","type":"object","required":["spec"],"x-kubernetes-preserve-unknown-fields":true,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"BackupSpec","description":"The desired backup.","type":"object","x-kubernetes-preserve-unknown-fields":true,"required":["cluster"],"properties":{"cluster":{"$ref":"definitions.schema.json#/definitions/ClusterReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."}}},"status":{"title":"BackupStatus","description":"The observed state of the backup, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"s3Credentials":{"$ref":"definitions.schema.json#/definitions/RecordedS3Credentials","description":"The credentials the backup was taken with; a recovery reads the backup with them."},"endpointURL":{"description":"The object store endpoint the backup was uploaded to.","type":"string"},"destinationPath":{"description":"The object store folder the backup was uploaded to.","type":"string"},"serverName":{"description":"The server folder inside destinationPath.","type":"string"},"encryption":{"description":"The server-side encryption used for the backup files.","type":"string"},"backupId":{"description":"The barman backup ID, e.g. 20201026T135740.","type":"string"},"phase":{"description":"The phase of the backup. Release 0.5 writes started, running, completed or failed; later releases add more.","type":"string"},"startedAt":{"description":"When the backup started.","type":"string","format":"date-time"},"stoppedAt":{"description":"When the backup stopped.","type":"string","format":"date-time"},"error":{"description":"The error that made the backup fail.","type":"string"},"commandOutput":{"description":"The standard output of barman-cloud-backup.","type":"string"},"commandError":{"description":"The standard error of barman-cloud-backup.","type":"string"}}}}};
+const schema37 = {"title":"ClusterReference","description":"The Cluster a backup is of, by name, in the same namespace. Fields other than name are kept and ignored by release 0.5 (its Backup and ScheduledBackup CRDs keep unknown fields).","type":"object","x-kubernetes-preserve-unknown-fields":true,"required":["name"],"properties":{"name":{"description":"Name of the Cluster, in the same namespace.","type":"string","minLength":1}}};
+const schema38 = {"title":"RecordedS3Credentials","description":"The credentials a backup was taken with, as the operator recorded them.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"accessKeyId":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the access key ID (the key defaults to ACCESS_KEY_ID).","properties":{"key":{"default":"ACCESS_KEY_ID"}}},"secretAccessKey":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding the secret access key (the key defaults to ACCESS_SECRET_KEY).","properties":{"key":{"default":"ACCESS_SECRET_KEY"}}},"sessionToken":{"$ref":"#/definitions/RecordedSecretKeySelector","description":"The Secret key holding a session token (the key defaults to ACCESS_SESSION_TOKEN).","properties":{"key":{"default":"ACCESS_SESSION_TOKEN"}}}}};
+const schema39 = {"title":"RecordedSecretKeySelector","description":"A Secret key selector as the operator recorded it in a Backup's status; empty when the backup failed before it started.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"name":{"description":"Name of the Secret, in the Backup's namespace.","type":"string"},"key":{"description":"The key of the Secret.","type":"string"},"optional":{"description":"Whether the Secret or the key may be missing.","type":"boolean"}}};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1850,7 +2548,7 @@ if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 !== "string"){
-const err0 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data1};
+const err0 = {instancePath:instancePath+"/accessKeyId/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.name.type,parentSchema:schema39.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1863,7 +2561,7 @@ errors++;
 if(data0.key !== undefined){
 let data2 = data0.key;
 if(typeof data2 !== "string"){
-const err1 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.key.type,parentSchema:schema31.properties.key,data:data2};
+const err1 = {instancePath:instancePath+"/accessKeyId/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.key.type,parentSchema:schema39.properties.key,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1876,7 +2574,7 @@ errors++;
 if(data0.optional !== undefined){
 let data3 = data0.optional;
 if(typeof data3 !== "boolean"){
-const err2 = {instancePath:instancePath+"/accessKeyId/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.optional.type,parentSchema:schema31.properties.optional,data:data3};
+const err2 = {instancePath:instancePath+"/accessKeyId/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.optional.type,parentSchema:schema39.properties.optional,data:data3};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1888,7 +2586,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data0};
+const err3 = {instancePath:instancePath+"/accessKeyId",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1909,7 +2607,7 @@ if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.name !== undefined){
 let data5 = data4.name;
 if(typeof data5 !== "string"){
-const err4 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data5};
+const err4 = {instancePath:instancePath+"/secretAccessKey/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.name.type,parentSchema:schema39.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1922,7 +2620,7 @@ errors++;
 if(data4.key !== undefined){
 let data6 = data4.key;
 if(typeof data6 !== "string"){
-const err5 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.key.type,parentSchema:schema31.properties.key,data:data6};
+const err5 = {instancePath:instancePath+"/secretAccessKey/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.key.type,parentSchema:schema39.properties.key,data:data6};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1935,7 +2633,7 @@ errors++;
 if(data4.optional !== undefined){
 let data7 = data4.optional;
 if(typeof data7 !== "boolean"){
-const err6 = {instancePath:instancePath+"/secretAccessKey/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.optional.type,parentSchema:schema31.properties.optional,data:data7};
+const err6 = {instancePath:instancePath+"/secretAccessKey/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.optional.type,parentSchema:schema39.properties.optional,data:data7};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1947,7 +2645,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data4};
+const err7 = {instancePath:instancePath+"/secretAccessKey",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1968,7 +2666,7 @@ if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.name !== undefined){
 let data9 = data8.name;
 if(typeof data9 !== "string"){
-const err8 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.name.type,parentSchema:schema31.properties.name,data:data9};
+const err8 = {instancePath:instancePath+"/sessionToken/name",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.name.type,parentSchema:schema39.properties.name,data:data9};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1981,7 +2679,7 @@ errors++;
 if(data8.key !== undefined){
 let data10 = data8.key;
 if(typeof data10 !== "string"){
-const err9 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.key.type,parentSchema:schema31.properties.key,data:data10};
+const err9 = {instancePath:instancePath+"/sessionToken/key",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.key.type,parentSchema:schema39.properties.key,data:data10};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1994,7 +2692,7 @@ errors++;
 if(data8.optional !== undefined){
 let data11 = data8.optional;
 if(typeof data11 !== "boolean"){
-const err10 = {instancePath:instancePath+"/sessionToken/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.optional.type,parentSchema:schema31.properties.optional,data:data11};
+const err10 = {instancePath:instancePath+"/sessionToken/optional",schemaPath:"#/definitions/RecordedSecretKeySelector/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.optional.type,parentSchema:schema39.properties.optional,data:data11};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2006,7 +2704,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data8};
+const err11 = {instancePath:instancePath+"/sessionToken",schemaPath:"#/definitions/RecordedSecretKeySelector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data8};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2023,7 +2721,7 @@ data8.key = "ACCESS_SESSION_TOKEN";
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2032,19 +2730,19 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
 const formats0 = require("ajv-formats/dist/formats").fullFormats["date-time"];
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="backup.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.spec === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema28.required,parentSchema:schema28,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema36.required,parentSchema:schema36,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2053,9 +2751,10 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28,data};
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.apiVersion.type,parentSchema:schema36.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2065,10 +2764,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.apiVersion.type,parentSchema:schema28.properties.apiVersion,data:data0};
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.kind.type,parentSchema:schema36.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2078,10 +2777,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data1 = data.kind;
-if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.kind.type,parentSchema:schema28.properties.kind,data:data1};
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err3 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.metadata.type,parentSchema:schema36.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2091,10 +2790,11 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err4 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.metadata.type,parentSchema:schema28.properties.metadata,data:data2};
+if(data.spec !== undefined){
+let data3 = data.spec;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.cluster === undefined){
+const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema36.properties.spec.required,parentSchema:schema36.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2103,12 +2803,11 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.cluster === undefined){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema28.properties.spec.required,parentSchema:schema28.properties.spec,data:data3};
+if(data3.cluster !== undefined){
+let data4 = data3.cluster;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name === undefined){
+const err5 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/ClusterReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema37.required,parentSchema:schema37,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2117,9 +2816,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-for(const key1 in data3){
-if(!(key1 === "cluster")){
-const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.spec,data:data3};
+if(data4.name !== undefined){
+let data5 = data4.name;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err6 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/ClusterReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2129,11 +2830,8 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data3.cluster !== undefined){
-let data4 = data3.cluster;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.name === undefined){
-const err7 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data4};
+else {
+const err7 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/ClusterReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.name.type,parentSchema:schema37.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2142,9 +2840,10 @@ vErrors.push(err7);
 }
 errors++;
 }
-for(const key2 in data4){
-if(!(key2 === "name")){
-const err8 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data4};
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/ClusterReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2154,11 +2853,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data4.name !== undefined){
-let data5 = data4.name;
-if(typeof data5 === "string"){
-if(func3(data5) < 1){
-const err9 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data5};
+}
+else {
+const err9 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.spec.type,parentSchema:schema36.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2168,8 +2865,19 @@ vErrors.push(err9);
 errors++;
 }
 }
-else {
-const err10 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data5};
+if(data.status !== undefined){
+let data6 = data.status;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.s3Credentials !== undefined){
+if(!(validate27(data6.s3Credentials, {instancePath:instancePath+"/status/s3Credentials",parentData:data6,parentDataProperty:"s3Credentials",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data6.endpointURL !== undefined){
+let data8 = data6.endpointURL;
+if(typeof data8 !== "string"){
+const err10 = {instancePath:instancePath+"/status/endpointURL",schemaPath:"#/properties/status/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.endpointURL.type,parentSchema:schema36.properties.status.properties.endpointURL,data:data8};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2179,9 +2887,10 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data4};
+if(data6.destinationPath !== undefined){
+let data9 = data6.destinationPath;
+if(typeof data9 !== "string"){
+const err11 = {instancePath:instancePath+"/status/destinationPath",schemaPath:"#/properties/status/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.destinationPath.type,parentSchema:schema36.properties.status.properties.destinationPath,data:data9};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2191,9 +2900,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.spec.type,parentSchema:schema28.properties.spec,data:data3};
+if(data6.serverName !== undefined){
+let data10 = data6.serverName;
+if(typeof data10 !== "string"){
+const err12 = {instancePath:instancePath+"/status/serverName",schemaPath:"#/properties/status/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.serverName.type,parentSchema:schema36.properties.status.properties.serverName,data:data10};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2203,19 +2913,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data6 = data.status;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.s3Credentials !== undefined){
-if(!(validate21(data6.s3Credentials, {instancePath:instancePath+"/status/s3Credentials",parentData:data6,parentDataProperty:"s3Credentials",rootData}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
-}
-}
-if(data6.endpointURL !== undefined){
-let data8 = data6.endpointURL;
-if(typeof data8 !== "string"){
-const err13 = {instancePath:instancePath+"/status/endpointURL",schemaPath:"#/properties/status/properties/endpointURL/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.endpointURL.type,parentSchema:schema28.properties.status.properties.endpointURL,data:data8};
+if(data6.encryption !== undefined){
+let data11 = data6.encryption;
+if(typeof data11 !== "string"){
+const err13 = {instancePath:instancePath+"/status/encryption",schemaPath:"#/properties/status/properties/encryption/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.encryption.type,parentSchema:schema36.properties.status.properties.encryption,data:data11};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2225,10 +2926,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data6.destinationPath !== undefined){
-let data9 = data6.destinationPath;
-if(typeof data9 !== "string"){
-const err14 = {instancePath:instancePath+"/status/destinationPath",schemaPath:"#/properties/status/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.destinationPath.type,parentSchema:schema28.properties.status.properties.destinationPath,data:data9};
+if(data6.backupId !== undefined){
+let data12 = data6.backupId;
+if(typeof data12 !== "string"){
+const err14 = {instancePath:instancePath+"/status/backupId",schemaPath:"#/properties/status/properties/backupId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.backupId.type,parentSchema:schema36.properties.status.properties.backupId,data:data12};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2238,10 +2939,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data6.serverName !== undefined){
-let data10 = data6.serverName;
-if(typeof data10 !== "string"){
-const err15 = {instancePath:instancePath+"/status/serverName",schemaPath:"#/properties/status/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.serverName.type,parentSchema:schema28.properties.status.properties.serverName,data:data10};
+if(data6.phase !== undefined){
+let data13 = data6.phase;
+if(typeof data13 !== "string"){
+const err15 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.phase.type,parentSchema:schema36.properties.status.properties.phase,data:data13};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2251,10 +2952,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data6.encryption !== undefined){
-let data11 = data6.encryption;
-if(typeof data11 !== "string"){
-const err16 = {instancePath:instancePath+"/status/encryption",schemaPath:"#/properties/status/properties/encryption/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.encryption.type,parentSchema:schema28.properties.status.properties.encryption,data:data11};
+if(data6.startedAt !== undefined){
+let data14 = data6.startedAt;
+if(typeof data14 === "string"){
+if(!(formats0.validate(data14))){
+const err16 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema36.properties.status.properties.startedAt,data:data14};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2264,10 +2966,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data6.backupId !== undefined){
-let data12 = data6.backupId;
-if(typeof data12 !== "string"){
-const err17 = {instancePath:instancePath+"/status/backupId",schemaPath:"#/properties/status/properties/backupId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.backupId.type,parentSchema:schema28.properties.status.properties.backupId,data:data12};
+else {
+const err17 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.startedAt.type,parentSchema:schema36.properties.status.properties.startedAt,data:data14};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2277,10 +2977,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data6.phase !== undefined){
-let data13 = data6.phase;
-if(typeof data13 !== "string"){
-const err18 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.phase.type,parentSchema:schema28.properties.status.properties.phase,data:data13};
+if(data6.stoppedAt !== undefined){
+let data15 = data6.stoppedAt;
+if(typeof data15 === "string"){
+if(!(formats0.validate(data15))){
+const err18 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema36.properties.status.properties.stoppedAt,data:data15};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2290,11 +2991,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data6.startedAt !== undefined){
-let data14 = data6.startedAt;
-if(typeof data14 === "string"){
-if(!(formats0.validate(data14))){
-const err19 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.startedAt,data:data14};
+else {
+const err19 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.stoppedAt.type,parentSchema:schema36.properties.status.properties.stoppedAt,data:data15};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2304,8 +3002,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/status/startedAt",schemaPath:"#/properties/status/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.startedAt.type,parentSchema:schema28.properties.status.properties.startedAt,data:data14};
+if(data6.error !== undefined){
+let data16 = data6.error;
+if(typeof data16 !== "string"){
+const err20 = {instancePath:instancePath+"/status/error",schemaPath:"#/properties/status/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.error.type,parentSchema:schema36.properties.status.properties.error,data:data16};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2315,11 +3015,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data6.stoppedAt !== undefined){
-let data15 = data6.stoppedAt;
-if(typeof data15 === "string"){
-if(!(formats0.validate(data15))){
-const err21 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
+if(data6.commandOutput !== undefined){
+let data17 = data6.commandOutput;
+if(typeof data17 !== "string"){
+const err21 = {instancePath:instancePath+"/status/commandOutput",schemaPath:"#/properties/status/properties/commandOutput/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.commandOutput.type,parentSchema:schema36.properties.status.properties.commandOutput,data:data17};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2329,8 +3028,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/status/stoppedAt",schemaPath:"#/properties/status/properties/stoppedAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.stoppedAt.type,parentSchema:schema28.properties.status.properties.stoppedAt,data:data15};
+if(data6.commandError !== undefined){
+let data18 = data6.commandError;
+if(typeof data18 !== "string"){
+const err22 = {instancePath:instancePath+"/status/commandError",schemaPath:"#/properties/status/properties/commandError/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.status.properties.commandError.type,parentSchema:schema36.properties.status.properties.commandError,data:data18};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2340,10 +3041,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data6.error !== undefined){
-let data16 = data6.error;
-if(typeof data16 !== "string"){
-const err23 = {instancePath:instancePath+"/status/error",schemaPath:"#/properties/status/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.error.type,parentSchema:schema28.properties.status.properties.error,data:data16};
+}
+else {
+const err23 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.status.type,parentSchema:schema36.properties.status,data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2353,10 +3053,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data6.commandOutput !== undefined){
-let data17 = data6.commandOutput;
-if(typeof data17 !== "string"){
-const err24 = {instancePath:instancePath+"/status/commandOutput",schemaPath:"#/properties/status/properties/commandOutput/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandOutput.type,parentSchema:schema28.properties.status.properties.commandOutput,data:data17};
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2365,57 +3064,20 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data6.commandError !== undefined){
-let data18 = data6.commandError;
-if(typeof data18 !== "string"){
-const err25 = {instancePath:instancePath+"/status/commandError",schemaPath:"#/properties/status/properties/commandError/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.status.properties.commandError.type,parentSchema:schema28.properties.status.properties.commandError,data:data18};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.status.type,parentSchema:schema28.properties.status,data:data6};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-}
-else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-validate20.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const validateScheduledBackup = validate23;
-const schema34 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"scheduledbackup.schema.json","title":"ScheduledBackup","description":"Backups of a Cluster taken periodically on a cron schedule with a seconds field.","type":"object","required":["spec"],"additionalProperties":false,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ScheduledBackupSpec","description":"The desired schedule.","type":"object","additionalProperties":false,"required":["schedule","cluster"],"properties":{"schedule":{"description":"When to take backups, as robfig/cron v1.2.0 reads it: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight; with five fields the first is still seconds), or a descriptor such as @daily or '@every 6h'.","type":"string","minLength":1},"cluster":{"$ref":"definitions.schema.json#/definitions/LocalObjectReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."},"suspend":{"description":"Whether scheduling is paused; no backups are started while true. Release 0.5 never reads it (first read in 1.8.0).","type":"boolean"}}},"status":{"title":"ScheduledBackupStatus","description":"The observed state of the schedule, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"lastCheckTime":{"description":"When the schedule was last checked.","type":"string","format":"date-time"},"lastScheduleTime":{"description":"When the last backup was started.","type":"string","format":"date-time"},"nextScheduleTime":{"description":"When the next backup will be started.","type":"string","format":"date-time"}}}}};
+export const validateScheduledBackup = validate29;
+const schema42 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"scheduledbackup.schema.json","title":"ScheduledBackup","description":"Backups of a Cluster taken periodically on a cron schedule with a seconds field.","type":"object","required":["spec"],"x-kubernetes-preserve-unknown-fields":true,"properties":{"apiVersion":{"description":"APIVersion defines the versioned schema of this representation of an object.","type":"string"},"kind":{"description":"Kind is a string value representing the REST resource this object represents.","type":"string"},"metadata":{"description":"Standard object metadata.","type":"object"},"spec":{"title":"ScheduledBackupSpec","description":"The desired schedule.","type":"object","x-kubernetes-preserve-unknown-fields":true,"required":["schedule","cluster"],"properties":{"schedule":{"description":"When to take backups, as robfig/cron v1.2.0 reads it: six fields 'second minute hour day-of-month month day-of-week' (e.g. '0 0 0 * * *' daily at midnight; with five fields the first is still seconds), or a descriptor such as @daily or '@every 6h'.","type":"string","minLength":1},"cluster":{"$ref":"definitions.schema.json#/definitions/ClusterReference","description":"The Cluster to back up, in the same namespace. It must have spec.backup.barmanObjectStore."},"suspend":{"description":"Whether scheduling is paused; no backups are started while true. Release 0.5 never reads it (first read in 1.8.0).","type":"boolean"}}},"status":{"title":"ScheduledBackupStatus","description":"The observed state of the schedule, written by the operator. Never stricter than what the operator writes: no required fields, no enums, unknown fields kept.","type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"lastCheckTime":{"description":"When the schedule was last checked.","type":"string","format":"date-time"},"lastScheduleTime":{"description":"When the last backup was started.","type":"string","format":"date-time"},"nextScheduleTime":{"description":"When the next backup will be started.","type":"string","format":"date-time"}}}}};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="scheduledbackup.schema.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.spec === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema34.required,parentSchema:schema34,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema42.required,parentSchema:schema42,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2424,9 +3086,10 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.apiVersion.type,parentSchema:schema42.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2436,10 +3099,10 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.apiVersion !== undefined){
-let data0 = data.apiVersion;
-if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.apiVersion.type,parentSchema:schema34.properties.apiVersion,data:data0};
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.kind.type,parentSchema:schema42.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2449,10 +3112,10 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data1 = data.kind;
-if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.kind.type,parentSchema:schema34.properties.kind,data:data1};
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err3 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.metadata.type,parentSchema:schema42.properties.metadata,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2462,10 +3125,11 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.metadata !== undefined){
-let data2 = data.metadata;
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err4 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.metadata.type,parentSchema:schema34.properties.metadata,data:data2};
+if(data.spec !== undefined){
+let data3 = data.spec;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.schedule === undefined){
+const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'",schema:schema42.properties.spec.required,parentSchema:schema42.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2474,12 +3138,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.schedule === undefined){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'",schema:schema34.properties.spec.required,parentSchema:schema34.properties.spec,data:data3};
+if(data3.cluster === undefined){
+const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema42.properties.spec.required,parentSchema:schema42.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2488,8 +3148,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data3.cluster === undefined){
-const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema34.properties.spec.required,parentSchema:schema34.properties.spec,data:data3};
+if(data3.schedule !== undefined){
+let data4 = data3.schedule;
+if(typeof data4 === "string"){
+if(func3(data4) < 1){
+const err6 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.spec.properties.schedule,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2498,9 +3161,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key1 in data3){
-if(!(((key1 === "schedule") || (key1 === "cluster")) || (key1 === "suspend"))){
-const err7 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.spec,data:data3};
+}
+else {
+const err7 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.spec.properties.schedule.type,parentSchema:schema42.properties.spec.properties.schedule,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2510,11 +3173,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data3.schedule !== undefined){
-let data4 = data3.schedule;
-if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err8 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.spec.properties.schedule,data:data4};
+if(data3.cluster !== undefined){
+let data5 = data3.cluster;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.name === undefined){
+const err8 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/ClusterReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema37.required,parentSchema:schema37,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2523,9 +3186,11 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/spec/schedule",schemaPath:"#/properties/spec/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.spec.properties.schedule.type,parentSchema:schema34.properties.spec.properties.schedule,data:data4};
+if(data5.name !== undefined){
+let data6 = data5.name;
+if(typeof data6 === "string"){
+if(func3(data6) < 1){
+const err9 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/ClusterReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2535,11 +3200,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data3.cluster !== undefined){
-let data5 = data3.cluster;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.name === undefined){
-const err10 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.required,parentSchema:schema13,data:data5};
+else {
+const err10 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/ClusterReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.name.type,parentSchema:schema37.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2548,9 +3210,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-for(const key2 in data5){
-if(!(key2 === "name")){
-const err11 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data5};
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/ClusterReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2560,11 +3223,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data5.name !== undefined){
-let data6 = data5.name;
-if(typeof data6 === "string"){
-if(func3(data6) < 1){
-const err12 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.name,data:data6};
+if(data3.suspend !== undefined){
+let data7 = data3.suspend;
+if(typeof data7 !== "boolean"){
+const err12 = {instancePath:instancePath+"/spec/suspend",schemaPath:"#/properties/spec/properties/suspend/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.spec.properties.suspend.type,parentSchema:schema42.properties.spec.properties.suspend,data:data7};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2574,50 +3236,14 @@ vErrors.push(err12);
 errors++;
 }
 }
+}
 else {
-const err13 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.name.type,parentSchema:schema13.properties.name,data:data6};
+const err13 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.spec.type,parentSchema:schema42.properties.spec,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
 else {
 vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/spec/cluster",schemaPath:"definitions.schema.json#/definitions/LocalObjectReference/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data3.suspend !== undefined){
-let data7 = data3.suspend;
-if(typeof data7 !== "boolean"){
-const err15 = {instancePath:instancePath+"/spec/suspend",schemaPath:"#/properties/spec/properties/suspend/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.spec.properties.suspend.type,parentSchema:schema34.properties.spec.properties.suspend,data:data7};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.spec.type,parentSchema:schema34.properties.spec,data:data3};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
 }
 errors++;
 }
@@ -2629,7 +3255,43 @@ if(data8.lastCheckTime !== undefined){
 let data9 = data8.lastCheckTime;
 if(typeof data9 === "string"){
 if(!(formats0.validate(data9))){
-const err17 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
+const err14 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema42.properties.status.properties.lastCheckTime,data:data9};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.status.properties.lastCheckTime.type,parentSchema:schema42.properties.status.properties.lastCheckTime,data:data9};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data8.lastScheduleTime !== undefined){
+let data10 = data8.lastScheduleTime;
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+const err16 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema42.properties.status.properties.lastScheduleTime,data:data10};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.status.properties.lastScheduleTime.type,parentSchema:schema42.properties.status.properties.lastScheduleTime,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2639,8 +3301,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/status/lastCheckTime",schemaPath:"#/properties/status/properties/lastCheckTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastCheckTime.type,parentSchema:schema34.properties.status.properties.lastCheckTime,data:data9};
+if(data8.nextScheduleTime !== undefined){
+let data11 = data8.nextScheduleTime;
+if(typeof data11 === "string"){
+if(!(formats0.validate(data11))){
+const err18 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema42.properties.status.properties.nextScheduleTime,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2650,11 +3315,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data8.lastScheduleTime !== undefined){
-let data10 = data8.lastScheduleTime;
-if(typeof data10 === "string"){
-if(!(formats0.validate(data10))){
-const err19 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
+else {
+const err19 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.status.properties.nextScheduleTime.type,parentSchema:schema42.properties.status.properties.nextScheduleTime,data:data11};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2664,8 +3326,9 @@ vErrors.push(err19);
 errors++;
 }
 }
+}
 else {
-const err20 = {instancePath:instancePath+"/status/lastScheduleTime",schemaPath:"#/properties/status/properties/lastScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.lastScheduleTime.type,parentSchema:schema34.properties.status.properties.lastScheduleTime,data:data10};
+const err20 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.status.type,parentSchema:schema42.properties.status,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2675,11 +3338,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data8.nextScheduleTime !== undefined){
-let data11 = data8.nextScheduleTime;
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err21 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2688,45 +3349,10 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/status/nextScheduleTime",schemaPath:"#/properties/status/properties/nextScheduleTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.properties.nextScheduleTime.type,parentSchema:schema34.properties.status.properties.nextScheduleTime,data:data11};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-}
-else {
-const err23 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.status.type,parentSchema:schema34.properties.status,data:data8};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-validate23.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
-validateCluster.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"description":{},"imageName":{},"postgresUID":{},"postgresGID":{},"instances":{},"postgresql":{"properties":{"parameters":{"additionalProperties":{}},"pg_hba":{"items":{}}}},"bootstrap":{"properties":{"initdb":{"properties":{"database":{"default":true},"owner":{},"secret":{"properties":{"name":{}}}}},"fullRecovery":{"properties":{"backup":{"properties":{"name":{}}}}}}},"superuserSecret":{"properties":{"name":{}}},"imagePullSecrets":{"items":{"properties":{"name":{}}}},"storage":{"properties":{"storageClass":{},"size":{},"pvcTemplate":{}}},"startDelay":{},"stopDelay":{},"affinity":{"properties":{"enablePodAntiAffinity":{},"topologyKey":{}}},"resources":{},"primaryUpdateStrategy":{},"backup":{"properties":{"barmanObjectStore":{"properties":{"destinationPath":{},"endpointURL":{},"serverName":{},"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}}}}},"wal":{"properties":{"compression":{},"encryption":{}}},"data":{"properties":{"compression":{},"encryption":{},"immediateCheckpoint":{"default":true},"jobs":{"default":true}},"default":true}}}}},"nodeMaintenanceWindow":{"properties":{"inProgress":{},"reusePVC":{}}}}},"status":{"properties":{"instances":{},"readyInstances":{},"instancesStatus":{"additionalProperties":{"items":{}}},"latestGeneratedNode":{},"currentPrimary":{},"targetPrimary":{},"danglingPVC":{"items":{}},"writeService":{},"readService":{},"phase":{},"phaseReason":{}}}}};
-validateBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"cluster":{"properties":{"name":{}}}}},"status":{"properties":{"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}}}}},"endpointURL":{},"destinationPath":{},"serverName":{},"encryption":{},"backupId":{},"phase":{},"startedAt":{},"stoppedAt":{},"error":{},"commandOutput":{},"commandError":{}}}}};
-validateScheduledBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"schedule":{},"cluster":{"properties":{"name":{}}},"suspend":{}}},"status":{"properties":{"lastCheckTime":{},"lastScheduleTime":{},"nextScheduleTime":{}}}}};
+validateCluster.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"description":{},"imageName":{},"postgresUID":{},"postgresGID":{},"instances":{},"postgresql":{"properties":{"parameters":{"additionalProperties":{}},"pg_hba":{"items":{}}}},"bootstrap":{"properties":{"initdb":{"properties":{"database":{"default":true},"owner":{},"secret":{"properties":{"name":{}}}}},"fullRecovery":{"properties":{"backup":{"properties":{"name":{}}}}}}},"superuserSecret":{"properties":{"name":{}}},"imagePullSecrets":{"items":{"properties":{"name":{}}}},"storage":{"properties":{"storageClass":{},"size":{},"pvcTemplate":{"properties":{"accessModes":{"items":{}},"dataSource":{"properties":{"apiGroup":{},"kind":{},"name":{}}},"resources":{"properties":{"limits":{"additionalProperties":{}},"requests":{"additionalProperties":{}}}},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{},"operator":{},"values":{"items":{}}}}},"matchLabels":{"additionalProperties":{}}}},"storageClassName":{},"volumeMode":{},"volumeName":{}}}}},"startDelay":{},"stopDelay":{},"affinity":{"properties":{"enablePodAntiAffinity":{},"topologyKey":{}}},"resources":{"properties":{"limits":{"additionalProperties":{}},"requests":{"additionalProperties":{}}}},"primaryUpdateStrategy":{},"backup":{"properties":{"barmanObjectStore":{"properties":{"destinationPath":{},"endpointURL":{},"serverName":{},"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}}},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}}}}},"wal":{"properties":{"compression":{},"encryption":{}}},"data":{"properties":{"compression":{},"encryption":{},"immediateCheckpoint":{"default":true},"jobs":{"default":true}},"default":true}}}}},"nodeMaintenanceWindow":{"properties":{"inProgress":{},"reusePVC":{}}}}},"status":{"properties":{"instances":{},"readyInstances":{},"instancesStatus":{"additionalProperties":{"items":{}}},"latestGeneratedNode":{},"currentPrimary":{},"targetPrimary":{},"danglingPVC":{"items":{}},"writeService":{},"readService":{},"phase":{},"phaseReason":{}},"keepsUnknown":true}}};
+validateBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"cluster":{"properties":{"name":{}},"keepsUnknown":true}},"keepsUnknown":true},"status":{"properties":{"s3Credentials":{"properties":{"accessKeyId":{"properties":{"name":{},"key":{"default":true},"optional":{}},"keepsUnknown":true},"secretAccessKey":{"properties":{"name":{},"key":{"default":true},"optional":{}},"keepsUnknown":true},"sessionToken":{"properties":{"name":{},"key":{"default":true},"optional":{}},"keepsUnknown":true}},"keepsUnknown":true},"endpointURL":{},"destinationPath":{},"serverName":{},"encryption":{},"backupId":{},"phase":{},"startedAt":{},"stoppedAt":{},"error":{},"commandOutput":{},"commandError":{}},"keepsUnknown":true}},"keepsUnknown":true};
+validateScheduledBackup.shape = {"properties":{"apiVersion":{},"kind":{},"metadata":{},"spec":{"properties":{"schedule":{},"cluster":{"properties":{"name":{}},"keepsUnknown":true},"suspend":{}},"keepsUnknown":true},"status":{"properties":{"lastCheckTime":{},"lastScheduleTime":{},"nextScheduleTime":{}},"keepsUnknown":true}},"keepsUnknown":true};

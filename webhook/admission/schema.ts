@@ -90,6 +90,12 @@ function toFieldError(e: ErrorObject, shape: SchemaShape | undefined): FieldErro
       return invalid(path, e.data, `must be at most ${String(p.limit)} characters long`);
     case "format":
       return invalid(path, e.data, `must be a valid ${String(p.format)}`);
+    case "pattern":
+      // As the apiserver words a CRD pattern violation (apiextensions-apiserver's schema validation).
+      return invalid(path, e.data, `${path.toString()} in body should match '${String(p.pattern)}'`);
+    case "anyOf":
+      // The one anyOf of the schemas: an x-kubernetes-int-or-string node (a Quantity).
+      return invalid(path, typeName(e.data), `${path.toString()} in body must be of type integer,string: ${JSON.stringify(typeName(e.data))}`);
     case "additionalProperties": {
       const field = String(p.additionalProperty);
       const known = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
@@ -124,6 +130,7 @@ export function validateAgainstSchema(validate: CompiledValidator, object: unkno
   let omitted = 0;
   for (const e of validate.errors ?? []) {
     if (e.keyword === "if") continue; // reported by the failing branch itself
+    if (e.schemaPath.includes("/anyOf/")) continue; // each branch's miss: the anyOf error reports them as one
     if (errors.length >= MAX_LISTED) {
       omitted++;
       continue;

@@ -42,6 +42,24 @@ export const RELEASE_FACTS: readonly ReleaseFact[] = [
   },
 ];
 
+/**
+ * Spec fields of Backup and ScheduledBackup that later releases added: release 0.5's CRDs keep them
+ * (v1beta1, no preserveUnknownFields: false) and its controllers ignore them. Each with the first minor
+ * tag whose api/v1 types have it.
+ */
+export const LATER_SPEC_FIELDS: { readonly [kind in "Backup" | "ScheduledBackup"]: Readonly<Record<string, string>> } = {
+  Backup: { method: "1.21.0", target: "1.20.0", online: "1.22.0", onlineConfiguration: "1.22.0", pluginConfiguration: "1.23.0" },
+  ScheduledBackup: {
+    immediate: "1.8.0",
+    backupOwnerReference: "1.16.0",
+    method: "1.21.0",
+    target: "1.20.0",
+    online: "1.22.0",
+    onlineConfiguration: "1.22.0",
+    pluginConfiguration: "1.23.0",
+  },
+};
+
 /** The releases `--operator-version` knows: every other fact the rules rely on is verified for these only. */
 export const KNOWN_OPERATOR_VERSIONS = ["0.5"] as const;
 export type OperatorVersion = (typeof KNOWN_OPERATOR_VERSIONS)[number];

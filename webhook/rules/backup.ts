@@ -4,6 +4,7 @@ import { FieldPath, forbidden } from "../admission/field.js";
 import { deny } from "../admission/finding.js";
 import type { KindAdmission } from "../admission/rule.js";
 import { sameJSON } from "../formats/json.js";
+import { unknownFieldRule, unknownFieldWarnings } from "./unknown-fields.js";
 import { backupRule } from "./builders.js";
 import { BACKUP_TARGET_SOURCE, CLUSTER_NAME_INFO, checkBackupTarget, checkClusterName, gatherBackupTarget, labelWithCluster } from "./clusterref.js";
 
@@ -12,6 +13,10 @@ export const backupAdmission: KindAdmission<"Backup"> = {
   validator: validateBackup,
   deriveDefaults: (backup) => labelWithCluster(backup),
   rules: [
+    backupRule({
+      ...unknownFieldRule("Backup"),
+      check: ({ object, settings }) => unknownFieldWarnings("Backup", object, validateBackup.shape, settings.release),
+    }),
     backupRule({
       id: "backup/cluster-name",
       ...CLUSTER_NAME_INFO,

@@ -91,21 +91,19 @@ describe("Cluster schema", () => {
     await admitted(withField(validCluster(), "spec.instances", 1));
   });
 
-  test("primaryUpdateStrategy is an enum", async () => {
-    await denied(withField(validCluster(), "spec.primaryUpdateStrategy", "manual"), [["cluster/schema", "NotSupported", "spec.primaryUpdateStrategy"]]);
-    await admitted(withField(validCluster(), "spec.primaryUpdateStrategy", "supervised"));
+  test("primaryUpdateStrategy has no enum: release 0.5 reads anything but supervised as unsupervised (cluster_types.go:542-549)", async () => {
+    await warned(withField(validCluster(), "spec.primaryUpdateStrategy", "manual"), [["cluster/primary-update-strategy", "spec.primaryUpdateStrategy"]]);
+    for (const s of ["supervised", "unsupervised", ""]) await admitted(withField(validCluster(), "spec.primaryUpdateStrategy", s));
   });
 
   test("every error of a request is reported at once", async () => {
     let c = withField(validCluster(), "spec.instances", 0);
     c = withField(c, "spec.backup.barmanObjectStore.wal.encryption", "SHA256");
     c = withField(c, "spec.storage.size", "lots");
-    c = withField(c, "spec.postgresql.parameters", { port: "5433" });
     await denied(c, [
       ["cluster/schema", "Invalid", "spec.instances"],
       ["cluster/schema", "NotSupported", "spec.backup.barmanObjectStore.wal.encryption"],
       ["cluster/storage-size", "Invalid", "spec.storage.size"],
-      ["cluster/parameters", "Forbidden", "spec.postgresql.parameters[port]"],
     ]);
   });
 
@@ -144,9 +142,27 @@ describe("cluster/storage-size", () => {
     const templated = withField(validCluster(), "spec.storage", {
       pvcTemplate: { resources: { requests: { storage: "5Gi" } }, accessModes: ["ReadWriteOnce"] },
     });
-    await denied(templated, [["cluster/storage-size", "Required", "spec.storage.size"]]);
+    // Required inside storage by the schema, as release 0.5.0's CRD requires it.
+    await denied(templated, [["cluster/schema", "Required", "spec.storage.size"]]);
     await warned(withField(templated, "spec.storage.size", "1Gi"), [["cluster/storage-size", "spec.storage.pvcTemplate.resources.requests.storage"]]);
     await admitted(withField(templated, "spec.storage.size", "5Gi"));
+  });
+});
+
+describe("cluster/storage-class", () => {
+  test('"" is a value: dynamic provisioning off (cnp v0.5.0 pkg/specs/pvcs.go:50-53 copies it into each claim): warned', async () => {
+    await warned(withField(validCluster(), "spec.storage.storageClass", ""), [["cluster/storage-class", "spec.storage.storageClass"]]);
+    await admitted(withField(validCluster(), "spec.storage.storageClass", "gp3"));
+  });
+});
+
+describe("cluster/image-pull-secrets", () => {
+  test("an entry without a name is accepted by the apiserver and skipped: warned, not denied (controllers/cluster_create.go:269-271)", async () => {
+    await warned(withField(validCluster(), "spec.imagePullSecrets", [{ name: "regcred" }, { name: "" }, {}]), [
+      ["cluster/image-pull-secrets", "spec.imagePullSecrets[1].name"],
+      ["cluster/image-pull-secrets", "spec.imagePullSecrets[2].name"],
+    ]);
+    await admitted(withField(validCluster(), "spec.imagePullSecrets", [{ name: "regcred" }]));
   });
 });
 

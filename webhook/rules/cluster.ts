@@ -6,7 +6,7 @@ import type { KindAdmission } from "../admission/rule.js";
 import { isDNS1035Label, majorVersionText, operatorImageTag, parseQuantity, postgresMajorVersion, postgresVersionFromTag } from "../formats/formats.js";
 import { isRecord, sameJSON } from "../formats/json.js";
 import { OBJECT_STORE_RULES } from "./objectstore.js";
-import { parametersRule } from "./parameters.js";
+import { imageWithParametersRule, parametersRule } from "./parameters.js";
 import { RECOVERY_RULES } from "./recovery.js";
 import { walArchiveRule } from "./archive.js";
 import { clusterRule } from "./builders.js";
@@ -94,7 +94,10 @@ const storageSizeRule = clusterRule({
     const size = storage?.size;
     const resources = storage?.pvcTemplate?.resources;
     const templated = isRecord(resources) && isRecord(resources.requests) ? resources.requests.storage : undefined;
-    if (typeof size !== "string" || size === "") {
+    // Within storage, the schema requires size (as release 0.5's CRD does); a Cluster without storage has none either.
+    if (storage === undefined) return [deny(required(SIZE, "a quantity such as 1Gi: release 0.5's webhook refuses a Cluster without it"))];
+    if (typeof size !== "string") return [];
+    if (size === "") {
       const why = templated === undefined ? "a quantity such as 1Gi" : "release 0.5 sizes every claim from storage.size, not from pvcTemplate";
       return [deny(required(SIZE, why))];
     }
@@ -108,6 +111,48 @@ const storageSizeRule = clusterRule({
     }
     return [];
   },
+});
+
+const storageClassRule = clusterRule({
+  id: "cluster/storage-class",
+  severity: "warn",
+  summary: 'storage.storageClass: "" is a value, not "unset": it turns dynamic provisioning off',
+  protects: "claims that wait for a PersistentVolume someone creates by hand: release 0.5 copies an empty class into each claim",
+  source: "cnp v0.5.0 pkg/specs/pvcs.go:50-53 (storageClass is a *string, copied when set)",
+  check: ({ object }) =>
+    object.spec?.storage?.storageClass === ""
+      ? [
+          warn(
+            spec.child("storage", "storageClass"),
+            "an empty class turns dynamic provisioning off: each claim waits for a PersistentVolume created by hand; leave it out for the default class",
+          ),
+        ]
+      : [],
+});
+
+const primaryUpdateStrategyRule = clusterRule({
+  id: "cluster/primary-update-strategy",
+  severity: "warn",
+  summary: 'primaryUpdateStrategy is "supervised", "unsupervised" or empty: release 0.5 reads any other value as unsupervised',
+  protects: "a primary switched over automatically although the spelling meant supervised",
+  source: "cnp v0.5.0 api/v1alpha1/cluster_types.go:542-549 GetPrimaryUpdateStrategy; controllers/cluster_upgrade.go:107",
+  check: ({ object }) => {
+    const strategy = object.spec?.primaryUpdateStrategy;
+    if (strategy === undefined || ["", "supervised", "unsupervised"].includes(strategy)) return [];
+    return [warn(spec.child("primaryUpdateStrategy"), `release 0.5 reads ${JSON.stringify(strategy)} as unsupervised: only "supervised" waits for you`)];
+  },
+});
+
+const imagePullSecretsRule = clusterRule({
+  id: "cluster/image-pull-secrets",
+  severity: "warn",
+  summary: "an imagePullSecrets entry without a name is passed on and skipped by the kubelet",
+  protects: "a private image that cannot be pulled because the entry meant to name its Secret is empty",
+  source: "cnp v0.5.0 controllers/cluster_create.go:269-271 (names copied into the ServiceAccount); kubernetes validateImagePullSecrets accepts an empty name",
+  check: ({ object }) =>
+    (object.spec?.imagePullSecrets ?? []).flatMap((ref, i) =>
+      ref?.name ? [] : [warn(spec.child("imagePullSecrets").index(i).child("name"), "empty: this entry names no Secret and is skipped")],
+    ),
 });
 
 const storageShrinkRule = clusterRule({
@@ -206,11 +251,15 @@ export const clusterAdmission: KindAdmission<"Cluster"> = {
     nameRule,
     storageSizeRule,
     storageShrinkRule,
+    storageClassRule,
+    primaryUpdateStrategyRule,
+    imagePullSecretsRule,
     bootstrapMethodRule,
     bootstrapUpdateRule,
     imageTagRule,
     imageMajorRule,
     parametersRule,
+    imageWithParametersRule,
     ...OBJECT_STORE_RULES,
     walArchiveRule,
     ...RECOVERY_RULES,

@@ -58,9 +58,9 @@ describe("messages: Cluster", () => {
     ]);
   });
   test("an unchanged error on UPDATE is a warning that says so, within kubectl's 120 characters", async () => {
-    const old = withField(validCluster(), "spec.postgresql.parameters", { archive_timeout: "1min" });
+    const old = withField(validCluster(), "spec.imageName", "quay.io/enterprisedb/postgresql:latest");
     assert.deepEqual(await warnings("Cluster", withField(old, "metadata.labels", { a: "b" }), { operation: "UPDATE", old }), [
-      "spec.postgresql.parameters[archive_timeout]: unchanged since before; not blocking: Forbidden: archive_timeout is fixe...",
+      'spec.imageName: unchanged since before; not blocking: Invalid value: "quay.io/enterprisedb/postgresql:latest": releas...',
     ]);
   });
 });

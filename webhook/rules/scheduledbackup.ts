@@ -3,6 +3,7 @@ import type { ScheduledBackup } from "../../generated/types/index.js";
 import { validateScheduledBackup } from "../../generated/validators/index.js";
 import type { KindAdmission, RuleContext } from "../admission/rule.js";
 import { sameJSON } from "../formats/json.js";
+import { unknownFieldRule, unknownFieldWarnings } from "./unknown-fields.js";
 import { scheduledBackupRule } from "./builders.js";
 import { BACKUP_TARGET_SOURCE, CLUSTER_NAME_INFO, checkBackupTarget, checkClusterName, gatherBackupTarget, labelWithCluster } from "./clusterref.js";
 import { SCHEDULE_RULES } from "./schedule.js";
@@ -15,6 +16,10 @@ export const scheduledBackupAdmission: KindAdmission<"ScheduledBackup"> = {
   validator: validateScheduledBackup,
   deriveDefaults: (scheduled) => labelWithCluster(scheduled),
   rules: [
+    scheduledBackupRule({
+      ...unknownFieldRule("ScheduledBackup"),
+      check: ({ object, settings }) => unknownFieldWarnings("ScheduledBackup", object, validateScheduledBackup.shape, settings.release),
+    }),
     ...SCHEDULE_RULES,
     scheduledBackupRule({
       id: "scheduledbackup/cluster-name",
