@@ -7,7 +7,7 @@ import type { AdmissionInput } from "../admission/defaulting.js";
 import { judge, type JudgeContext } from "../admission/judge.js";
 import type { PatchOperation, RuleFailure, Violation, Warning } from "../admission/verdict.js";
 import { isRecord } from "../formats/json.js";
-import { ApiError, type KubeApi } from "../references/api.js";
+import { requestFailure, type KubeApi } from "../references/api.js";
 import { listPages, type ListStats } from "./list.js";
 
 export type AuditStatus = "admitted" | "denied" | "error";
@@ -83,14 +83,7 @@ export async function runAudit(api: Pick<KubeApi, "getJSON">, config: AuditConfi
         },
       );
     } catch (err) {
-      const why =
-        err instanceof ApiError
-          ? err.status?.message
-            ? `${err.code} ${err.status.reason ?? ""}: ${err.status.message}`
-            : err.message
-          : err instanceof Error
-            ? err.message
-            : String(err);
+      const why = requestFailure(err);
       throw new ListError(`cannot list ${KINDS.find((k) => k.kind === kind)!.plural}${config.namespace ? ` in namespace ${config.namespace}` : ""}: ${why}`);
     }
   }

@@ -3,8 +3,9 @@ import type { Registry } from "../admission/rule.js";
 import { formatAuditJson, formatAuditText } from "../audit/output.js";
 import { ListError, runAudit } from "../audit/run.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
-import { connectCluster } from "../references/connect.js";
-import { createLogger } from "../server/log.js";
+import { KINDS } from "../../schemas/kinds.js";
+import { requestFailure } from "../references/api.js";
+import { clusterApi, clusterResolver, describeApi, unreachable } from "../references/connect.js";
 import { UsageError, defineCommand, dnsLabel, parseDurationMs, type Command } from "./command.js";
 import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, IGNORE_ANNOTATION_HELP, IGNORE_ANNOTATION_OPTION, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
@@ -68,17 +69,40 @@ export const auditCommand = (registry: Registry): Command =>
       const lookupTimeoutMs = parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout");
       const settings = ruleSettings(values);
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
-      const logger = createLogger("warn");
-      const cluster = connectCluster(values.kubeconfig, logger, { watch: false, pageSize });
-      if (!cluster) throw new UsageError("audit needs a cluster: --kubeconfig, KUBECONFIG, or a Pod's service account");
+      const api = clusterApi(values.kubeconfig);
+      if (!api) throw new UsageError("audit needs a cluster: --kubeconfig, KUBECONFIG, or a Pod's service account");
+      // stdout is the report: nothing but it goes there, and a cluster that cannot be read is one line
+      // on stderr within seconds, never minutes of retried lists.
+      const why = await unreachable(api);
+      if (why) {
+        api.close();
+        io.stderr(`error: cannot reach the Kubernetes API at ${describeApi(api)}: ${why}\n`);
+        return 2;
+      }
+      // The caches list once; the first list that fails ends the audit (a snapshot is not retried).
       const stop = new AbortController();
+      let listFailure: string | undefined;
+      const resolver = clusterResolver(api, {
+        watch: false,
+        pageSize,
+        observe: (event) => {
+          if (event.type !== "error" || listFailure) return;
+          listFailure = `cannot list ${KINDS.find((k) => k.kind === event.kind)!.plural}: ${requestFailure(event.error)}`;
+          stop.abort();
+        },
+      });
       try {
         // References in any namespace (a recovery source, the WAL-archive index) come from these
         // snapshots: judged before they are complete, objects would get "could not verify".
-        if (!(await cluster.resolver.caches.wait(CACHE_SYNC_WAIT_MS)))
-          io.stderr(`warning: ${cluster.resolver.caches.pending() ?? "caches not synced"}; references are read one by one\n`);
+        if (!(await resolver.caches.wait(CACHE_SYNC_WAIT_MS, stop.signal))) {
+          if (listFailure) {
+            io.stderr(`error: ${listFailure}\n`);
+            return 2;
+          }
+          io.stderr(`warning: ${resolver.caches.pending() ?? "caches not synced"}; references are read one by one\n`);
+        }
         const report = await runAudit(
-          cluster.api,
+          api,
           {
             ...(namespace ? { namespace } : {}),
             pageSize,
@@ -90,7 +114,7 @@ export const auditCommand = (registry: Registry): Command =>
                 strictReferences: values["strict-references"] ?? false,
                 lookupTimeoutMs,
                 settings,
-                resolver: cluster.resolver,
+                resolver,
               },
               enforcement,
               honourIgnoreAnnotation: values["allow-ignore-annotation"] ?? false,
@@ -108,7 +132,7 @@ export const auditCommand = (registry: Registry): Command =>
         return 2;
       } finally {
         stop.abort();
-        cluster.resolver.close();
+        resolver.close();
       }
     },
   });

@@ -3,13 +3,13 @@ import { KINDS } from "../../schemas/kinds.js";
 import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
-import { resolverFor } from "../references/connect.js";
-import { createLogger } from "../server/log.js";
+import { clusterApi, clusterResolver, describeApi, unreachable } from "../references/connect.js";
+import { unanswered, type ReferenceResolver } from "../references/resolver.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../checker/config.js";
 import { DEFAULT_MAX_FILE_SIZE, STDIN_ARG } from "../checker/discovery.js";
 import { runValidate } from "../checker/run.js";
 import { DEFAULT_MAX_DOCUMENTS } from "../checker/yaml.js";
-import { UsageError, defineCommand, parseDurationMs, type Command } from "./command.js";
+import { UsageError, defineCommand, parseDurationMs, type Command, type CommandIO } from "./command.js";
 import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
@@ -84,6 +84,21 @@ function skipKinds(values: readonly string[] = []): string[] {
   return kinds;
 }
 
+/**
+ * The cluster of --kubeconfig as a second source of references. One that does not answer is said once
+ * on stderr, and its references are "could not verify" with the reason, at once (not after each
+ * lookup's timeout).
+ */
+async function liveReferences(kubeconfig: string, io: CommandIO): Promise<ReferenceResolver> {
+  const api = clusterApi(kubeconfig);
+  if (!api) throw new UsageError(`--kubeconfig ${JSON.stringify(kubeconfig)}: no cluster in it`);
+  const why = await unreachable(api);
+  if (!why) return clusterResolver(api, { watch: false });
+  api.close();
+  io.stderr(`warning: cannot reach the Kubernetes API at ${describeApi(api)}: ${why}; references not in the files are reported as not verified\n`);
+  return unanswered(why);
+}
+
 export const validateCommand = (registry: Registry): Command =>
   defineCommand({
     name: "validate",
@@ -116,7 +131,7 @@ export const validateCommand = (registry: Registry): Command =>
       const maxDocuments = values["max-documents"] === undefined ? DEFAULT_MAX_DOCUMENTS : positiveInteger(values["max-documents"], "--max-documents");
       const settings = ruleSettings(values);
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
-      const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
+      const cluster = values.kubeconfig ? await liveReferences(values.kubeconfig, io) : undefined;
       try {
         const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve("")) : "";
         const run = await runValidate(
