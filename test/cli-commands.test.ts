@@ -88,12 +88,16 @@ describe("cnp-webhook rules", () => {
 });
 
 describe("cnp-webhook schedule", () => {
+  /** Each oracle schedule's exit code from `schedule`, for the comparison with validate below. */
+  const exitCodes = new Map<string, number>();
+
   test("agrees with robfig/cron v1.2.0 itself on every line of the oracle: accepted or its error, next firings, shortest gap", async (t) => {
     const oracle = readOracleLines<RobfigLine>(t, ROBFIG_ORACLE);
     if (!oracle) return;
     let compared = 0;
     for (const line of oracle) {
       const r = await runMain(["schedule", "--from", "2021-03-01T00:00:00Z", "-o", "json", "--", line.spec]);
+      exitCodes.set(line.spec, r.code);
       const report = JSON.parse(r.stdout) as { accepted: boolean; error?: string; next?: string[]; neverFires?: boolean; minGapSeconds?: number };
       assert.equal(report.accepted, line.ok, line.spec);
       if (!line.ok) {
@@ -109,9 +113,34 @@ describe("cnp-webhook schedule", () => {
     assert.ok(compared > 1000, `${compared} accepted lines compared`);
   });
 
-  test("as a user runs it: five fields get both readings; a refused schedule exits 1 with robfig's error", async () => {
+  test("one verdict: schedule exits 1 exactly when validate denies a ScheduledBackup with that schedule, on every oracle line", async (t) => {
+    if (exitCodes.size === 0) return t.skip("the oracle test above did not run");
+    const cluster = `apiVersion: ${API_VERSION}\nkind: Cluster\nmetadata: {name: pg}\nspec:\n  instances: 1\n  storage: {size: 1Gi}\n  backup:\n    barmanObjectStore:\n      destinationPath: s3://acme-backups/pg\n      s3Credentials:\n        accessKeyId: {name: c, key: k}\n        secretAccessKey: {name: c, key: k}\n`;
+    const specs = [...exitCodes.keys()];
+    const docs = specs.map(
+      (spec, i) =>
+        `apiVersion: ${API_VERSION}\nkind: ScheduledBackup\nmetadata: {name: s-${i}}\nspec:\n  schedule: ${JSON.stringify(spec)}\n  cluster: {name: pg}\n`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), "cnp-schedules-"));
+    writeFileSync(join(dir, "schedules.yaml"), [cluster, ...docs].join("---\n"));
+    const r = await runMain(["validate", "-o", "json", "--max-documents", "100000", dir]);
+    const denied = new Map(
+      results(r.stdout)
+        .filter((x) => x.kind === "ScheduledBackup")
+        .map((x) => [x.name, x.status]),
+    );
+    const disagreements = specs.filter((spec, i) => (denied.get(`s-${i}`) === "denied") !== (exitCodes.get(spec) === 1));
+    assert.deepEqual(disagreements, []);
+    assert.ok([...denied.values()].filter((s) => s === "denied").length > 100 && [...denied.values()].includes("admitted"));
+  });
+
+  test("as a user runs it: five fields get both readings and the webhook's denial; a refused schedule exits 1 with robfig's error", async () => {
     const five = await runCli(["schedule", "--from", "2021-03-01T00:00:00Z", "0 0 * * *"]);
-    assert.equal(five.code, 0);
+    assert.equal(five.code, 1, "validate denies a five-field schedule: so does schedule");
+    assert.match(
+      five.stdout,
+      /^the webhook denies a ScheduledBackup with this schedule:\n {2}error: spec\.schedule: Invalid value: "0 0 \* \* \*": has 5 fields, .* \[schedule\/five-fields\]$/m,
+    );
     assert.match(five.stdout, /the operator \(second minute hour day-of-month month\): every hour at minute 0/);
     assert.match(five.stdout, /a crontab +\(minute hour day-of-month month day-of-week\): daily at 00:00:00/);
     assert.match(five.stdout, /^ {4}2021-03-01T01:00:00Z {3}/m);

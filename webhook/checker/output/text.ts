@@ -16,7 +16,13 @@ function formatResult(r: CheckResult, failOnWarnings: boolean): string[] {
     r.ignored.length > 0 ? `${plural(r.ignored.length, "finding")} ignored by annotation` : "",
     r.status === "admitted" && fails(r, failOnWarnings) ? "warnings fail the run (--fail-on-warnings)" : "",
   ].filter(Boolean);
-  const fate = r.status === "error" ? "not checked (internal error)" : r.status;
+  // A rule that threw is the webhook's bug; an input check that failed is the manifest's mistake.
+  const fate =
+    r.status !== "error"
+      ? r.status
+      : r.findings.every((f) => f.rule.startsWith("input/"))
+        ? "not checked: the manifest is invalid (see above)"
+        : "not checked (internal error)";
   return [...lines, `${objectRef(r)} ${fate} (${[where, ...notes].join("; ")})`];
 }
 
