@@ -1,20 +1,18 @@
-// `migrate`, `rules` and `schedule` run as a user runs them, the standalone JSON Schemas read by an
-// independent validator, and `kubectl kustomize DIR | cnp-webhook validate --output github -`.
+// `migrate`, `rules` and `schedule` run as a user runs them, and `kubectl kustomize DIR | cnp-webhook validate --output github -`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Validator } from "@cfworker/json-schema";
 import { parseAllDocuments } from "yaml";
-import { API_VERSION, DRAFT_API_VERSION, KINDS } from "../schemas/kinds.js";
+import { API_VERSION, DRAFT_API_VERSION } from "../schemas/kinds.js";
 import { catalog } from "../webhook/admission/catalog.js";
 import { RULES } from "../webhook/rules/registry.js";
 import { runCli, runMain } from "../tools/testkit/cli.js";
 import { kustomizeUnavailable } from "../tools/testkit/kubectl.js";
 import { readOracleLines, ROBFIG_ORACLE, type RobfigLine } from "../tools/testkit/oracle.js";
-import { FIXTURES, REPO_ROOT } from "../tools/testkit/paths.js";
+import { FIXTURES } from "../tools/testkit/paths.js";
 import { parseWorkflowCommands } from "../tools/testkit/readers.js";
 import type { JsonResult } from "../webhook/checker/output/json.js";
 
@@ -147,40 +145,6 @@ describe("cnp-webhook schedule", () => {
     const refused = await runCli(["schedule", "0 0 0 * * 7"]);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /End of range \(7\) above maximum \(6\): 7/);
-  });
-});
-
-describe("the standalone JSON Schemas (generated/jsonschema)", () => {
-  const schemaFor = (kind: string) => {
-    const file = join(REPO_ROOT, "generated", "jsonschema", "postgresql.k8s.enterprisedb.io", `${kind.toLowerCase()}_v1alpha1.json`);
-    const text = readFileSync(file, "utf8");
-    assert.doesNotMatch(text, /"\$ref"/, `${file} has no $ref`);
-    return new Validator(JSON.parse(text), "7", false);
-  };
-  const validators = new Map<string, Validator>(KINDS.map((k) => [k.kind, schemaFor(k.kind)]));
-
-  test("the seed examples and the bad fixtures: the same accept/refuse as the CRD schema (the webhook's schema rules)", async () => {
-    const paths = [join(FIXTURES, "seeds"), join(FIXTURES, "manifests", "good"), join(FIXTURES, "manifests", "bad", "cluster.yaml")];
-    const extra = [
-      `apiVersion: ${API_VERSION}\nkind: Cluster\nmetadata: {name: top}\nspec: {instances: 1, storage: {size: 1Gi}}\nbackup: {}\n`,
-      `apiVersion: ${API_VERSION}\nkind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: pg}, extra: 1}\n`,
-      `apiVersion: ${API_VERSION}\nkind: ScheduledBackup\nmetadata: {name: s}\nspec: {schedule: "0 0 0 * * *", suspend: "no", cluster: {name: pg}}\n`,
-    ];
-    const dir = mkdtempSync(join(tmpdir(), "cnp-jsonschema-"));
-    extra.forEach((text, i) => writeFileSync(join(dir, `extra-${i}.yaml`), text));
-    const r = await runCli(["validate", "-o", "json", ...paths, dir]);
-    const judged = results(r.stdout).filter((x) => validators.has(x.kind) && x.status !== "skipped");
-    assert.ok(judged.length >= 12, `${judged.length} objects compared`);
-    const verdicts = { accepted: 0, refused: 0 };
-    for (const result of judged) {
-      const docs = parseAllDocuments(readFileSync(result.file, "utf8"), { version: "1.1" });
-      const object = docs[result.index]?.toJS() as Record<string, unknown>;
-      const schemaRefuses = result.errors.some((e) => e.rule.endsWith("/schema"));
-      const verdict = validators.get(result.kind)?.validate(object);
-      assert.equal(!verdict?.valid, schemaRefuses, `${result.file}#${result.index}: ${JSON.stringify(verdict?.errors.slice(0, 2))}`);
-      verdicts[schemaRefuses ? "refused" : "accepted"]++;
-    }
-    assert.ok(verdicts.accepted > 0 && verdicts.refused >= 4, JSON.stringify(verdicts));
   });
 });
 
