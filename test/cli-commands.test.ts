@@ -163,5 +163,9 @@ test("kubectl kustomize DIR | cnp-webhook validate --output github -: annotation
   const line = rendered.stdout.split("\n").findIndex((l) => /^ {2}instances: 0$/.test(l)) + 1;
   assert.ok(line > 0, rendered.stdout);
   assert.deepEqual(command?.properties, { file: "STDIN", line: String(line), col: "3", title: "cluster/schema" });
-  assert.match(command?.message ?? "", /^spec\.instances: Invalid value: 0: must be greater than or equal to 1/);
+  assert.match(
+    command?.message ?? "",
+    /^Cluster prod\/pg: spec\.instances: Invalid value: 0: must be greater than or equal to 1/,
+    "the object, beside a line of kustomize's output",
+  );
 });

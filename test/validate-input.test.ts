@@ -176,7 +176,7 @@ describe("validate reads its input as kubectl does", () => {
     const [finding, fate] = backup.stdout.split("\n");
     assert.match(
       finding ?? "",
-      /^STDIN:1:1: error: apiVersion: Required value: .*; for a Backup of Cloud Native PostgreSQL 0\.5 add apiVersion: postgresql\.k8s\.enterprisedb\.io\/v1alpha1 \[input\/not-an-object\]$/,
+      /^STDIN:1:1: error: Backup default\/b: apiVersion: Required value: .*; for a Backup of Cloud Native PostgreSQL 0\.5 add apiVersion: postgresql\.k8s\.enterprisedb\.io\/v1alpha1 \[input\/not-an-object\]$/,
     );
     assert.equal(fate, "backup/b not checked: the manifest is invalid (see above) (STDIN:1)");
     assert.doesNotMatch(backup.stdout, /internal error/);

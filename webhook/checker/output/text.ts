@@ -1,12 +1,12 @@
-// For people and compiler-style problem matchers: one line per finding, `FILE:LINE:COLUMN: error: ...
-// [RULE]`, then each object's fate, then a summary. Every line is escaped as a whole (escapeControl):
+// For people and compiler-style problem matchers: one line per finding, `FILE:LINE:COLUMN: error: KIND
+// NAMESPACE/NAME: FIELD: MESSAGE [RULE]`, then each object's fate, then a summary. Every line is escaped as a whole (escapeControl):
 // names, values and file names come from the input, and must not move the cursor, recolour the
 // terminal or start a line of their own.
-import { escapeControl, fails, findingText, NO_OBJECTS, objectRef, plural, type Report } from "../report.js";
+import { escapeControl, fails, findingSentence, NO_OBJECTS, objectRef, plural, type Report } from "../report.js";
 import type { CheckResult } from "../check.js";
 
 function formatResult(r: CheckResult, failOnWarnings: boolean): string[] {
-  const lines = r.findings.map((f) => `${r.file}:${f.line}:${f.column}: ${f.severity}: ${findingText(f)} [${f.rule}]`);
+  const lines = r.findings.map((f) => `${r.file}:${f.line}:${f.column}: ${f.severity}: ${findingSentence(r, f)} [${f.rule}]`);
   if (r.kind === "" && r.status === "skipped") return [...lines, `${r.file}: skipped: ${r.hint ?? ""} [${r.skippedBy ?? ""}]`];
   if (r.kind === "") return lines; // not an object: the finding says it all
   const where = `${r.file}:${r.line}`;
