@@ -9,15 +9,13 @@
 import { escapeControl, fails, findingSentence, objectName, objectRef, type Report } from "../report.js";
 import type { CheckResult } from "../check.js";
 
-const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;" };
-/** Text content: markup characters as entities; line breaks kept. */
-const text = (s: string): string => escapeControl(s).replace(/[&<>]/g, (c) => XML_ESCAPES[c] ?? c);
-/** An attribute value: also quotes, and line breaks as character references (a parser would fold them). */
-const attribute = (s: string): string => escapeControl(s).replace(/[&<>"\n\r\t]/g, (c) => XML_ESCAPES[c] ?? c);
+const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+/** Text content and attribute values alike: markup characters as entities (no line break is left to fold). */
+const xmlText = (s: string): string => escapeControl(s).replace(/[&<>"]/g, (c) => XML_ESCAPES[c] ?? c);
 
 const element = (name: string, attributes: Record<string, string | number>, body?: string): string => {
   const attrs = Object.entries(attributes)
-    .map(([k, v]) => ` ${k}="${attribute(String(v))}"`)
+    .map(([k, v]) => ` ${k}="${xmlText(String(v))}"`)
     .join("");
   return body === undefined ? `<${name}${attrs}/>` : `<${name}${attrs}>${body}</${name}>`;
 };
@@ -32,7 +30,7 @@ interface Counts {
 function testCase(r: CheckResult, failOnWarnings: boolean): { xml: string; outcome: keyof Omit<Counts, "tests"> | "passed" } {
   // Escaped line by line: a line break inside a finding becomes `\n`, the lines between findings stay.
   const details = r.findings.map((f) => `${r.file}:${f.line}:${f.column}: ${f.severity}: ${findingSentence(r, f)} [${f.rule}]`);
-  const body = details.map(text).join("\n");
+  const body = details.map(xmlText).join("\n");
   const first = r.findings.find((f) => f.severity === "error") ?? r.findings[0];
   const message = first ? `${findingSentence(r, first)} [${first.rule}]` : "";
   // The case is the object; the file is its class, as a test file is in other reports (and `line` for readers that take it).
