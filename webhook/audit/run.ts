@@ -35,6 +35,8 @@ export interface AuditConfig {
   readonly concurrency: number;
   /** What `serve` would judge with: the registry, its options and resolver, enforcement, the ignore annotation. */
   readonly judging: JudgeContext;
+  /** Told the number of objects judged so far (a terminal shows progress). */
+  readonly onProgress?: (judged: number) => void;
 }
 
 export interface AuditReport {
@@ -79,6 +81,7 @@ export async function runAudit(api: Pick<KubeApi, "getJSON">, config: AuditConfi
           // Judged in slices of `concurrency`: the lookups of one slice overlap, a page is never all in flight.
           for (let i = 0; i < items.length; i += config.concurrency) {
             results.push(...(await Promise.all(items.slice(i, i + config.concurrency).map((item) => judgeStored(kind, item, config.judging)))));
+            config.onProgress?.(results.length);
           }
         },
       );

@@ -262,10 +262,10 @@ export async function checkDocuments(documents: readonly ManifestDocument[], con
   const knownRules = new Set([...catalog(registry).map((e) => e.id), ...INPUT_CHECKS.map((c) => c.id)]);
   const ctx: Context = { config, registry, judging, knownRules };
   const results: CheckResult[] = [];
-  for (const doc of documents) {
+  for (const [i, doc] of documents.entries()) {
     const classified = classify(doc, ctx);
-    if (classified === null) continue;
-    results.push("status" in classified ? classified : await admit(doc, classified.kind, ctx));
+    if (classified !== null) results.push("status" in classified ? classified : await admit(doc, classified.kind, ctx));
+    config.onProgress?.(i + 1, documents.length);
   }
   return results;
 }

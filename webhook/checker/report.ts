@@ -4,6 +4,7 @@ import { API_VERSION, GROUP, KINDS } from "../../schemas/kinds.js";
 import type { CatalogEntry } from "../admission/rule.js";
 import type { CheckResult, LocatedFinding } from "./check.js";
 import { INPUT_CHECKS } from "./inputs.js";
+import type { Paint } from "./output/color.js";
 
 /** A rule as reports describe it: the webhook's catalog and `validate`'s own input checks alike. */
 export interface RuleDescriptor {
@@ -38,6 +39,8 @@ export interface Report {
   readonly rules: readonly RuleDescriptor[];
   /** Warnings count as failures (--fail-on-warnings). */
   readonly failOnWarnings: boolean;
+  /** Colour for a terminal (--color); text output only. */
+  readonly paint?: Paint;
 }
 
 export const ruleDescriptors = (entries: readonly CatalogEntry[]): RuleDescriptor[] => [...entries, ...INPUT_CHECKS];

@@ -1,6 +1,7 @@
 // `cnp-webhook audit`: flags → config, the cluster's API and caches, then the audit (README "Auditing a cluster").
 import type { Registry } from "../admission/rule.js";
 import { formatAuditJson, formatAuditText } from "../audit/output.js";
+import { ansiPaint, noPaint } from "../checker/output/color.js";
 import { ListError, runAudit } from "../audit/run.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
 import { KINDS } from "../../schemas/kinds.js";
@@ -9,6 +10,7 @@ import { clusterApi, clusterResolver, describeApi, unreachable } from "../refere
 import { UsageError, defineCommand, dnsLabel, parseDurationMs, type Command } from "./command.js";
 import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, IGNORE_ANNOTATION_HELP, IGNORE_ANNOTATION_OPTION, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
+import { COLOR_HELP, COLOR_OPTION, colorWanted, progress } from "./terminal.js";
 
 /** validate's first two formats; the others (SARIF, JUnit, ...) locate findings in files, which audited objects are not. */
 const OUTPUT_FORMATS = ["text", "json"] as const;
@@ -35,6 +37,7 @@ Flags:
   --default-image IMG    imageName default (default ${DEFAULT_POSTGRES_IMAGE})
 ${ENFORCEMENT_HELP}
 ${IGNORE_ANNOTATION_HELP}
+${COLOR_HELP}
 ${RULE_SETTINGS_HELP}
 
 Exit codes: 0 every object admitted (warnings allowed), 1 at least one would be denied, 2 usage error or
@@ -57,6 +60,7 @@ export const auditCommand = (registry: Registry): Command =>
       "default-image": { type: "string" },
       ...ENFORCEMENT_OPTIONS,
       ...IGNORE_ANNOTATION_OPTION,
+      ...COLOR_OPTION,
       ...RULE_SETTING_OPTIONS,
     },
     async run(values, _positionals, io) {
@@ -69,6 +73,7 @@ export const auditCommand = (registry: Registry): Command =>
       const lookupTimeoutMs = parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout");
       const settings = ruleSettings(values);
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
+      const paint = colorWanted(values.color, io) ? ansiPaint : noPaint;
       const api = clusterApi(values.kubeconfig);
       if (!api) throw new UsageError("audit needs a cluster: --kubeconfig, KUBECONFIG, or a Pod's service account");
       // stdout is the report: nothing but it goes there, and a cluster that cannot be read is one line
@@ -91,6 +96,7 @@ export const auditCommand = (registry: Registry): Command =>
           stop.abort();
         },
       });
+      const shown = progress(io, "audited");
       try {
         // References in any namespace (a recovery source, the WAL-archive index) come from these
         // snapshots: judged before they are complete, objects would get "could not verify".
@@ -107,6 +113,7 @@ export const auditCommand = (registry: Registry): Command =>
             ...(namespace ? { namespace } : {}),
             pageSize,
             concurrency: CONCURRENCY,
+            ...(shown ? { onProgress: (judged: number) => shown.update(judged) } : {}),
             judging: {
               registry,
               options: {
@@ -122,15 +129,20 @@ export const auditCommand = (registry: Registry): Command =>
           },
           stop.signal,
         );
+        shown?.end();
         io.stdout(
-          output === "json" ? formatAuditJson(report.results) : formatAuditText(report.results, namespace ? `in namespace ${namespace}` : "in all namespaces"),
+          output === "json"
+            ? formatAuditJson(report.results)
+            : formatAuditText(report.results, namespace ? `in namespace ${namespace}` : "in all namespaces", paint),
         );
         return report.results.some((r) => r.status !== "admitted") ? 1 : 0;
       } catch (err) {
         if (!(err instanceof ListError)) throw err;
+        shown?.end();
         io.stderr(`error: ${err.message}\n`);
         return 2;
       } finally {
+        shown?.end();
         stop.abort();
         resolver.close();
       }

@@ -12,6 +12,7 @@ import { DEFAULT_MAX_DOCUMENTS } from "../checker/yaml.js";
 import { UsageError, defineCommand, parseDurationMs, type Command, type CommandIO } from "./command.js";
 import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
+import { COLOR_HELP, COLOR_OPTION, colorWanted, progress } from "./terminal.js";
 
 const HELP = `cnp-webhook validate: run the webhook's defaulting and validation over manifests
 
@@ -40,6 +41,7 @@ Flags:
       --lookup-timeout D  bound on the lookups of one object (default ${LOOKUP_TIMEOUT})
       --default-image IMG imageName default (default ${DEFAULT_POSTGRES_IMAGE})
 ${ENFORCEMENT_HELP}
+${COLOR_HELP}
 ${RULE_SETTINGS_HELP}
 
 The annotation ${IGNORE_ANNOTATION}: RULE_ID,... on an object leaves out the findings of those rules
@@ -119,6 +121,7 @@ export const validateCommand = (registry: Registry): Command =>
       "lookup-timeout": { type: "string" },
       "default-image": { type: "string" },
       ...ENFORCEMENT_OPTIONS,
+      ...COLOR_OPTION,
       ...RULE_SETTING_OPTIONS,
     },
     async run(values, positionals, io) {
@@ -131,7 +134,9 @@ export const validateCommand = (registry: Registry): Command =>
       const maxDocuments = values["max-documents"] === undefined ? DEFAULT_MAX_DOCUMENTS : positiveInteger(values["max-documents"], "--max-documents");
       const settings = ruleSettings(values);
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
+      const color = colorWanted(values.color, io);
       const cluster = values.kubeconfig ? await liveReferences(values.kubeconfig, io) : undefined;
+      const shown = progress(io, "checked");
       try {
         const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve("")) : "";
         const run = await runValidate(
@@ -150,15 +155,19 @@ export const validateCommand = (registry: Registry): Command =>
             printDefaulted: values["print-defaulted"] ?? false,
             maxFileSize,
             maxDocuments,
+            color: color && output === "text" && !values["print-defaulted"],
+            ...(shown ? { onProgress: (done: number, total: number) => shown.update(done, total) } : {}),
             ...(cluster ? { cluster } : {}),
           },
           registry,
           stdin,
         );
+        shown?.end();
         if (run.stdout) io.stdout(run.stdout);
         if (run.stderr) io.stderr(run.stderr);
         return run.exitCode;
       } finally {
+        shown?.end();
         cluster?.close();
       }
     },
