@@ -4,7 +4,7 @@ import { API_VERSION } from "../../schemas/kinds.js";
 import { errorBody } from "../admission/field.js";
 import type { Registry } from "../admission/rule.js";
 import type { RuleSettings } from "../admission/settings.js";
-import { validate } from "../admission/validation.js";
+import { judge } from "../admission/judge.js";
 import { describe, firings, fiveFieldReadings, minGapSeconds, parse, type ParseResult, type Schedule } from "../cron/robfig.js";
 import { DEFAULT_POSTGRES_IMAGE } from "../deployment.js";
 import { noCluster } from "../references/resolver.js";
@@ -119,7 +119,7 @@ async function webhookVerdict(spec: string, registry: Registry, settings: RuleSe
     spec: { schedule: spec, cluster: { name: "pg" } },
   };
   const options = { defaultImage: DEFAULT_POSTGRES_IMAGE, strictReferences: false, lookupTimeoutMs: 1000, settings, resolver: noCluster };
-  const verdict = await validate({ kind: "ScheduledBackup", operation: "CREATE", object, namespace: "default" }, registry, options);
+  const { verdict } = await judge({ kind: "ScheduledBackup", operation: "CREATE", object, namespace: "default" }, { registry, options }, "validate");
   const errors =
     verdict.type === "denied"
       ? verdict.violations.filter((v) => v.error.field === SCHEDULE_FIELD).map((v) => ({ rule: v.rule, message: errorBody(v.error) }))
