@@ -8,7 +8,7 @@ import { createAjv } from "./ajv.js";
 import { crdFor, NonStructuralSchemaError } from "./crd.js";
 import { GROUP, KINDS } from "./kinds.js";
 import { inlineRefs, loadSchemas, type JSONSchema, type SchemaSet } from "./resolve.js";
-import { schemaShape, standaloneSchema, standaloneSchemaPath } from "./standalone.js";
+import { DISPATCHING_SCHEMA_PATH, dispatchingSchema, schemaShape, standaloneSchema, standaloneSchemaPath } from "./standalone.js";
 import { writeFolder } from "./write.js";
 
 // ajv/dist/standalone is CommonJS; under NodeNext its default import is the module object.
@@ -101,15 +101,23 @@ function generateCrds(set: SchemaSet): Record<string, string> {
   return files;
 }
 
+/** The per-kind schemas (kubeconform's layout) and the one schema for editors that dispatches to them. */
+function jsonSchemas(set: SchemaSet): Record<string, string> {
+  const kinds = KINDS.map((info) => ({ info, schema: standaloneSchema(info, inlined(set, info.schemaFile)) }));
+  const json = (schema: JSONSchema) => `${JSON.stringify(schema, null, 2)}\n`;
+  return {
+    ...Object.fromEntries(kinds.map(({ info, schema }) => [standaloneSchemaPath(info), json(schema)])),
+    [DISPATCHING_SCHEMA_PATH]: json(dispatchingSchema(kinds)),
+  };
+}
+
 export async function generate(schemasDir: string, outDir: string): Promise<string[]> {
   const set = loadSchemas(schemasDir);
   const outputs: Record<string, Record<string, string>> = {
     crds: generateCrds(set),
     types: await generateTypes(set),
     validators: generateValidators(set),
-    jsonschema: Object.fromEntries(
-      KINDS.map((info) => [standaloneSchemaPath(info), `${JSON.stringify(standaloneSchema(info, inlined(set, info.schemaFile)), null, 2)}\n`]),
-    ),
+    jsonschema: jsonSchemas(set),
   };
   const written: string[] = [];
   for (const [folder, files] of Object.entries(outputs)) {

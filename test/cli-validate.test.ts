@@ -77,11 +77,11 @@ describe("cnp-webhook validate", () => {
     const lines = r.stdout.split("\n");
     assert.equal(
       lines[0],
-      "test/fixtures/manifests/bad/cluster.yaml:6:3: error: spec.instances: Invalid value: 0: must be greater than or equal to 1 [cluster/schema]",
+      "test/fixtures/manifests/bad/cluster.yaml:6:3: error: Cluster default/pg: spec.instances: Invalid value: 0: must be greater than or equal to 1 [cluster/schema]",
     );
     assert.equal(
       lines[1],
-      'test/fixtures/manifests/bad/cluster.yaml:12:7: error: spec.backup.barmanObjectStore.endpointUrl: Forbidden: unknown field "endpointUrl"; the apiserver would drop it; did you mean "endpointURL"? [cluster/schema]',
+      'test/fixtures/manifests/bad/cluster.yaml:12:7: error: Cluster default/pg: spec.backup.barmanObjectStore.endpointUrl: Forbidden: unknown field "endpointUrl"; the apiserver would drop it; did you mean "endpointURL"? [cluster/schema]',
     );
     assert.match(
       lines[2] ?? "",
@@ -89,7 +89,7 @@ describe("cnp-webhook validate", () => {
     );
     assert.match(
       lines[3] ?? "",
-      /^test\/fixtures\/manifests\/bad\/cluster\.yaml:15:11: warning: spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "aws-creds"/,
+      /^test\/fixtures\/manifests\/bad\/cluster\.yaml:15:11: warning: Cluster default\/pg: spec\.backup\.barmanObjectStore\.s3Credentials\.accessKeyId\.name: could not verify Secret "aws-creds"/,
     );
     assert.equal(lines[4], "cluster.postgresql.k8s.enterprisedb.io/pg denied (test/fixtures/manifests/bad/cluster.yaml:1)");
     assert.equal(lines[5], "1 object checked: 0 admitted, 1 denied, 1 warning");

@@ -542,7 +542,10 @@ describe("cnp-webhook manifests", () => {
     const { code, stdout, stderr } = await manifestsCli([]);
     assert.equal(code, 0);
     assert.match(stderr, /no caBundle/); // says what is missing
+    assert.match(stderr, /^cnp-webhook manifests: note: no --image: the Deployment runs "cnp-webhook:\d+\.\d+\.\d+", a name without a registry /m);
     assertInstall(parseYaml(stdout));
+    const given = await manifestsCli(["--image", "registry.example.com/cnp-webhook:0.1.0"]);
+    assert.doesNotMatch(given.stderr, /--image/, "an image given is not warned about");
   });
 
   it("--ca-bundle with the CA embeds it in every webhook", async () => {
@@ -571,7 +574,7 @@ describe("cnp-webhook manifests", () => {
       [["--ca-bundle", path.join(certs.dir, "ca.crt"), "--cert-manager"], /exclusive/],
       [["--namespace", "Not_A_Namespace"], /not a valid DNS label/],
       [["--image", ""], /not an image/],
-      [["--bogus"], /Unknown option/],
+      [["--bogus"], /unknown flag --bogus/],
       [["stray"], /unexpected argument "stray"/],
       [["--crds", "--cert-manager"], /--crds prints the CRDs only/],
       [["--failure-policy", "Sometimes"], /--failure-policy must be Fail or Ignore, not "Sometimes"/],

@@ -507,7 +507,7 @@ describe("API faults: answered within the lookup deadline, 'could not verify'", 
     { name: "API hangs", fault: "hang", why: /timed out/ },
     { name: "403 Forbidden", fault: "forbidden", why: /forbidden/ },
     { name: "500 InternalError", fault: "error", why: /500 InternalError/ },
-    { name: "connection refused", fault: "refused", why: /cannot connect/ },
+    { name: "connection refused", fault: "refused", why: /connection refused/ },
   ];
 
   for (const c of cases) {

@@ -218,7 +218,7 @@ describe("output that cannot be forged", () => {
     const r = await run("-o", "junit");
     const xml = parseJunit(r.stdout);
     const cases = (xml.testsuites.testsuite as { testcase: { name: string }[] }[]).flatMap((s) => s.testcase);
-    const evil = cases.find((c) => c.name.startsWith("cluster.postgresql.k8s.enterprisedb.io/pg"));
+    const evil = cases.find((c) => c.name.startsWith("Cluster default/pg"));
     assert.ok(evil?.name.includes(String.raw`\u202e]]></x><!--\n# SKIP\nnot ok 9 - forged`), evil?.name);
   });
 
@@ -230,7 +230,7 @@ describe("output that cannot be forged", () => {
     assert.equal(points.length, results.length);
     assert.equal(final.plan.end, results.length);
     assert.ok(points.every((p, i) => (p as unknown as { id: number }).id === i + 1));
-    const evil = points.find((p) => p.name.startsWith("cluster.postgresql.k8s.enterprisedb.io/pg"));
+    const evil = points.find((p) => p.name.startsWith("Cluster default/pg"));
     assert.equal(evil?.ok, false);
     assert.equal(evil?.skip, false, "the # in the name is no directive");
   });

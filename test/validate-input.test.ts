@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
-import { runCli } from "../tools/testkit/cli.js";
+import { runCli, runMain } from "../tools/testkit/cli.js";
 import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const API = "apiVersion: postgresql.k8s.enterprisedb.io/v1alpha1";
@@ -170,6 +170,16 @@ describe("validate reads its input as kubectl does", () => {
       r.results[0]?.errors.map((e) => [e.rule, e.field]),
       [["input/not-an-object", "apiVersion"]],
     );
+    // A kind of this API without its apiVersion: the manifest's mistake, said as such, with the fix.
+    const backup = await runCli(["validate", "-"], { stdin: "kind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: pg}}\n" });
+    assert.equal(backup.code, 2);
+    const [finding, fate] = backup.stdout.split("\n");
+    assert.match(
+      finding ?? "",
+      /^STDIN:1:1: error: Backup default\/b: apiVersion: Required value: .*; for a Backup of Cloud Native PostgreSQL 0\.5 add apiVersion: postgresql\.k8s\.enterprisedb\.io\/v1alpha1 \[input\/not-an-object\]$/,
+    );
+    assert.equal(fate, "backup/b not checked: the manifest is invalid (see above) (STDIN:1)");
+    assert.doesNotMatch(backup.stdout, /internal error/);
     const dir = folder({
       "tsconfig.json": '{\n  // comments, not JSON\n  "compilerOptions": {}\n}\n',
       "values.yaml": "replicas: 3\n",
@@ -304,4 +314,20 @@ test("an unknown command suggests the nearest one", async () => {
   assert.equal(r.code, 2);
   assert.equal(r.stderr, `error: unknown command "valdate"; did you mean "validate"?\nRun 'cnp-webhook --help' for usage.\n`);
   assert.match((await runCli(["migrat"])).stderr, /did you mean "migrate"\?/);
+});
+
+test("a mistyped flag is answered as a mistyped command is, for every command", async () => {
+  const cases: [string[], string][] = [
+    [["validate", "--ouptut", "json", "x.yaml"], "unknown flag --ouptut; did you mean --output?"],
+    [["audit", "--namepsace=team-1"], "unknown flag --namepsace; did you mean --namespace?"],
+    [["validate", "--nothing-alike", "x.yaml"], "unknown flag --nothing-alike"],
+    [["validate", "-x", "x.yaml"], "unknown flag -x"],
+    [["validate", "x.yaml", "--output"], "flag --output needs a value"],
+    [["rules", "--help=yes"], "flag --help takes no value"],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runMain(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.stderr, `error: ${message}\nRun 'cnp-webhook ${args[0]} --help' for usage.\n`);
+  }
 });

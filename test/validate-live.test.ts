@@ -170,10 +170,12 @@ describe("validate --kubeconfig: the live cluster after the files", () => {
     assert.equal(shadowed.allowed, true);
     assert.deepEqual(shadowed.warnings, []);
     // Clusters and Backups are listed once (the WAL-archive rule compares with all of them); the
-    // live Cluster comes from that list, a name it lacks is still asked for, and Secrets are read by name.
+    // live Cluster comes from that list, a name it lacks is still asked for, and Secrets are read by name;
+    // one GET of /version first says whether the API server answers at all.
     assert.deepEqual(
       [...paths].sort(),
       [
+        "/version", // is the API server there at all (README "Checking manifests in CI")
         `/api/v1/namespaces/${NS}/secrets/live-only-creds`,
         `/api/v1/namespaces/${NS}/secrets/nowhere-creds`,
         `/apis/${API_VERSION}/backups`,

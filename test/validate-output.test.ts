@@ -2,7 +2,8 @@
 // SARIF against the SARIF 2.1.0 schema, JUnit XML parsed, TAP parsed, GitHub annotation lines parsed;
 // every finding with its rule, field, file, line and column. Then the scope flags and --print-defaulted.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +29,17 @@ let manifests: string;
 let broken: string;
 /** The JSON results: the reference every other format is compared with. */
 let expected: JsonResult[];
+
+/** The SARIF Multitool binary of this platform (an npm dependency), if it is there and executable. */
+async function sarifMultitool(): Promise<string | undefined> {
+  try {
+    const binary = ((await import("@microsoft/sarif-multitool")) as { default: string }).default;
+    accessSync(binary, constants.X_OK);
+    return binary;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Line and column (1-based) where `needle` starts in `text`. */
 function position(text: string, needle: string): { line: number; column: number } {
@@ -98,6 +110,47 @@ describe("the findings every format carries", () => {
       skipped.map((x: { ruleId: string }) => x.ruleId),
       ["input/other-api"],
     );
+    // Every result names its object, in its message and as a logical location.
+    const pg = run.results.find((x: any) => x.ruleId === "cluster/schema");
+    assert.match(pg.message.text, /^Cluster default\/pg: spec\./);
+    assert.deepEqual(pg.locations[0].logicalLocations, [{ name: "pg", fullyQualifiedName: "Cluster default/pg", kind: "resource" }]);
+  });
+
+  test("SARIF for GitHub code scanning: the tool's informationUri; every rule's help, text and markdown, from the catalog", async () => {
+    const run = JSON.parse((await runCli(["validate", "-o", "sarif", dir])).stdout).runs[0];
+    assert.match(run.tool.driver.informationUri, /^https:\/\/\S+$/);
+    const entries = new Map<string, { summary: string; protects?: string; source?: string }>([...catalog(RULES), ...INPUT_CHECKS].map((e) => [e.id, e]));
+    for (const rule of run.tool.driver.rules as { id: string; help: { text: string; markdown: string } }[]) {
+      const entry = entries.get(rule.id);
+      assert.ok(entry, rule.id);
+      assert.ok(rule.help.text.includes(entry.summary), rule.id);
+      assert.match(rule.help.text, /How to fix: /, rule.id);
+      assert.match(rule.help.markdown, /\*\*How to fix:\*\* /, rule.id);
+      for (const part of [entry.protects, entry.source].filter((p): p is string => p !== undefined)) {
+        assert.ok(rule.help.text.includes(part), `${rule.id}: ${part}`);
+        // Markdown escapes what it would otherwise read as tags or emphasis, and shows the same words.
+        assert.ok(rule.help.markdown.replace(/\\(.)/g, "$1").includes(part), `${rule.id}: ${part}`);
+      }
+    }
+  });
+
+  test("SARIF: Microsoft's SARIF Multitool finds nothing to report with GitHub's rules and its own (GH*, SARIF*)", async (t) => {
+    const binary = await sarifMultitool();
+    if (!binary) return t.skip("no SARIF Multitool for this platform, or not executable (make install makes it so)");
+    const out = mkdtempSync(join(tmpdir(), "cnp-multitool-"));
+    const sarif = join(out, "cnp.sarif");
+    writeFileSync(sarif, (await runCli(["validate", "-o", "sarif", dir])).stdout);
+    const checked = spawnSync(binary, ["validate", "--rule-kind", "Gh;Sarif", "--log", "ForceOverwrite", "--output", join(out, "verdict.sarif"), sarif], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+    const verdict = JSON.parse(readFileSync(join(out, "verdict.sarif"), "utf8"));
+    const found = verdict.runs[0].results.map(
+      (x: { ruleId: string; message: { text?: string; id?: string } }) => `${x.ruleId}: ${x.message.text ?? x.message.id}`,
+    );
+    assert.deepEqual(found, [], checked.stdout);
+    assert.match(checked.stdout, /1 files scanned/);
   });
 
   test("JUnit: parsed back, a suite per file, a case per document; failures, errors and skips counted", async () => {
@@ -113,12 +166,25 @@ describe("the findings every format carries", () => {
       ],
     );
     assert.deepEqual([xml.testsuites.tests, xml.testsuites.failures, xml.testsuites.errors, xml.testsuites.skipped].map(Number), [4, 1, 1, 1]);
-    const [pg] = suites[0].testcase;
-    assert.equal(pg.name, `cluster.postgresql.k8s.enterprisedb.io/pg (${manifests}:${position(MANIFESTS, `${API}\nkind: Cluster`).line})`);
+    // A case per object, named as people name it; the file is its class.
+    assert.deepEqual(
+      suites[0].testcase.map((c: any) => [c.name, c.classname]),
+      [
+        ["Cluster default/pg", manifests],
+        ["Cluster default/cnpg", manifests],
+        ["Backup default/ok", manifests],
+      ],
+    );
+    const [pg, cnpg] = suites[0].testcase;
     assert.equal(pg.file, manifests);
+    assert.equal(Number(pg.line), position(MANIFESTS, `${API}\nkind: Cluster`).line);
     const { line, column } = position(MANIFESTS, "encryption: SHA256");
-    assert.ok(pg.failure["#text"].includes(`${manifests}:${line}:${column}: error: spec.backup.barmanObjectStore.wal.encryption: `), pg.failure["#text"]);
-    assert.match(pg.failure.message, /\[cluster\/schema\]$/);
+    assert.ok(
+      pg.failure["#text"].includes(`${manifests}:${line}:${column}: error: Cluster default/pg: spec.backup.barmanObjectStore.wal.encryption: `),
+      pg.failure["#text"],
+    );
+    assert.match(pg.failure.message, /^Cluster default\/pg: .*\[cluster\/schema\]$/);
+    assert.equal(cnpg.skipped.message, expected[1]?.hint, "a skipped case says why");
   });
 
   test("TAP: parsed back with tap-parser; a point per document; findings in the YAML block", async () => {
@@ -128,11 +194,11 @@ describe("the findings every format carries", () => {
     assert.deepEqual(extra, [], "every line is TAP");
     assert.deepEqual([final.count, final.pass, final.fail, final.skip, final.plan.end], [4, 2, 2, 1, 4]);
     assert.deepEqual(
-      points.map((p) => [p.ok, p.name.split(" ")[0]]),
+      points.map((p) => [p.ok, p.name.replace(/ \(.*\)$/, "")]),
       [
-        [false, "cluster.postgresql.k8s.enterprisedb.io/pg"],
-        [true, "cluster.postgresql.cnpg.io/cnpg"],
-        [true, "backup.postgresql.k8s.enterprisedb.io/ok"],
+        [false, "Cluster default/pg"],
+        [true, "Cluster default/cnpg"],
+        [true, "Backup default/ok"],
         [false, `${broken}#0`],
       ],
     );

@@ -1,5 +1,11 @@
-// The package's version, as `cnp-webhook version` and SARIF's tool.driver report it.
+// The package's version and home page, as `cnp-webhook version` and SARIF's tool.driver report them.
 import { readFileSync } from "node:fs";
 
-/** From package.json, two folders above the compiled file (dist/webhook/version.js). */
-export const packageVersion = (): string => (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+/** package.json, two folders above the compiled file (dist/webhook/version.js). */
+const manifest = (): { version: string; homepage: string } =>
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string; homepage: string };
+
+export const packageVersion = (): string => manifest().version;
+
+/** Where users read about the tool (the README): SARIF's `informationUri`. */
+export const packageHomepage = (): string => manifest().homepage;

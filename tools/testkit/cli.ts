@@ -1,5 +1,6 @@
 // The CLI as tests run it: in-process through `main` (fast), or as a child process, as a user does.
 import { spawn } from "node:child_process";
+import type { CommandIO } from "../../webhook/cli/command.js";
 import { main } from "../../webhook/cli/main.js";
 import { RULES } from "../../webhook/rules/registry.js";
 import { CLI, REPO_ROOT } from "./paths.js";
@@ -10,11 +11,11 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** `cnp-webhook ARGS` in this process. */
-export async function runMain(argv: readonly string[]): Promise<CliResult> {
+/** `cnp-webhook ARGS` in this process; `terminal` and `env` as bin.ts would pass them. */
+export async function runMain(argv: readonly string[], io: Pick<CommandIO, "terminal" | "env"> = {}): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { stdout: (s) => out.push(s), stderr: (s) => err.push(s) }, RULES);
+  const code = await main(argv, { stdout: (s) => out.push(s), stderr: (s) => err.push(s), ...io }, RULES);
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
 

@@ -5,37 +5,45 @@ import { GROUP, KINDS } from "../../schemas/kinds.js";
 import { warningMessage } from "../admission/enforcement.js";
 import { errorBody, warningText } from "../admission/field.js";
 import { invalidMessage } from "../admission/review.js";
+import { noPaint, type Paint } from "../checker/output/color.js";
+import { escapeControl } from "../checker/report.js";
 import type { AuditResult } from "./run.js";
 
 const where = (r: AuditResult): string => `${r.namespace}/${r.name}`;
 
-function formatResult(r: AuditResult): string {
-  const lines = r.warnings.map((w) => `Warning: ${where(r)}: ${warningText(w.field, warningMessage(w))}`);
+/**
+ * Values read from the cluster passed the apiserver, which allows any character in a string: they are
+ * escaped as validate escapes them (escapeControl), and only our own words are coloured.
+ */
+function formatResult(r: AuditResult, paint: Paint): string {
+  const lines = r.warnings.map((w) => `${paint("warning", "Warning:")} ${escapeControl(`${r.kind} ${where(r)}: ${warningText(w.field, warningMessage(w))}`)}`);
   const singular = KINDS.find((k) => k.kind === r.kind)!.singular;
   if (r.status === "admitted") {
     const defaults = r.patch.length ? `; ${r.patch.length} default${r.patch.length === 1 ? "" : "s"} would be applied` : "";
-    lines.push(`${singular}.${GROUP}/${r.name} admitted (namespace ${r.namespace}${defaults})`);
+    lines.push(`${escapeControl(`${singular}.${GROUP}/${r.name}`)} ${paint("ok", "admitted")} ${escapeControl(`(namespace ${r.namespace}${defaults})`)}`);
   } else if (r.status === "error") {
     lines.push(
-      `Error (InternalError): would fail creating ${JSON.stringify(where(r))}: internal error in rule ${r.failures.map((f) => f.rule).join(", ")}; please report it`,
+      `${paint("error", "Error (InternalError):")} ${escapeControl(`would fail creating ${JSON.stringify(where(r))}: internal error in rule ${r.failures.map((f) => f.rule).join(", ")}; please report it`)}`,
     );
   } else {
     lines.push(
-      `Error (Invalid): would deny creating ${JSON.stringify(where(r))}: ${invalidMessage(
-        r.kind,
-        r.name,
-        r.violations.map((v) => v.error),
+      `${paint("error", "Error (Invalid):")} ${escapeControl(
+        `would deny creating ${JSON.stringify(where(r))}: ${invalidMessage(
+          r.kind,
+          r.name,
+          r.violations.map((v) => v.error),
+        )}`,
       )}`,
     );
   }
   return lines.join("\n");
 }
 
-export function formatAuditText(results: readonly AuditResult[], scope: string): string {
+export function formatAuditText(results: readonly AuditResult[], scope: string, paint: Paint = noPaint): string {
   const denied = results.filter((r) => r.status !== "admitted").length;
   const warnings = results.reduce((n, r) => n + r.warnings.length, 0);
   const summary = `${results.length} object${results.length === 1 ? "" : "s"} audited ${scope}: ${results.length - denied} admitted, ${denied} would be denied, ${warnings} warning${warnings === 1 ? "" : "s"}`;
-  return `${[...results.map(formatResult), summary].join("\n")}\n`;
+  return `${[...results.map((r) => formatResult(r, paint)), summary].join("\n")}\n`;
 }
 
 /** A finding as `validate --output json` prints it, without a file position: the rule, the field, the message. */

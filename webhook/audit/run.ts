@@ -7,7 +7,7 @@ import type { AdmissionInput } from "../admission/defaulting.js";
 import { judge, type JudgeContext } from "../admission/judge.js";
 import type { PatchOperation, RuleFailure, Violation, Warning } from "../admission/verdict.js";
 import { isRecord } from "../formats/json.js";
-import { ApiError, type KubeApi } from "../references/api.js";
+import { requestFailure, type KubeApi } from "../references/api.js";
 import { listPages, type ListStats } from "./list.js";
 
 export type AuditStatus = "admitted" | "denied" | "error";
@@ -35,6 +35,8 @@ export interface AuditConfig {
   readonly concurrency: number;
   /** What `serve` would judge with: the registry, its options and resolver, enforcement, the ignore annotation. */
   readonly judging: JudgeContext;
+  /** Told the number of objects judged so far (a terminal shows progress). */
+  readonly onProgress?: (judged: number) => void;
 }
 
 export interface AuditReport {
@@ -79,18 +81,12 @@ export async function runAudit(api: Pick<KubeApi, "getJSON">, config: AuditConfi
           // Judged in slices of `concurrency`: the lookups of one slice overlap, a page is never all in flight.
           for (let i = 0; i < items.length; i += config.concurrency) {
             results.push(...(await Promise.all(items.slice(i, i + config.concurrency).map((item) => judgeStored(kind, item, config.judging)))));
+            config.onProgress?.(results.length);
           }
         },
       );
     } catch (err) {
-      const why =
-        err instanceof ApiError
-          ? err.status?.message
-            ? `${err.code} ${err.status.reason ?? ""}: ${err.status.message}`
-            : err.message
-          : err instanceof Error
-            ? err.message
-            : String(err);
+      const why = requestFailure(err);
       throw new ListError(`cannot list ${KINDS.find((k) => k.kind === kind)!.plural}${config.namespace ? ` in namespace ${config.namespace}` : ""}: ${why}`);
     }
   }

@@ -130,11 +130,13 @@ function classify(doc: ManifestDocument, ctx: Context): CheckResult | { kind: Ki
   });
   if (apiVersion === "" || kind === "") {
     const missing = [apiVersion === "" ? "apiVersion" : "", kind === "" ? "kind" : ""].filter(Boolean);
+    // A kind of this API without its apiVersion is almost certainly meant to be one: say which.
+    const meant = apiVersion === "" && isKindName(kind) ? `; for a ${kind} of Cloud Native PostgreSQL 0.5 add apiVersion: ${API_VERSION}` : "";
     return result(
       "error",
       "input/not-an-object",
       missing[0] ?? "",
-      `Required value: a Kubernetes object needs ${missing.join(" and ")}; kubectl refuses this document`,
+      `Required value: a Kubernetes object needs ${missing.join(" and ")}; kubectl refuses this document${meant}`,
     );
   }
   if (apiVersion !== API_VERSION && apiVersion !== DRAFT_API_VERSION) {
@@ -260,10 +262,10 @@ export async function checkDocuments(documents: readonly ManifestDocument[], con
   const knownRules = new Set([...catalog(registry).map((e) => e.id), ...INPUT_CHECKS.map((c) => c.id)]);
   const ctx: Context = { config, registry, judging, knownRules };
   const results: CheckResult[] = [];
-  for (const doc of documents) {
+  for (const [i, doc] of documents.entries()) {
     const classified = classify(doc, ctx);
-    if (classified === null) continue;
-    results.push("status" in classified ? classified : await admit(doc, classified.kind, ctx));
+    if (classified !== null) results.push("status" in classified ? classified : await admit(doc, classified.kind, ctx));
+    config.onProgress?.(i + 1, documents.length);
   }
   return results;
 }

@@ -33,4 +33,8 @@ export interface ValidateConfig {
   readonly maxFileSize: number;
   /** Documents at most in one file (--max-documents). */
   readonly maxDocuments: number;
+  /** Colour the text report (--color; a terminal without NO_COLOR). */
+  readonly color?: boolean;
+  /** Told after each document judged: a terminal shows progress (webhook/cli/terminal.ts). */
+  readonly onProgress?: (done: number, total: number) => void;
 }

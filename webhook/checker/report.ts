@@ -4,6 +4,7 @@ import { API_VERSION, GROUP, KINDS } from "../../schemas/kinds.js";
 import type { CatalogEntry } from "../admission/rule.js";
 import type { CheckResult, LocatedFinding } from "./check.js";
 import { INPUT_CHECKS } from "./inputs.js";
+import type { Paint } from "./output/color.js";
 
 /** A rule as reports describe it: the webhook's catalog and `validate`'s own input checks alike. */
 export interface RuleDescriptor {
@@ -13,6 +14,8 @@ export interface RuleDescriptor {
   readonly severity: string;
   readonly summary: string;
   readonly protects?: string;
+  /** Where the behaviour it protects against is in the operator's (or barman-cloud's, botocore's) code. */
+  readonly source?: string;
 }
 
 export interface Summary {
@@ -36,6 +39,8 @@ export interface Report {
   readonly rules: readonly RuleDescriptor[];
   /** Warnings count as failures (--fail-on-warnings). */
   readonly failOnWarnings: boolean;
+  /** Colour for a terminal (--color); text output only. */
+  readonly paint?: Paint;
 }
 
 export const ruleDescriptors = (entries: readonly CatalogEntry[]): RuleDescriptor[] => [...entries, ...INPUT_CHECKS];
@@ -77,20 +82,36 @@ export function objectRef(r: CheckResult): string {
 }
 
 /**
- * Characters that a terminal, a log viewer or an XML reader would act on rather than show: C0 and C1
- * controls (ESC starts terminal escape sequences; CR and LF start new lines, so a fake summary or a
- * workflow command), DEL, the line and paragraph separators, and the bidirectional overrides that
- * reorder what is shown.
+ * Characters that a terminal, a log viewer, an XML or a YAML reader would act on rather than show: C0
+ * and C1 controls (ESC starts terminal escape sequences; CR, LF and NEL start new lines, so a fake
+ * summary, test point or workflow command), DEL, the line and paragraph separators, the bidirectional
+ * overrides and isolates that reorder what is shown, the byte order mark, the noncharacters U+FFFE and
+ * U+FFFF, and a surrogate without its pair (a JSON manifest can write one; no UTF-8 output can hold it).
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /** Text from a manifest (names, values, file names) made safe to print: unsafe characters as escapes (`\u001b`). */
 export const escapeControl = (s: string): string => s.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
 
 /** `field: message`, or the message alone for the document as a whole. */
-export const findingText = (f: LocatedFinding): string => (f.field ? `${f.field}: ${f.message}` : f.message);
+const findingText = (f: LocatedFinding): string => (f.field ? `${f.field}: ${f.message}` : f.message);
+
+/**
+ * The object a result is about, as people name it: `Cluster default/pg`; undefined for what is not an
+ * object (a file that could not be read, a document without a kind). Every format names it beside the
+ * place, which from stdin is only a line of the piped stream (README "Checking manifests in CI").
+ */
+export const objectName = (r: CheckResult): string | undefined =>
+  r.kind ? `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name || "<no name>"}` : undefined;
+
+/** A finding as every format words it: the object, then `field: message`. */
+export const findingSentence = (r: CheckResult, f: LocatedFinding): string => {
+  const object = objectName(r);
+  return object ? `${object}: ${findingText(f)}` : findingText(f);
+};
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 

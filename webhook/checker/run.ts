@@ -6,6 +6,7 @@ import { checkDocuments, problemResult, type CheckResult } from "./check.js";
 import type { ValidateConfig } from "./config.js";
 import { printDefaulted } from "./defaulted.js";
 import { collectSources, ignoreMatcher, kustomizePatches, mentionsKubernetes, STDIN_ARG, STDIN_NAME } from "./discovery.js";
+import { ansiPaint, noPaint } from "./output/color.js";
 import { FORMATTERS } from "./output/index.js";
 import { exitCode, NO_OBJECTS, ruleDescriptors, summarize, type Report } from "./report.js";
 import { KUSTOMIZE_HINT, readManifests, type ManifestDocument } from "./yaml.js";
@@ -77,7 +78,13 @@ export async function runValidate(config: ValidateConfig, registry: Registry, st
   const order = new Map(sources.map((s, i) => [s.name, i]));
   results.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.index - b.index);
   const summary = summarize(results, sources.length);
-  const report: Report = { results, summary, rules: ruleDescriptors(catalog(registry)), failOnWarnings: config.failOnWarnings };
+  const report: Report = {
+    results,
+    summary,
+    rules: ruleDescriptors(catalog(registry)),
+    failOnWarnings: config.failOnWarnings,
+    paint: config.color ? ansiPaint : noPaint,
+  };
   const rendered = FORMATTERS[config.output](report);
   const note = summary.checked === 0 && config.output !== "text" ? `note: ${NO_OBJECTS}\n` : "";
   const exit = exitCode(summary, config.failOnWarnings);

@@ -1,13 +1,16 @@
 // `cnp-webhook audit`: flags → config, the cluster's API and caches, then the audit (README "Auditing a cluster").
 import type { Registry } from "../admission/rule.js";
 import { formatAuditJson, formatAuditText } from "../audit/output.js";
+import { ansiPaint, noPaint } from "../checker/output/color.js";
 import { ListError, runAudit } from "../audit/run.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
-import { connectCluster } from "../references/connect.js";
-import { createLogger } from "../server/log.js";
+import { KINDS } from "../../schemas/kinds.js";
+import { requestFailure } from "../references/api.js";
+import { clusterApi, clusterResolver, describeApi, unreachable } from "../references/connect.js";
 import { UsageError, defineCommand, dnsLabel, parseDurationMs, type Command } from "./command.js";
 import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, IGNORE_ANNOTATION_HELP, IGNORE_ANNOTATION_OPTION, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
+import { COLOR_HELP, COLOR_OPTION, colorWanted, progress } from "./terminal.js";
 
 /** validate's first two formats; the others (SARIF, JUnit, ...) locate findings in files, which audited objects are not. */
 const OUTPUT_FORMATS = ["text", "json"] as const;
@@ -34,6 +37,7 @@ Flags:
   --default-image IMG    imageName default (default ${DEFAULT_POSTGRES_IMAGE})
 ${ENFORCEMENT_HELP}
 ${IGNORE_ANNOTATION_HELP}
+${COLOR_HELP}
 ${RULE_SETTINGS_HELP}
 
 Exit codes: 0 every object admitted (warnings allowed), 1 at least one would be denied, 2 usage error or
@@ -56,6 +60,7 @@ export const auditCommand = (registry: Registry): Command =>
       "default-image": { type: "string" },
       ...ENFORCEMENT_OPTIONS,
       ...IGNORE_ANNOTATION_OPTION,
+      ...COLOR_OPTION,
       ...RULE_SETTING_OPTIONS,
     },
     async run(values, _positionals, io) {
@@ -68,21 +73,47 @@ export const auditCommand = (registry: Registry): Command =>
       const lookupTimeoutMs = parseDurationMs(values["lookup-timeout"] ?? LOOKUP_TIMEOUT, "--lookup-timeout");
       const settings = ruleSettings(values);
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
-      const logger = createLogger("warn");
-      const cluster = connectCluster(values.kubeconfig, logger, { watch: false, pageSize });
-      if (!cluster) throw new UsageError("audit needs a cluster: --kubeconfig, KUBECONFIG, or a Pod's service account");
+      const paint = colorWanted(values.color, io) ? ansiPaint : noPaint;
+      const api = clusterApi(values.kubeconfig);
+      if (!api) throw new UsageError("audit needs a cluster: --kubeconfig, KUBECONFIG, or a Pod's service account");
+      // stdout is the report: nothing but it goes there, and a cluster that cannot be read is one line
+      // on stderr within seconds, never minutes of retried lists.
+      const why = await unreachable(api);
+      if (why) {
+        api.close();
+        io.stderr(`error: cannot reach the Kubernetes API at ${describeApi(api)}: ${why}\n`);
+        return 2;
+      }
+      // The caches list once; the first list that fails ends the audit (a snapshot is not retried).
       const stop = new AbortController();
+      let listFailure: string | undefined;
+      const resolver = clusterResolver(api, {
+        watch: false,
+        pageSize,
+        observe: (event) => {
+          if (event.type !== "error" || listFailure) return;
+          listFailure = `cannot list ${KINDS.find((k) => k.kind === event.kind)!.plural}: ${requestFailure(event.error)}`;
+          stop.abort();
+        },
+      });
+      const shown = progress(io, "audited");
       try {
         // References in any namespace (a recovery source, the WAL-archive index) come from these
         // snapshots: judged before they are complete, objects would get "could not verify".
-        if (!(await cluster.resolver.caches.wait(CACHE_SYNC_WAIT_MS)))
-          io.stderr(`warning: ${cluster.resolver.caches.pending() ?? "caches not synced"}; references are read one by one\n`);
+        if (!(await resolver.caches.wait(CACHE_SYNC_WAIT_MS, stop.signal))) {
+          if (listFailure) {
+            io.stderr(`error: ${listFailure}\n`);
+            return 2;
+          }
+          io.stderr(`warning: ${resolver.caches.pending() ?? "caches not synced"}; references are read one by one\n`);
+        }
         const report = await runAudit(
-          cluster.api,
+          api,
           {
             ...(namespace ? { namespace } : {}),
             pageSize,
             concurrency: CONCURRENCY,
+            ...(shown ? { onProgress: (judged: number) => shown.update(judged) } : {}),
             judging: {
               registry,
               options: {
@@ -90,7 +121,7 @@ export const auditCommand = (registry: Registry): Command =>
                 strictReferences: values["strict-references"] ?? false,
                 lookupTimeoutMs,
                 settings,
-                resolver: cluster.resolver,
+                resolver,
               },
               enforcement,
               honourIgnoreAnnotation: values["allow-ignore-annotation"] ?? false,
@@ -98,17 +129,22 @@ export const auditCommand = (registry: Registry): Command =>
           },
           stop.signal,
         );
+        shown?.end();
         io.stdout(
-          output === "json" ? formatAuditJson(report.results) : formatAuditText(report.results, namespace ? `in namespace ${namespace}` : "in all namespaces"),
+          output === "json"
+            ? formatAuditJson(report.results)
+            : formatAuditText(report.results, namespace ? `in namespace ${namespace}` : "in all namespaces", paint),
         );
         return report.results.some((r) => r.status !== "admitted") ? 1 : 0;
       } catch (err) {
         if (!(err instanceof ListError)) throw err;
+        shown?.end();
         io.stderr(`error: ${err.message}\n`);
         return 2;
       } finally {
+        shown?.end();
         stop.abort();
-        cluster.resolver.close();
+        resolver.close();
       }
     },
   });

@@ -18,4 +18,14 @@ async function readStdin(maxBytes: number): Promise<string | null> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-process.exitCode = await main(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), readStdin }, RULES);
+process.exitCode = await main(
+  process.argv.slice(2),
+  {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    readStdin,
+    terminal: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+    env: process.env,
+  },
+  RULES,
+);

@@ -1,12 +1,17 @@
 // The one shape of every `cnp-webhook` command: a name, a summary, its help, its flags (node's
 // parseArgs), and a run function that returns the exit code. Usage errors exit 2 everywhere.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { closest, distance } from "fastest-levenshtein";
 
 export interface CommandIO {
   stdout(s: string): void;
   stderr(s: string): void;
   /** All of standard input (for the path `-`), or null when it is longer than `maxBytes`; commands that read none never call it. */
   readStdin?(maxBytes: number): Promise<string | null>;
+  /** Which of stdout and stderr are terminals (colour, progress: webhook/cli/terminal.ts); neither when absent. */
+  readonly terminal?: { readonly stdout: boolean; readonly stderr: boolean };
+  /** The environment (NO_COLOR, CI, TERM); empty when absent. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */
@@ -21,6 +26,31 @@ export interface Command {
   readonly summary: string;
   /** Parses `args` and runs; usage errors are thrown as UsageError. */
   run(args: string[], io: CommandIO): Promise<number>;
+}
+
+/** The nearest of `candidates` to a misspelt word (`valdate` → `validate`, `--ouptut` → `--output`), if one is close. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(word, candidates as string[]);
+  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/**
+ * node's parseArgs errors said as a mistyped command is ("unknown flag --ouptut; did you mean
+ * --output?"), instead of its own text, which suggests a positional argument and ends in an unbalanced quote.
+ */
+function flagMistake(err: NodeJS.ErrnoException, names: readonly string[]): string {
+  const flags = names.map((n) => `--${n}`);
+  const unknown = /^Unknown option '([^']*)'/.exec(err.message)?.[1];
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown !== undefined) {
+    const near = unknown.startsWith("--") ? nearest(unknown.split("=")[0] ?? unknown, flags) : undefined;
+    return `unknown flag ${unknown}${near ? `; did you mean ${near}?` : ""}`;
+  }
+  const flag = /(--[\w-]+)/.exec(err.message)?.[1];
+  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
+    return /does not take an argument/.test(err.message) ? `flag ${flag} takes no value` : `flag ${flag} needs a value`;
+  }
+  return err.message;
 }
 
 export interface CommandSpec<O extends Options> {
@@ -43,7 +73,7 @@ export function defineCommand<O extends Options>(spec: CommandSpec<O>): Command 
       try {
         parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
       } catch (err) {
-        throw new UsageError((err as Error).message);
+        throw new UsageError(flagMistake(err as NodeJS.ErrnoException, Object.keys(options)));
       }
       if (parsed.values["help"] === true) {
         io.stdout(spec.help);

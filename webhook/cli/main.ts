@@ -1,8 +1,7 @@
 // cnp-webhook: serve | validate | audit | certs | manifests | migrate | rules | schedule. `main` is importable; bin.ts runs it.
-import { closest, distance } from "fastest-levenshtein";
 import type { Registry } from "../admission/rule.js";
 import { packageVersion } from "../version.js";
-import { UsageError, type Command, type CommandIO } from "./command.js";
+import { nearest, UsageError, type Command, type CommandIO } from "./command.js";
 
 /** Commands load on demand: the X.509 library and the server cost start-up time others do not need. */
 interface CommandEntry {
@@ -27,7 +26,7 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./migrate.js")).migrateCommand,
   },
   { name: "rules", summary: "list the rules (ID, kind, deny/warn, why)", load: async (r) => (await import("./rules.js")).rulesCommand(r) },
-  { name: "schedule", summary: "what the operator's cron parser makes of a schedule", load: async () => (await import("./schedule.js")).scheduleCommand },
+  { name: "schedule", summary: "what the operator's cron parser makes of a schedule", load: async (r) => (await import("./schedule.js")).scheduleCommand(r) },
 ];
 
 const USAGE = `cnp-webhook: admission webhook, CRD schemas and offline checker for Cloud Native PostgreSQL
@@ -40,13 +39,6 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
 
 Run 'cnp-webhook COMMAND --help' for a command's flags.
 `;
-
-/** The nearest command to a misspelt one (`valdate` → `validate`), if one is close. */
-function suggestion(command: string): string | undefined {
-  const names = COMMANDS.map((c) => c.name);
-  const best = closest(command, names);
-  return distance(command, best) <= Math.max(2, Math.floor(command.length / 3)) ? best : undefined;
-}
 
 /** Runs one command line; returns the exit code (0 ok, 1 denied, 2 usage or I/O error). */
 export async function main(argv: readonly string[], io: CommandIO, registry: Registry): Promise<number> {
@@ -61,7 +53,10 @@ export async function main(argv: readonly string[], io: CommandIO, registry: Reg
   }
   const entry = COMMANDS.find((c) => c.name === command);
   if (!entry) {
-    const near = suggestion(command);
+    const near = nearest(
+      command,
+      COMMANDS.map((c) => c.name),
+    );
     io.stderr(`error: unknown command ${JSON.stringify(command)}${near ? `; did you mean "${near}"?` : ""}\nRun 'cnp-webhook --help' for usage.\n`);
     return 2;
   }

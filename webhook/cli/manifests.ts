@@ -130,6 +130,12 @@ export const manifestsCommand: Command = defineCommand({
     const namespace = dnsLabel(values.namespace ?? NAMESPACE, "--namespace");
     const image = values.image ?? webhookImage();
     if (image === "" || /\s/.test(image)) throw new UsageError(`--image "${image}" is not an image reference`);
+    if (values.image === undefined) {
+      io.stderr(
+        `cnp-webhook manifests: note: no --image: the Deployment runs ${JSON.stringify(image)}, a name without a registry (the kubelet ` +
+          'looks for it on Docker Hub); pass --image REGISTRY/cnp-webhook:TAG, the image you built and pushed (README "0. The image").\n',
+      );
+    }
     if (values["ca-bundle"] !== undefined && values["cert-manager"]) {
       throw new UsageError("--ca-bundle and --cert-manager are exclusive: with cert-manager, its CA injector fills caBundle");
     }

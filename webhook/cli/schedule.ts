@@ -1,25 +1,36 @@
 // `cnp-webhook schedule EXPR`: what the operator's parser makes of a ScheduledBackup schedule, from
 // the model of robfig/cron v1.2.0 in webhook/cron (checked against the library's own answers).
+import { API_VERSION } from "../../schemas/kinds.js";
+import { errorBody } from "../admission/field.js";
+import type { Registry } from "../admission/rule.js";
+import type { RuleSettings } from "../admission/settings.js";
+import { judge } from "../admission/judge.js";
 import { describe, firings, fiveFieldReadings, minGapSeconds, parse, type ParseResult, type Schedule } from "../cron/robfig.js";
+import { DEFAULT_POSTGRES_IMAGE } from "../deployment.js";
+import { noCluster } from "../references/resolver.js";
 import { UsageError, defineCommand, type Command } from "./command.js";
+import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
 
 const HELP = `cnp-webhook schedule: what Cloud Native PostgreSQL 0.5 makes of a ScheduledBackup schedule
 
-Usage: cnp-webhook schedule [--from TIME] [--count N] [--output text|json] [--] EXPR
+Usage: cnp-webhook schedule [--from TIME] [--count N] [--output text|json] [rule flags] [--] EXPR
 
 The operator parses spec.schedule with robfig/cron v1.2.0's cron.Parse: six fields with seconds first
 (second minute hour day-of-month month day-of-week), or five with day-of-week left out, or a
 descriptor (@daily, @every 1h). This prints whether it is accepted (or robfig's own error and why),
 the next firings in UTC (the operator's container zone) and in this machine's zone, the shortest gap
 among the first 200 firings, and for five fields both readings: the operator's and a crontab's.
+Then the webhook's verdict on a ScheduledBackup with this schedule (the schedule/* rules, as
+validate and serve judge it): denied, or admitted with its warnings.
 Use -- before an EXPR that starts with "-".
 
 Flags:
   --from TIME     first firing after TIME (ISO 8601, e.g. 2021-03-01T00:00:00Z; default now)
   --count N       how many firings to list (default 5, at most 1000)
   -o, --output    text (default) or json
+${RULE_SETTINGS_HELP}
 
-Exit codes: 0 accepted and fires, 1 refused or never fires, 2 usage error.
+Exit codes: 0 the webhook admits the schedule (warnings allowed), 1 it denies it, 2 usage error.
 `;
 
 /** The shortest gap is measured over this many firings, as the webhook's frequency rule does. */
@@ -78,12 +89,49 @@ export interface ScheduleReport {
   readonly neverFires?: boolean;
   readonly minGapSeconds?: number;
   readonly fiveFields?: { readonly operator: ReadingReport; readonly standard: ReadingReport };
+  /** What the webhook answers for a ScheduledBackup with this schedule: the findings on spec.schedule. */
+  readonly verdict: ScheduleVerdict;
+}
+
+interface ScheduleFinding {
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface ScheduleVerdict {
+  readonly allowed: boolean;
+  readonly errors: readonly ScheduleFinding[];
+  readonly warnings: readonly ScheduleFinding[];
+}
+
+const SCHEDULE_FIELD = "spec.schedule";
+
+/**
+ * The webhook's own verdict on `spec`, from the registry's ScheduledBackup rules: one verdict for the
+ * command and for validate/serve. Only the schedule's findings count (the Cluster it would back up is
+ * not the question here).
+ */
+async function webhookVerdict(spec: string, registry: Registry, settings: RuleSettings): Promise<ScheduleVerdict> {
+  const object = {
+    apiVersion: API_VERSION,
+    kind: "ScheduledBackup",
+    metadata: { name: "schedule", namespace: "default" },
+    spec: { schedule: spec, cluster: { name: "pg" } },
+  };
+  const options = { defaultImage: DEFAULT_POSTGRES_IMAGE, strictReferences: false, lookupTimeoutMs: 1000, settings, resolver: noCluster };
+  const { verdict } = await judge({ kind: "ScheduledBackup", operation: "CREATE", object, namespace: "default" }, { registry, options }, "validate");
+  const errors =
+    verdict.type === "denied"
+      ? verdict.violations.filter((v) => v.error.field === SCHEDULE_FIELD).map((v) => ({ rule: v.rule, message: errorBody(v.error) }))
+      : [];
+  const warnings = verdict.warnings.filter((w) => w.field === SCHEDULE_FIELD).map((w) => ({ rule: w.rule, message: w.message }));
+  return { allowed: errors.length === 0, errors, warnings };
 }
 
 const firingsOf = (result: ParseResult, from: Date, count: number): string[] | undefined =>
   result.ok ? firings(result.schedule, from, count).map(iso) : undefined;
 
-export function scheduleReport(spec: string, from: Date, count: number): ScheduleReport {
+export function scheduleReport(spec: string, from: Date, count: number, verdict: ScheduleVerdict): ScheduleReport {
   const result = parse(spec);
   const readings = fiveFieldReadings(spec);
   const reading = (r: NonNullable<typeof readings>["operator"]): ReadingReport => ({
@@ -95,7 +143,7 @@ export function scheduleReport(spec: string, from: Date, count: number): Schedul
     ...(r.result.ok ? { next: firingsOf(r.result, from, count) } : {}),
   });
   const fiveFields = readings ? { fiveFields: { operator: reading(readings.operator), standard: reading(readings.standard) } } : {};
-  const base = { schedule: spec, from: iso(from) };
+  const base = { schedule: spec, from: iso(from), verdict };
   if (!result.ok) return { ...base, accepted: false, error: result.error, explanation: result.explanation, ...fiveFields };
   const schedule: Schedule = result.schedule;
   const next = firings(schedule, from, count).map(iso);
@@ -143,25 +191,33 @@ function formatReport(r: ScheduleReport): string {
     lines.push(`  next ${r.next.length} after ${r.from} (UTC, the operator's zone; then this machine's zone):`);
     for (const t of r.next) lines.push(`    ${t}   ${local(new Date(t))}`);
   }
+  const { verdict } = r;
+  lines.push(
+    `the webhook ${verdict.allowed ? "admits" : "denies"} a ScheduledBackup with this schedule${verdict.errors.length + verdict.warnings.length ? ":" : ""}`,
+  );
+  for (const e of verdict.errors) lines.push(`  error: ${SCHEDULE_FIELD}: ${e.message} [${e.rule}]`);
+  for (const w of verdict.warnings) lines.push(`  warning: ${SCHEDULE_FIELD}: ${w.message} [${w.rule}]`);
   return `${lines.join("\n")}\n`;
 }
 
-export const scheduleCommand: Command = defineCommand({
-  name: "schedule",
-  summary: "what the operator's cron parser makes of a schedule",
-  help: HELP,
-  positionals: true,
-  options: { from: { type: "string" }, count: { type: "string" }, output: { type: "string", short: "o" } },
-  async run(values, positionals, io) {
-    if (positionals.length !== 1) throw new UsageError("schedule takes one EXPR (quote it: cnp-webhook schedule '0 0 0 * * *')");
-    const from = values.from === undefined ? new Date(Math.floor(Date.now() / 1000) * 1000) : new Date(values.from);
-    if (Number.isNaN(from.getTime())) throw new UsageError(`--from ${JSON.stringify(values.from)}: not a time (e.g. 2021-03-01T00:00:00Z)`);
-    const count = values.count === undefined ? 5 : Number(values.count);
-    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new UsageError(`--count ${JSON.stringify(values.count)}: a whole number from 1 to 1000`);
-    const output = values.output ?? "text";
-    if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}`);
-    const report = scheduleReport(positionals[0] ?? "", from, count);
-    io.stdout(output === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    return report.accepted && !report.neverFires ? 0 : 1;
-  },
-});
+export const scheduleCommand = (registry: Registry): Command =>
+  defineCommand({
+    name: "schedule",
+    summary: "what the operator's cron parser makes of a schedule",
+    help: HELP,
+    positionals: true,
+    options: { from: { type: "string" }, count: { type: "string" }, output: { type: "string", short: "o" }, ...RULE_SETTING_OPTIONS },
+    async run(values, positionals, io) {
+      if (positionals.length !== 1) throw new UsageError("schedule takes one EXPR (quote it: cnp-webhook schedule '0 0 0 * * *')");
+      const from = values.from === undefined ? new Date(Math.floor(Date.now() / 1000) * 1000) : new Date(values.from);
+      if (Number.isNaN(from.getTime())) throw new UsageError(`--from ${JSON.stringify(values.from)}: not a time (e.g. 2021-03-01T00:00:00Z)`);
+      const count = values.count === undefined ? 5 : Number(values.count);
+      if (!Number.isInteger(count) || count < 1 || count > 1000) throw new UsageError(`--count ${JSON.stringify(values.count)}: a whole number from 1 to 1000`);
+      const output = values.output ?? "text";
+      if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}`);
+      const spec = positionals[0] ?? "";
+      const report = scheduleReport(spec, from, count, await webhookVerdict(spec, registry, ruleSettings(values)));
+      io.stdout(output === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      return report.verdict.allowed ? 0 : 1;
+    },
+  });

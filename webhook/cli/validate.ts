@@ -3,15 +3,16 @@ import { KINDS } from "../../schemas/kinds.js";
 import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
-import { resolverFor } from "../references/connect.js";
-import { createLogger } from "../server/log.js";
+import { clusterApi, clusterResolver, describeApi, unreachable } from "../references/connect.js";
+import { unanswered, type ReferenceResolver } from "../references/resolver.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../checker/config.js";
 import { DEFAULT_MAX_FILE_SIZE, STDIN_ARG } from "../checker/discovery.js";
 import { runValidate } from "../checker/run.js";
 import { DEFAULT_MAX_DOCUMENTS } from "../checker/yaml.js";
-import { UsageError, defineCommand, parseDurationMs, type Command } from "./command.js";
+import { UsageError, defineCommand, parseDurationMs, type Command, type CommandIO } from "./command.js";
 import { ENFORCEMENT_HELP, ENFORCEMENT_OPTIONS, parseEnforcement } from "./enforcement.js";
 import { RULE_SETTING_OPTIONS, RULE_SETTINGS_HELP, ruleSettings } from "./settings.js";
+import { COLOR_HELP, COLOR_OPTION, colorWanted, progress } from "./terminal.js";
 
 const HELP = `cnp-webhook validate: run the webhook's defaulting and validation over manifests
 
@@ -40,6 +41,7 @@ Flags:
       --lookup-timeout D  bound on the lookups of one object (default ${LOOKUP_TIMEOUT})
       --default-image IMG imageName default (default ${DEFAULT_POSTGRES_IMAGE})
 ${ENFORCEMENT_HELP}
+${COLOR_HELP}
 ${RULE_SETTINGS_HELP}
 
 The annotation ${IGNORE_ANNOTATION}: RULE_ID,... on an object leaves out the findings of those rules
@@ -84,6 +86,21 @@ function skipKinds(values: readonly string[] = []): string[] {
   return kinds;
 }
 
+/**
+ * The cluster of --kubeconfig as a second source of references. One that does not answer is said once
+ * on stderr, and its references are "could not verify" with the reason, at once (not after each
+ * lookup's timeout).
+ */
+async function liveReferences(kubeconfig: string, io: CommandIO): Promise<ReferenceResolver> {
+  const api = clusterApi(kubeconfig);
+  if (!api) throw new UsageError(`--kubeconfig ${JSON.stringify(kubeconfig)}: no cluster in it`);
+  const why = await unreachable(api);
+  if (!why) return clusterResolver(api, { watch: false });
+  api.close();
+  io.stderr(`warning: cannot reach the Kubernetes API at ${describeApi(api)}: ${why}; references not in the files are reported as not verified\n`);
+  return unanswered(why);
+}
+
 export const validateCommand = (registry: Registry): Command =>
   defineCommand({
     name: "validate",
@@ -104,6 +121,7 @@ export const validateCommand = (registry: Registry): Command =>
       "lookup-timeout": { type: "string" },
       "default-image": { type: "string" },
       ...ENFORCEMENT_OPTIONS,
+      ...COLOR_OPTION,
       ...RULE_SETTING_OPTIONS,
     },
     async run(values, positionals, io) {
@@ -116,7 +134,9 @@ export const validateCommand = (registry: Registry): Command =>
       const maxDocuments = values["max-documents"] === undefined ? DEFAULT_MAX_DOCUMENTS : positiveInteger(values["max-documents"], "--max-documents");
       const settings = ruleSettings(values);
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
-      const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
+      const color = colorWanted(values.color, io);
+      const cluster = values.kubeconfig ? await liveReferences(values.kubeconfig, io) : undefined;
+      const shown = progress(io, "checked");
       try {
         const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve("")) : "";
         const run = await runValidate(
@@ -135,15 +155,19 @@ export const validateCommand = (registry: Registry): Command =>
             printDefaulted: values["print-defaulted"] ?? false,
             maxFileSize,
             maxDocuments,
+            color: color && output === "text" && !values["print-defaulted"],
+            ...(shown ? { onProgress: (done: number, total: number) => shown.update(done, total) } : {}),
             ...(cluster ? { cluster } : {}),
           },
           registry,
           stdin,
         );
+        shown?.end();
         if (run.stdout) io.stdout(run.stdout);
         if (run.stderr) io.stderr(run.stderr);
         return run.exitCode;
       } finally {
+        shown?.end();
         cluster?.close();
       }
     },

@@ -74,6 +74,15 @@ describe("archives", () => {
     assert.equal(clusterArchive({ metadata: { name: "pg" }, spec: {} }), undefined);
     assert.equal(clusterArchive(cluster("pg", { destinationPath: "https://b" })), undefined);
   });
+  test("values of the wrong type (a document no schema checked yet) name no archive and never throw", () => {
+    for (const wrong of [5, {}, [], true]) {
+      const store = { destinationPath: "s3://b/prefix", serverName: wrong, endpointURL: "https://s3.example.com" };
+      assert.equal(clusterArchive({ metadata: { name: "pg" }, spec: { backup: { barmanObjectStore: store as never } } }), undefined, JSON.stringify(wrong));
+      assert.equal(archiveAt(wrong, undefined, "pg"), undefined);
+      assert.equal(archiveAt("s3://b/p", wrong, "pg"), undefined);
+      assert.equal(backupArchive({ status: { destinationPath: "s3://b/p", serverName: wrong as never } }), undefined);
+    }
+  });
   test("a Backup's archive: status.serverName, or else its cluster's name", () => {
     const status = { destinationPath: "s3://b/", endpointURL: "http://minio:9000", serverName: "pg-old" };
     assert.deepEqual(backupArchive({ spec: { cluster: { name: "x" } }, status }), { endpoint: "http://minio:9000", bucket: "b", folder: "pg-old/" });

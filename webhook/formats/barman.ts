@@ -71,9 +71,14 @@ export interface Archive {
   readonly folder: string;
 }
 
-/** The archive of a destinationPath and server name; undefined when barman cannot read the path. */
-export function archiveAt(destinationPath: string | undefined, endpointURL: string | undefined, serverName: string): Archive | undefined {
-  if (!destinationPath || !serverName) return undefined;
+/**
+ * The archive of a destinationPath and server name; undefined when barman cannot read the path. The
+ * values may come from objects no schema has checked (the files given to `validate`, a Backup's
+ * status): one that is not a string names no archive, and must not throw.
+ */
+export function archiveAt(destinationPath: unknown, endpointURL: unknown, serverName: unknown): Archive | undefined {
+  if (typeof destinationPath !== "string" || typeof serverName !== "string" || !destinationPath || !serverName) return undefined;
+  if (endpointURL !== undefined && typeof endpointURL !== "string") return undefined;
   const path = readDestinationPath(destinationPath);
   if (!path.ok) return undefined;
   return { endpoint: endpointIdentity(endpointURL), bucket: path.bucket, folder: posixJoin(path.prefix, serverName, "") };

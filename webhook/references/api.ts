@@ -28,6 +28,37 @@ export class ApiError extends Error {
 /** The request was cancelled through its signal. */
 export class Aborted extends Error {}
 
+/** Socket errors in the words a user acts on. */
+const SOCKET_PROBLEMS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found",
+};
+
+/**
+ * What went wrong below HTTP, in a few words without a colon (a warning quotes the text before the
+ * first one): "connection refused", "server certificate not trusted"; undefined for other errors.
+ */
+export function connectionProblem(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string") return undefined;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|SIGNATURE|ERR_TLS|ERR_SSL/.test(code)) return "server certificate not trusted";
+  return SOCKET_PROBLEMS[code] ?? `cannot connect (${code})`;
+}
+
+/** A failed request in one line: the API server's Status message, or what went wrong below HTTP. */
+export function requestFailure(err: unknown): string {
+  if (err instanceof ApiError) return err.status?.message ? `${err.code} ${err.status.reason ?? ""}: ${err.status.message}`.replace(" :", ":") : err.message;
+  const message = err instanceof Error ? err.message : String(err);
+  const problem = connectionProblem(err);
+  return problem ? `${problem} (${message})` : message;
+}
+
 /** One event of a watch stream. */
 export interface WatchEvent {
   readonly type: string;

@@ -151,21 +151,21 @@ describe("KubeResolver lookups", () => {
     bad.close();
   });
 
-  it("connection refused → unknown 'cannot connect'", async () => {
+  it("connection refused → unknown 'connection refused'", async () => {
     const refused = resolverFor(await connectionRefusedKubeconfig(dir));
     const result = await refused.lookup("Cluster", "app", "pg", never());
     assert.equal(result.state, "unknown");
-    assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*ECONNREFUSED/);
+    assert.match(result.state === "unknown" ? result.why : "", /^connection refused: .*ECONNREFUSED/);
     refused.close();
   });
 
-  it("untrusted server certificate → unknown 'cannot connect'", async () => {
+  it("untrusted server certificate → unknown 'server certificate not trusted'", async () => {
     const other = await startKubeApiServer();
     const wrongCa = resolverFor(server.writeKubeconfig(dir, { caPem: other.caPem, file: "kubeconfig-wrongca" }));
     await other.close();
     const result = await wrongCa.lookup("Secret", "app", "backup-creds", never());
     assert.equal(result.state, "unknown");
-    assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*(certificate|signature)/i);
+    assert.match(result.state === "unknown" ? result.why : "", /^server certificate not trusted: .*(certificate|signature)/i);
     wrongCa.close();
   });
 
@@ -385,13 +385,13 @@ describe("a kept-alive connection that died while idle", () => {
     assert.deepEqual(server.requests.slice(requests), [{ method: "GET", path: `/apis/${API_VERSION}/namespaces/app/clusters/pg` }]);
   });
 
-  it("a reset on a new connection is not retried: unknown 'cannot connect ... ECONNRESET'", async () => {
+  it("a reset on a new connection is not retried: unknown 'connection reset ... ECONNRESET'", async () => {
     r.close(); // no pooled connection left: the next lookup connects afresh
     const [connections, retries] = [relay.connections, r.api.retries];
     relay.resetNew = 1;
     const result = await r.lookup("Secret", "app", "backup-creds", never());
     assert.equal(result.state, "unknown");
-    assert.match(result.state === "unknown" ? result.why : "", /^cannot connect: .*ECONNRESET/);
+    assert.match(result.state === "unknown" ? result.why : "", /^connection reset: .*ECONNRESET/);
     assert.equal(r.api.retries, retries);
     assert.equal(relay.connections - connections, 1);
   });

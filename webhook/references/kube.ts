@@ -4,7 +4,7 @@
 import http from "node:http";
 import { dns1123SubdomainProblems } from "../formats/formats.js";
 import { isRecord } from "../formats/json.js";
-import { Aborted, ApiError, type KubeApi } from "./api.js";
+import { Aborted, ApiError, connectionProblem, type KubeApi } from "./api.js";
 import { apiVersionOf, keep, objectPath, REFERENCE_KINDS, type ReferenceKind, type ReferenceObject } from "./reference-kinds.js";
 import { absent, present, unknown, type Lookup } from "./resolver.js";
 
@@ -65,8 +65,8 @@ function classify(kind: ReferenceKind, err: unknown): Lookup<never> {
   if (err instanceof Aborted) return unknown("timed out");
   // A 200 whose body does not parse: JSON.parse's message quotes the body, so it is not repeated.
   if (err instanceof SyntaxError) return unknown("unreadable response from the API server");
-  const e = err as NodeJS.ErrnoException | undefined;
   // Socket-level failures: refused, DNS, TLS verification, reset.
-  if (e?.code) return unknown(`cannot connect: ${e.message.includes(e.code) ? e.message : `${e.message} (${e.code})`}`);
+  const problem = connectionProblem(err);
+  if (problem) return unknown(`${problem}: ${(err as Error).message}`);
   return unknown(`request failed: ${err instanceof Error ? err.message : String(err)}`);
 }

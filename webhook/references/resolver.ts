@@ -72,16 +72,21 @@ export const unknown = (why: string): Unknown => ({ state: "unknown", why });
  */
 export const briefReason = (why: string): string => (why.split(":")[0] ?? why).replace(/ after .*$/, "");
 
-/** The resolver without any cluster: every reference is reported as not verified. */
-const NO_CLUSTER = unknown("no cluster");
-export const noCluster: ReferenceResolver = {
-  source: "no cluster",
-  lookup: async () => NO_CLUSTER,
-  lookupIndex: async () => NO_CLUSTER,
-  known: () => NO_CLUSTER,
-  knownIndex: () => NO_CLUSTER,
-  close: () => {},
-};
+/** A resolver that knows nothing, and says why: every reference is reported as not verified. */
+export function unanswered(why: string): ReferenceResolver {
+  const answer = unknown(why);
+  return {
+    source: why,
+    lookup: async () => answer,
+    lookupIndex: async () => answer,
+    known: () => answer,
+    knownIndex: () => answer,
+    close: () => {},
+  };
+}
+
+/** The resolver without any cluster. */
+export const noCluster: ReferenceResolver = unanswered("no cluster");
 
 const identity = (o: Indexed): string => `${o.kind}/${o.namespace}/${o.name}`;
 

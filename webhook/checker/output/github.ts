@@ -1,6 +1,6 @@
-// GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::message` per finding,
-// which the runner turns into annotations on the pull request's lines.
-import { escapeControl, findingText, plural, type Report } from "../report.js";
+// GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::KIND NAMESPACE/NAME: FIELD:
+// MESSAGE` per finding, which the runner turns into annotations on the pull request's lines.
+import { escapeControl, findingSentence, objectName, plural, type Report } from "../report.js";
 
 // Escaping as the runner reads it (the actions toolkit's command.ts): data escapes %, CR and LF;
 // property values also : and ,. Other control characters are shown as escapes first (the log viewer
@@ -17,9 +17,12 @@ export function formatGithub({ results, summary }: Report): string {
   const lines: string[] = [];
   for (const r of results) {
     for (const f of r.findings) {
-      lines.push(command(f.severity, { file: r.file, line: f.line, col: f.column, title: f.rule }, findingText(f)));
+      lines.push(command(f.severity, { file: r.file, line: f.line, col: f.column, title: f.rule }, findingSentence(r, f)));
     }
-    if (r.status === "skipped" && r.hint) lines.push(command("notice", { file: r.file, line: r.line, title: "skipped" }, r.hint));
+    if (r.status === "skipped" && r.hint) {
+      const object = objectName(r);
+      lines.push(command("notice", { file: r.file, line: r.line, title: "skipped" }, object ? `${object}: ${r.hint}` : r.hint));
+    }
   }
   lines.push(
     `cnp-webhook validate: ${plural(summary.checked, "object")} checked: ${summary.admitted} admitted, ${summary.denied} denied, ` +
