@@ -6,7 +6,7 @@ export interface CommandIO {
   stdout(s: string): void;
   stderr(s: string): void;
   /** All of standard input (for the path `-`), or null when it is longer than `maxBytes`; commands that read none never call it. */
-  readStdin?(maxBytes: number): Promise<string | null>;
+  readStdin?(maxBytes: number): Promise<Buffer | null>;
 }
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */

@@ -118,7 +118,7 @@ export const validateCommand = (registry: Registry): Command =>
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
       const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
       try {
-        const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve("")) : "";
+        const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve(Buffer.alloc(0))) : Buffer.alloc(0);
         const run = await runValidate(
           {
             paths: positionals,
