@@ -17,7 +17,7 @@ import {
   Parser,
   parseAllDocuments,
   parseDocument,
-  type Document,
+  Document,
   type Node,
   type Pair,
   type ParseOptions,
@@ -29,6 +29,7 @@ import {
 import { OBJECT_LIMITS } from "../admission/bounds.js";
 import { FieldPath } from "../admission/field.js";
 import { isRecord } from "../formats/json.js";
+import { fastReader } from "./yaml-fast.js";
 
 /** 1-based, as editors and CI annotations count. */
 export interface SourcePosition {
@@ -225,6 +226,22 @@ export const KUSTOMIZE_HINT = "validate what kustomize renders: kubectl kustomiz
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
 const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
+/** Text before the first `---` is a document of its own when it holds more than comments (and line breaks: \n, \r\n). */
+const HAS_CONTENT = /^[ \t]*(?:[^ \t\r\n#\ufeff]|\r(?!\n))/m;
+
+/**
+ * Where each document of a YAML stream is, counted as the parser counts them: every `---` at the
+ * start of a line starts one (YAML 1.2 §9.1.2: a document marker at column 0 cannot be content, even
+ * inside a quoted scalar), and the text before the first is one when it holds more than comments.
+ * (`...` and directives start documents too: files with them are read by the parser alone.)
+ */
+function chunksOf(text: string): { start: number; end: number }[] {
+  const markers = [...text.matchAll(DOCUMENT_START)].map((m) => m.index ?? 0);
+  const first = markers[0] ?? text.length;
+  const chunks = first > 0 && HAS_CONTENT.test(text.slice(0, first)) ? [{ start: 0, end: first }] : [];
+  markers.forEach((start, n) => chunks.push({ start, end: markers[n + 1] ?? text.length }));
+  return chunks;
+}
 
 /**
  * The text with every YAML document longer than MAX_OBJECT_BYTES emptied but for its line breaks, so
@@ -234,16 +251,17 @@ const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
  */
 function withoutOversized(text: string): { text: string; oversized: { index: number; offset: number; bytes: number }[] } {
   if (text.length <= MAX_OBJECT_BYTES) return { text, oversized: [] };
-  const starts = [0, ...[...text.matchAll(DOCUMENT_START)].map((m) => m.index ?? 0).filter((i) => i > 0)];
   const oversized: { index: number; offset: number; bytes: number }[] = [];
+  const chunks = chunksOf(text);
   const parts: string[] = [];
   let length = 0;
   const push = (part: string) => {
     parts.push(part);
     length += part.length;
   };
-  starts.forEach((start, index) => {
-    const chunk = text.slice(start, starts[index + 1] ?? text.length);
+  push(text.slice(0, chunks[0]?.start ?? text.length));
+  chunks.forEach(({ start, end }, index) => {
+    const chunk = text.slice(start, end);
     const bytes = chunk.length <= MAX_OBJECT_BYTES / 4 ? chunk.length : Buffer.byteLength(chunk);
     if (bytes <= MAX_OBJECT_BYTES) return push(chunk);
     // Offsets into the text as parsed, where the lines (and so the positions) are the same.
@@ -412,10 +430,10 @@ export function readManifests(file: string, text: string, { maxDocuments = DEFAU
 
 /**
  * The documents of a YAML stream one at a time: each is composed from the parser's tokens, handed
- * over, and can be dropped before the next one is read. `lines` learns the line starts on the way.
+ * over, and can be dropped before the next one is read.
  */
-function* documentsOf(text: string, lines: LineCounter): Generator<Document.Parsed> {
-  yield* new Composer(PARSE_OPTIONS).compose(new Parser(lines.addNewLine).parse(text)) as Generator<Document.Parsed>;
+function* documentsOf(text: string): Generator<Document.Parsed> {
+  yield* new Composer(PARSE_OPTIONS).compose(new Parser().parse(text)) as Generator<Document.Parsed>;
 }
 
 const MAX_NESTING = OBJECT_LIMITS.maxDepth;
@@ -468,81 +486,151 @@ function manifestDocument(
   return { file, index: span.index, value, locate: (field) => locator.locate(span, field), ...found };
 }
 
+/** One file being read: where its documents and problems go, and how fields are found in it. */
+interface FileRead extends Read {
+  readonly file: string;
+  readonly text: string;
+  readonly locator: FileLocator;
+  readonly keepSources: boolean;
+}
+
+/** A document as the yaml package composed it, at offset `base` of the file's text. */
+function readDocument(doc: Document.Parsed, index: number, base: number, read: FileRead): void {
+  const { file, text, locator } = read;
+  const at = (offset: number | undefined) => locator.position(base + (offset ?? 0));
+  const problem = (check: ReadProblem["check"], position: SourcePosition, message: string): void => {
+    read.problems.push({ file, index, position, check, message });
+  };
+  const [start, , end] = doc.range.map((o) => base + o) as [number, number, number];
+  const error = doc.errors[0];
+  if (error) {
+    if (isStackOverflow(error.message)) {
+      const deep = nestingTooDeep(text, start, end);
+      problem("input/too-large", deep === undefined ? at(error.pos[0]) : locator.position(deep), tooDeepMessage);
+    } else if (declaresSecret(text.slice(start, end))) {
+      problem("input/syntax", at(error.pos[0]), `YAML syntax error (${error.code}) in a Secret; its lines are not shown, so that no Secret value is printed`);
+    } else problem("input/syntax", at(error.pos[0]), `YAML syntax error: ${error.message.split("\n")[0] ?? ""}`);
+    return;
+  }
+  const root = doc.contents;
+  if (!root) return; // an empty document, or comments only: kubectl skips it too
+  const { duplicates, nonFinite } = inspect(root);
+  if (nonFinite) return problem("input/syntax", at(nonFinite.range?.[0]), "a number JSON cannot hold (.inf or .nan): kubectl refuses the file");
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (isStackOverflow(message)) return problem("input/too-large", locator.position(nestingTooDeep(text, start, end) ?? base + root.range[0]), tooDeepMessage);
+    return problem("input/syntax", at(root.range[0]), `YAML error: ${message}`);
+  }
+  if (value === null || value === undefined) return;
+  if (!isRecord(value)) return notAnObject(value, at(root.range[0]), problem);
+  const span: Span = { index, start, end };
+  const document = (object: Record<string, unknown>, node: Node, item?: number): ManifestDocument => {
+    const found = item === undefined ? duplicates : inspect(node).duplicates;
+    return manifestDocument(file, object, locator, item === undefined ? span : { ...span, item }, {
+      position: at(node.range?.[0]),
+      duplicateKeys: found.map((d) => ({ field: d.path.toString(), position: at(d.node.range?.[0]) })),
+      size: Buffer.byteLength(text.slice(base + (node.range?.[0] ?? 0), base + (node.range?.[2] ?? 0))),
+      ...(read.keepSources && item === undefined ? { source: doc } : {}),
+    });
+  };
+  const items = value.kind === "List" && Array.isArray(value.items) ? listItems(root, doc) : undefined;
+  if (items && Array.isArray(value.items)) {
+    value.items.forEach((item, n) => {
+      const node = deref(items[n], doc) as Node | undefined;
+      if (isRecord(item) && node) read.documents.push(document(item, node, n));
+    });
+  } else read.documents.push(document(value, root));
+}
+
+/** A document that is a list or a scalar: a JSON patch, or not an object at all. */
+function notAnObject(
+  value: unknown,
+  position: SourcePosition,
+  problem: (check: ReadProblem["check"], position: SourcePosition, message: string) => void,
+): void {
+  if (looksLikeJsonPatch(value)) problem("input/patch", position, `a JSON 6902 patch, not an object; ${KUSTOMIZE_HINT}`);
+  else
+    problem("input/not-an-object", position, `a ${Array.isArray(value) ? "list" : typeof value}, not a Kubernetes object (a mapping with apiVersion and kind)`);
+}
+
+const readPlain = fastReader(new Document(null, PARSE_OPTIONS).schema.tags.filter((t): t is ScalarTag => !("collection" in t && t.collection)));
+
+/** A carriage return that does not end a line: the parser does not take it for a line break, where `^` would. */
+const LONE_CR = /\r(?!\n)/;
+
+/** `...` at the start of a line: it ends a document, and what follows it starts the next without `---`. */
+const DOCUMENT_END = /^\.\.\.(?=[ \t\r\n]|$)/m;
+/** Where a document's content starts: past its `---`, blank lines and comments. */
+function contentStart(text: string, start: number, end: number): number {
+  let i = text.startsWith("---", start) ? start + 3 : start;
+  while (i < end) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\r" || c === "\n") i++;
+    else if (c === "#") i = text.indexOf("\n", i) < 0 ? end : text.indexOf("\n", i);
+    else break;
+  }
+  return i;
+}
+
+/**
+ * Every document of a file. Documents are split at their `---` lines and each is read by the fast
+ * reader (yaml-fast.ts) or, when it declines, by the yaml package. A file with directives (`%`),
+ * document ends (`...`) or Helm templates, or whose syntax trees are to be kept, is read by the yaml
+ * package alone.
+ */
 function readYaml(file: string, source: string, keepSources: boolean): Read {
   const { text, oversized } = withoutOversized(source);
-  const lines = new LineCounter();
-  const locator = new FileLocator(text, lines);
+  const lines = linesOf(text);
+  const fresh = (): FileRead => ({ file, text, locator: new FileLocator(text, lines), keepSources, documents: [], problems: [] });
   const templated = TEMPLATE.test(text);
-  const documents: ManifestDocument[] = [];
-  const problems: ReadProblem[] = [];
-  let index = -1;
-  for (const doc of documentsOf(text, lines)) {
-    index++;
-    const i = index;
-    const problem = (check: ReadProblem["check"], position: SourcePosition, message: string) => problems.push({ file, index: i, position, check, message });
-    if (templated && (doc.errors.length > 0 || hasCollectionKey(doc.contents))) {
-      return { documents: [], problems: [{ file, position: templateAt(text), check: "input/helm", message: HELM_HINT }] };
-    }
-    const error = doc.errors[0];
-    if (error) {
-      const position = locator.position(error.pos[0]);
-      if (isStackOverflow(error.message)) {
-        const deep = nestingTooDeep(text, doc.range[0], doc.range[2]);
-        problem("input/too-large", deep === undefined ? position : locator.position(deep), tooDeepMessage);
-      } else if (declaresSecret(text.slice(doc.range[0], doc.range[2]))) {
-        problem("input/syntax", position, `YAML syntax error (${error.code}) in a Secret; its lines are not shown, so that no Secret value is printed`);
-      } else problem("input/syntax", position, `YAML syntax error: ${error.message.split("\n")[0] ?? ""}`);
-      continue;
-    }
-    const root = doc.contents;
-    if (!root) continue; // an empty document, or comments only: kubectl skips it too
-    const start = locator.position(root.range[0]);
-    const { duplicates, nonFinite } = inspect(root);
-    if (nonFinite) {
-      problem("input/syntax", locator.position(nonFinite.range?.[0] ?? 0), "a number JSON cannot hold (.inf or .nan): kubectl refuses the file");
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (err) {
-      const message = (err as Error).message;
-      if (isStackOverflow(message))
-        problem("input/too-large", locator.position(nestingTooDeep(text, doc.range[0], doc.range[2]) ?? root.range[0]), tooDeepMessage);
-      else problem("input/syntax", start, `YAML error: ${message}`);
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    if (!isRecord(value)) {
-      const message = looksLikeJsonPatch(value)
-        ? `a JSON 6902 patch, not an object; ${KUSTOMIZE_HINT}`
-        : `a ${Array.isArray(value) ? "list" : typeof value}, not a Kubernetes object (a mapping with apiVersion and kind)`;
-      problem(looksLikeJsonPatch(value) ? "input/patch" : "input/not-an-object", start, message);
-      continue;
-    }
-    const span: Span = { index: i, start: doc.range[0], end: doc.range[2] };
-    const document = (object: Record<string, unknown>, node: Node, item?: number): ManifestDocument => {
-      const found = item === undefined ? duplicates : inspect(node).duplicates;
-      return manifestDocument(file, object, locator, item === undefined ? span : { ...span, item }, {
-        position: locator.position(node.range?.[0] ?? 0),
-        duplicateKeys: found.map((d) => ({ field: d.path.toString(), position: locator.position(d.node.range?.[0] ?? 0) })),
-        size: Buffer.byteLength(text.slice(node.range?.[0] ?? 0, node.range?.[2] ?? 0)),
-        ...(keepSources && item === undefined ? { source: doc } : {}),
-      });
-    };
-    const items = value.kind === "List" && Array.isArray(value.items) ? listItems(root, doc) : undefined;
-    if (items && Array.isArray(value.items)) {
-      value.items.forEach((item, n) => {
-        const node = deref(items[n], doc) as Node | undefined;
-        if (isRecord(item) && node) documents.push(document(item, node, n));
-      });
-    } else {
-      documents.push(document(value, root));
+  let read = fresh();
+  // A syntax error is reported where the yaml package finds it reading the whole file (an unclosed
+  // quote runs on past the next `---`): the file is read again that way.
+  const chunked =
+    !keepSources &&
+    !templated &&
+    !DIRECTIVE.test(text) &&
+    !DOCUMENT_END.test(text) &&
+    !LONE_CR.test(text) &&
+    chunksOf(text).every((c, i) => readChunk(c.start, c.end, i, read));
+  if (!chunked) {
+    read = fresh();
+    let index = -1;
+    for (const doc of documentsOf(text)) {
+      index++;
+      if (templated && (doc.errors.length > 0 || hasCollectionKey(doc.contents))) {
+        return { documents: [], problems: [{ file, position: templateAt(text), check: "input/helm", message: HELM_HINT }] };
+      }
+      readDocument(doc, index, 0, read);
     }
   }
   for (const o of oversized) {
     const message = `a document of ${o.bytes} bytes, above ${MAX_OBJECT_BYTES} (etcd's default request limit, so no object the apiserver could store): not read`;
-    problems.push({ file, index: o.index, position: positionOf(lines, o.offset), check: "input/too-large", message });
+    read.problems.push({ file, index: o.index, position: positionOf(lines, o.offset), check: "input/too-large", message });
   }
-  return { documents, problems };
+  return { documents: read.documents, problems: read.problems };
+}
+
+/** The document written from `start` to `end`, the `index`th of its file; false when the whole file must be read at once. */
+function readChunk(start: number, end: number, index: number, read: FileRead): boolean {
+  const { file, text, locator } = read;
+  const plain = readPlain(text.slice(start, end));
+  if (!plain) {
+    // A document the parser splits further (content after a finished one) is counted by the whole file's read.
+    const docs = [...documentsOf(text.slice(start, end))];
+    if (docs.length > 1 || docs.some((doc) => doc.errors.length > 0)) return false;
+    for (const doc of docs) readDocument(doc, index, start, read);
+    return true;
+  }
+  const { value } = plain;
+  if (value === null || value === undefined) return true;
+  const position = locator.position(contentStart(text, start, end));
+  if (isRecord(value)) {
+    const size = Buffer.byteLength(text.slice(contentStart(text, start, end), end).trimEnd());
+    read.documents.push(manifestDocument(file, value, locator, { index, start, end }, { position, duplicateKeys: [], size }));
+  } else notAnObject(value, position, (check, at, message) => read.problems.push({ file, index, position: at, check, message }));
+  return true;
 }
