@@ -78,7 +78,7 @@ export async function runValidate(config: ValidateConfig, registry: Registry, st
   results.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.index - b.index);
   const summary = summarize(results, sources.length);
   const report: Report = { results, summary, rules: ruleDescriptors(catalog(registry)), failOnWarnings: config.failOnWarnings };
-  const rendered = FORMATTERS[config.output](report);
+  const rendered = (await FORMATTERS[config.output]())(report);
   const note = summary.checked === 0 && config.output !== "text" ? `note: ${NO_OBJECTS}\n` : "";
   const exit = exitCode(summary, config.failOnWarnings);
   return config.printDefaulted

@@ -3,8 +3,6 @@ import { KINDS } from "../../schemas/kinds.js";
 import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
-import { resolverFor } from "../references/connect.js";
-import { createLogger } from "../server/log.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../checker/config.js";
 import { DEFAULT_MAX_FILE_SIZE, STDIN_ARG } from "../checker/discovery.js";
 import { runValidate } from "../checker/run.js";
@@ -49,6 +47,12 @@ Exit codes: 0 every object admitted (warnings allowed), 1 at least one denied (o
 --fail-on-warnings), 2 usage error or input that could not be checked (unreadable, YAML errors,
 Helm templates, kustomize patches, documents without apiVersion or kind).
 `;
+
+/** The cluster of --kubeconfig; its client and the logger load only then (start-up time of every other run). */
+async function clusterAt(kubeconfig: string) {
+  const [{ resolverFor }, { createLogger }] = await Promise.all([import("../references/connect.js"), import("../server/log.js")]);
+  return resolverFor(kubeconfig, createLogger("silent"));
+}
 
 const outputFormat = (text: string): OutputFormat => {
   const format = OUTPUT_FORMATS.find((f) => f === text);
@@ -116,7 +120,7 @@ export const validateCommand = (registry: Registry): Command =>
       const maxDocuments = values["max-documents"] === undefined ? DEFAULT_MAX_DOCUMENTS : positiveInteger(values["max-documents"], "--max-documents");
       const settings = ruleSettings(values);
       const enforcement = parseEnforcement(values.enforcement, values["warn-only"], registry);
-      const cluster = values.kubeconfig ? await resolverFor(values.kubeconfig, createLogger("silent")) : undefined;
+      const cluster = values.kubeconfig ? await clusterAt(values.kubeconfig) : undefined;
       try {
         const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve(Buffer.alloc(0))) : Buffer.alloc(0);
         const run = await runValidate(
