@@ -69,6 +69,7 @@ const TARGETS = {
   mutateRatio: 0.5,
   validateRatio: 0.4,
   productionRatio: 0.8,
+  apiRequestsPerAdmission: 0.05,
   p99Ms: 10,
   coldStartMs: 1000,
   peakRssMiB: 150,
@@ -686,6 +687,13 @@ async function main(): Promise<void> {
       value: `${f2(ratio)}×`,
       pass: ratio >= TARGETS.productionRatio,
     });
+    // One credentials Secret for every Cluster: read once per burst, not once per admission (--secret-reuse).
+    if (r.name === "prod-cluster-validate" && r.api)
+      targets.push({
+        target: `${r.name}: API requests per admission ≤ ${TARGETS.apiRequestsPerAdmission}`,
+        value: `${r.api.getsPerAdmission.toFixed(4)} (${r.api.gets} GETs for ${r.api.admissions})`,
+        pass: r.api.getsPerAdmission <= TARGETS.apiRequestsPerAdmission,
+      });
   }
   for (const r of results) {
     if (r.name === "ceiling") continue;

@@ -13,6 +13,8 @@ export interface ClusterView {
   readonly watch: boolean;
   /** Items per list page. */
   readonly pageSize?: number;
+  /** How long a Secret found to hold the keys a lookup needs answers without another GET (kube.ts); 0: never. */
+  readonly secretReuseMs?: number;
 }
 
 /** Informer events as log lines: the first sync at info, failures at warn. */
@@ -39,7 +41,7 @@ export function connectCluster(
   const credentials = loadKubeConfig({ env, ...(kubeconfig ? { kubeconfig } : {}) });
   if (!credentials) return undefined;
   const api = new KubeApi(credentials);
-  const resolver = new CachedResolver(new KubeResolver(api), {
+  const resolver = new CachedResolver(new KubeResolver(api, view.secretReuseMs === undefined ? {} : { secretReuseMs: view.secretReuseMs }), {
     watch: view.watch,
     observe: logInformerEvent(logger),
     ...(view.pageSize ? { pageSize: view.pageSize } : {}),
