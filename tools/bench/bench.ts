@@ -9,7 +9,8 @@
 //   BENCH_SECONDS      seconds of load per scenario (default 10)
 //   BENCH_CONNECTIONS  concurrent keep-alive connections (default 20)
 //   BENCH_ONLY         regular expression: run only the load scenarios and the other parts (burst,
-//                      cold-start, validate, generate) whose name matches; the ceiling runs with any scenario
+//                      cold-start, steady, hot-path, validate, generate) whose name matches; the ceiling runs with any scenario
+//   BENCH_RATE         admissions per second of the steady-rate runs (default 200)
 //   BENCH_OBJECTS      Clusters (and as many Backups and Secrets) in the API server (default 10000)
 //   BENCH_SOAK         1: also the production-mode soak, 3 × 60 s of load, RSS each minute
 //   BENCH_SOAK_MINUTES minutes of the soak (default 3)
@@ -44,8 +45,9 @@ import {
   type Child,
   type LoadRequest,
   type LoadResult,
+  steadyLoad,
 } from "./harness.js";
-import { formatSummary, newestProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
+import { formatSummary, newestProfile, STAGES, stageSplit, summarizeProfile, type ProfileSummary, type Stage } from "./profile.js";
 import { validateCases, validateTable, type ValidateCase } from "./validate.js";
 
 const RESULTS_DIR = path.join(REPO_ROOT, "tools/bench/results");
@@ -57,7 +59,7 @@ const ONLY = process.env["BENCH_ONLY"] ? new RegExp(process.env["BENCH_ONLY"]) :
 const PROFILE = process.env["BENCH_PROFILE"] === "1";
 const SKIP_EXTRA = process.env["BENCH_SKIP_EXTRA"] === "1";
 /** Whether a part other than the load scenarios runs. */
-const extra = (part: "burst" | "cold-start" | "validate" | "generate"): boolean => !SKIP_EXTRA && (!ONLY || ONLY.test(part));
+const extra = (part: "burst" | "cold-start" | "steady" | "hot-path" | "validate" | "generate"): boolean => !SKIP_EXTRA && (!ONLY || ONLY.test(part));
 const OBJECTS = Number(process.env["BENCH_OBJECTS"] ?? 10_000);
 const SOAK = process.env["BENCH_SOAK"] === "1";
 const SOAK_MINUTES = Number(process.env["BENCH_SOAK_MINUTES"] ?? 3);
@@ -70,6 +72,9 @@ const TARGETS = {
   validateRatio: 0.4,
   productionRatio: 0.8,
   apiRequestsPerAdmission: 0.05,
+  // At a steady rate well below saturation (200/s): what one `kubectl apply` feels.
+  steadyP99Ms: 3,
+  steadyP99ProductionMs: 5,
   p99Ms: 10,
   coldStartMs: 1000,
   peakRssMiB: 150,
@@ -303,8 +308,8 @@ async function preflight(port: number, env: Env, scenario: Scenario): Promise<vo
   }
 }
 
-async function runScenario(env: Env, scenario: Scenario): Promise<ScenarioResult> {
-  const profileDir = PROFILE ? path.join(RESULTS_DIR, "profiles", scenario.name) : undefined;
+async function runScenario(env: Env, scenario: Scenario, profile = PROFILE): Promise<ScenarioResult> {
+  const profileDir = profile ? path.join(RESULTS_DIR, "profiles", scenario.name) : undefined;
   if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   const { child, port, cacheSync } = await startTarget(env, scenario, profileDir);
   try {
@@ -390,6 +395,74 @@ async function slowApiBurst(env: Env, slowMs = 5000, seconds = 5): Promise<SlowA
     } finally {
       await env.api!.setFault("none");
     }
+  } finally {
+    await stop(child);
+  }
+}
+
+// ---- where an admission's CPU goes ------------------------------------------------------------
+
+interface HotPath {
+  readonly scenario: string;
+  /** Server CPU per admission in the profiled run (the profiler adds to it). */
+  readonly cpuUsPerAdmission: number;
+  /** Each stage's share of that, µs per admission. */
+  readonly us: Record<Stage, number>;
+}
+
+/** Cluster validate without a cluster, at saturation, under --cpu-prof: its CPU per admission by stage (profile.ts stageSplit). */
+async function hotPath(env: Env): Promise<HotPath> {
+  const scenario = SCENARIOS.find((x) => x.name === "cluster-validate")!;
+  const r = await runScenario(env, scenario, true);
+  const file = newestProfile(path.join(RESULTS_DIR, "profiles", scenario.name));
+  if (!file) throw new Error("the profiled run left no .cpuprofile");
+  const split = stageSplit(file);
+  const us = Object.fromEntries(STAGES.map((st) => [st, (split.ms[st] / split.busyMs) * r.serverCpuUsPerRequest])) as Record<Stage, number>;
+  return { scenario: scenario.name, cpuUsPerAdmission: r.serverCpuUsPerRequest, us };
+}
+
+// ---- latency at a steady rate ------------------------------------------------------------------
+
+const RATE = Number(process.env["BENCH_RATE"] ?? 200);
+/** The scenarios run at RATE, well below saturation: the bare server (this machine's floor), no cluster and production mode. */
+const STEADY = ["ceiling", "cluster-validate", "mix-20%-denied", "prod-cluster-validate", "prod-mix-20%-denied"] as const;
+
+interface SteadyResult {
+  readonly name: string;
+  readonly production: boolean;
+  readonly rate: number;
+  readonly requests: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly failed: number;
+  readonly serverCpuUsPerRequest: number;
+  /** How late the load generator sent (p99): its own delays, which the latencies do not include. */
+  readonly lateP99Ms: number;
+}
+
+/** A scenario's requests at RATE admissions per second for SECONDS, after a warm-up at the same rate. */
+async function steadyScenario(env: Env, scenario: Scenario): Promise<SteadyResult> {
+  const { child, port } = await startTarget(env, scenario);
+  try {
+    await preflight(port, env, scenario);
+    const opts = { rate: RATE, connections: 8 };
+    await steadyLoad(port, env.ca, scenario.requests, { ...opts, seconds: WARMUP_SECONDS });
+    const cpuBefore = cpuMs(child.pid);
+    const r = await steadyLoad(port, env.ca, scenario.requests, { ...opts, seconds: SECONDS });
+    const cpu = cpuMs(child.pid) - cpuBefore;
+    return {
+      name: scenario.name,
+      production: scenario.target === "webhook+cluster",
+      rate: RATE,
+      requests: r.requests,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      maxMs: r.maxMs,
+      failed: r.non2xx + r.errors,
+      serverCpuUsPerRequest: (cpu * 1000) / Math.max(1, r.requests),
+      lateP99Ms: r.lateP99Ms,
+    };
   } finally {
     await stop(child);
   }
@@ -572,12 +645,14 @@ async function main(): Promise<void> {
   let coldKube: ColdStart | undefined;
   let burst: SlowApiBurst | undefined;
   let soaked: Soak | undefined;
+  const steady: SteadyResult[] = [];
+  let hot: HotPath | undefined;
   let validate: ValidateCase[] | undefined;
   let generate: ReturnType<typeof generateDuration> | undefined;
   try {
     const chosen = SCENARIOS.filter((s) => !ONLY || ONLY.test(s.name));
     const selected = chosen.length > 0 && !chosen.some((s) => s.name === "ceiling") ? [SCENARIOS[0]!, ...chosen] : chosen;
-    if (selected.some((s) => s.target === "webhook+cluster") || extra("burst") || extra("cold-start") || SOAK) {
+    if (selected.some((s) => s.target === "webhook+cluster") || extra("burst") || extra("cold-start") || extra("steady") || SOAK) {
       process.stdout.write(`  local API server with ${OBJECTS} Clusters, ${OBJECTS} Backups, ${OBJECTS} Secrets ... `);
       env.api = await startApiChild(tmp, OBJECTS);
       console.log("up");
@@ -603,6 +678,20 @@ async function main(): Promise<void> {
       process.stdout.write(`  cold start with --kubeconfig (caches of ${2 * OBJECTS + 1} objects synced), 5 runs ... `);
       coldKube = await coldStart(env, true);
       console.log(`median ${coldKube.medianMs.toFixed(0)} ms`);
+    }
+    if (extra("hot-path")) {
+      process.stdout.write("  hot path: cluster-validate under --cpu-prof ... ");
+      hot = await hotPath(env);
+      console.log(`${hot.cpuUsPerAdmission.toFixed(0)} µs CPU per admission`);
+    }
+    if (extra("steady")) {
+      for (const name of STEADY) {
+        const scenario = SCENARIOS.find((x) => x.name === name)!;
+        process.stdout.write(`  ${name} at a steady ${RATE} admissions/s ... `);
+        const r = await steadyScenario(env, scenario);
+        steady.push(r);
+        console.log(`p50 ${f2(r.p50Ms)} ms, p99 ${f2(r.p99Ms)} ms`);
+      }
     }
     if (SOAK) {
       console.log(`  soak: production mode, mix, ${SOAK_MINUTES} × 60 s ...`);
@@ -653,6 +742,19 @@ async function main(): Promise<void> {
   if (soaked)
     console.log(
       `soak (prod-mix-20%-denied, ${soaked.minutes} × 60 s, ${soaked.requests} admissions): RSS at the end of each minute ${soaked.rssMiB.map(f1).join(" → ")} MiB, ${f1(soaked.idleRssMiB)} MiB after 30 s idle, peak ${f1(soaked.peakRssMiB)} MiB; p99 ${soaked.p99Ms.map(f2).join(", ")} ms`,
+    );
+  if (steady.length > 0) {
+    console.log(`\nat a steady ${RATE} admissions/s (open loop, 8 kept-alive connections, ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up):`);
+    for (const r of steady)
+      console.log(
+        `  ${r.name.padEnd(22)} p50 ${f2(r.p50Ms)} ms  p99 ${f2(r.p99Ms)} ms  max ${f1(r.maxMs)} ms  server CPU ${r.serverCpuUsPerRequest.toFixed(0)} µs/req  ${r.failed} failed  (sends late by ${f2(r.lateP99Ms)} ms at p99)`,
+      );
+  }
+  if (hot)
+    console.log(
+      `\nhot path of ${hot.scenario} under --cpu-prof, ${hot.cpuUsPerAdmission.toFixed(0)} µs of server CPU per admission: ` +
+        STAGES.map((st) => `${st} ${hot.us[st].toFixed(0)}`).join(", ") +
+        " µs",
     );
   if (validate) console.log(`\n${validateTable(validate)}\n`);
   if (generate)
@@ -741,6 +843,22 @@ async function main(): Promise<void> {
       pass: last <= first * 1.1,
     });
   }
+  if (hot) {
+    const books = hot.us.logging + hot.us.metrics;
+    targets.push({
+      target: "hot path: logging + metrics per admission ≤ the rules' CPU",
+      value: `${books.toFixed(0)} µs ≤ ${hot.us.rules.toFixed(0)} µs`,
+      pass: books <= hot.us.rules,
+    });
+  }
+  for (const r of steady.filter((x) => x.name !== "ceiling")) {
+    const bound = r.production ? TARGETS.steadyP99ProductionMs : TARGETS.steadyP99Ms;
+    targets.push({
+      target: `${r.name} at ${r.rate}/s: p99 ≤ ${bound} ms, none failed`,
+      value: `${f2(r.p99Ms)} ms, ${r.failed} failed`,
+      pass: r.p99Ms <= bound && r.failed === 0,
+    });
+  }
   for (const c of validate ?? []) {
     if (c.name === "start-up") continue;
     // Every object admitted: a run that denied or failed measured something else.
@@ -784,6 +902,8 @@ async function main(): Promise<void> {
         coldStartWithKubeconfig: coldKube,
         slowApiBurst: burst,
         soak: soaked,
+        steady,
+        hotPath: hot,
         pipelineInProcess: { ...pipeline, ratioBound: { mutate: bound(pipeline.mutateUs), validate: bound(pipeline.validateUs) } },
         validate,
         generate,
