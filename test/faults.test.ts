@@ -61,6 +61,9 @@ async function startWebhook(kubeconfig: string, strictReferences: boolean, looku
       ...["--kubeconfig", kubeconfig, "--lookup-timeout", `${lookupTimeoutMs}ms`, "--log-level", "error"],
       // An API that is not listening never lets the caches sync: ready after 1 s anyway, as in production after --cache-sync-timeout.
       ...["--cache-sync-timeout", "1s"],
+      // Every admission reads its Secret: the faults it meets are what this test is about (a Secret found
+      // a moment before the fault would answer for 2 s; test/references-live.test.ts tests that reuse).
+      ...["--secret-reuse", "0"],
       ...(strictReferences ? ["--strict-references"] : []),
     ),
   );

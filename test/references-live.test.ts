@@ -168,6 +168,9 @@ async function lookupCount(webhook: TestWebhook, kind: string, outcome: string):
   return values.find((v) => v.labels["kind"] === kind && v.labels["outcome"] === outcome)?.value ?? 0;
 }
 
+/** The log of webhooks a test started and closed, for the secrecy check at the end. */
+const retiredLogs: string[] = [];
+
 const failedLookupLines = (webhook: TestWebhook) => webhook.logs().filter((l) => l.msg === "reference lookup failed");
 
 async function withFault<T>(fault: Fault, run: () => Promise<T>): Promise<T> {
@@ -186,12 +189,15 @@ before(async () => {
   [api, certs] = await Promise.all([startKubeApiServer(), makeCerts()]);
   const kubeconfig = api.writeKubeconfig(tmp);
   const refusedConfig = await connectionRefusedKubeconfig(tmp);
+  // Each admission reads its Secrets itself here (--secret-reuse 0): what one admission asks, and how
+  // a fault shows in its answer. The reuse across admissions has its own test (one Secret read per burst).
+  const fresh = { certs, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, secretReuseMs: 0 };
   [hook, strict, refused, refusedStrict] = await Promise.all([
     // trace: the secrecy check at the end covers every log line the server can write.
-    startWebhook({ certs, kubeconfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, logLevel: "trace" }),
-    startWebhook({ certs, kubeconfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, strictReferences: true }),
-    startWebhook({ certs, kubeconfig: refusedConfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS }),
-    startWebhook({ certs, kubeconfig: refusedConfig, lookupTimeoutMs: LOOKUP_TIMEOUT_MS, strictReferences: true }),
+    startWebhook({ ...fresh, kubeconfig, logLevel: "trace" }),
+    startWebhook({ ...fresh, kubeconfig, strictReferences: true }),
+    startWebhook({ ...fresh, kubeconfig: refusedConfig }),
+    startWebhook({ ...fresh, kubeconfig: refusedConfig, strictReferences: true }),
   ]);
 
   api.put(secret("s3-creds", BOTH_KEYS));
@@ -464,6 +470,41 @@ describe("what the webhook asks the API server", () => {
   });
 });
 
+describe("one Secret read per burst (serve --secret-reuse)", () => {
+  it("Clusters naming one credentials Secret share its GET; a key it did not have is asked for, never denied from memory", async () => {
+    const reuse = await startWebhook({ certs, kubeconfig: api.writeKubeconfig(tmp), lookupTimeoutMs: LOOKUP_TIMEOUT_MS, secretReuseMs: 500 });
+    try {
+      api.put(secret("burst-creds", BOTH_KEYS));
+      const named = (name: string, keys?: [string, string]) =>
+        cluster(name, { store: { secret: "burst-creds", destinationPath: `s3://backups/${name}`, ...(keys ? { keys } : {}) } });
+      const burst = await apiRequests(async () => {
+        const together = await Promise.all(Array.from({ length: 30 }, (_, i) => admit(reuse, named(`burst-${i}`))));
+        const after: Answered[] = [];
+        for (let i = 30; i < 50; i++) after.push(await admit(reuse, named(`burst-${i}`)));
+        return [...together, ...after];
+      });
+      for (const a of burst.result) assertAllowedClean(a);
+      const secretsOnly = (paths: string[]) => paths.filter((p) => p.includes("/secrets/"));
+      assert.deepEqual(secretsOnly(burst.paths), [secretPath("burst-creds")], "50 admissions, one GET");
+
+      // A key added a moment ago: the Secret remembered does not have it, so it is read again.
+      api.put(secret("burst-creds", { ...BOTH_KEYS, SESSION_TOKEN: PLANTED }));
+      const added = await apiRequests(() => admit(reuse, named("burst-new-key", ["ACCESS_KEY_ID", "SESSION_TOKEN"])));
+      assertAllowedClean(added.result);
+      assert.deepEqual(secretsOnly(added.paths), [secretPath("burst-creds")]);
+
+      // Past the reuse time, the next admission reads it again.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const later = await apiRequests(() => admit(reuse, named("burst-later")));
+      assertAllowedClean(later.result);
+      assert.deepEqual(secretsOnly(later.paths), [secretPath("burst-creds")]);
+    } finally {
+      retiredLogs.push(...reuse.logText);
+      await reuse.close();
+    }
+  });
+});
+
 // ---- §7 --strict-references -------------------------------------------------------------------
 
 describe("--strict-references against the live API", () => {
@@ -642,7 +683,7 @@ describe("Secret values never leave the API server", () => {
       await admit(w, cluster("pg", { store: {} }), { role: "mutate" });
     }
     assert.ok(bodies.length > 40, `checked ${bodies.length} responses`);
-    const logs = [hook, strict, refused, refusedStrict].flatMap((w) => w.logText);
+    const logs = [...retiredLogs, ...[hook, strict, refused, refusedStrict].flatMap((w) => w.logText)];
     assert.ok(logs.length > bodies.length, "there are log lines (one per admission at least)");
     const metrics = await Promise.all([hook, strict, refused, refusedStrict].map((w) => w.running.metrics.registry.metrics()));
     for (const [what, texts] of [

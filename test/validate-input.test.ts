@@ -309,6 +309,80 @@ describe("validate judges what the apiserver would hand the webhook", () => {
   });
 });
 
+describe("validate names what it cannot read, and where", () => {
+  /** A folder holding `files` written as bytes. */
+  function bytesFolder(files: Record<string, Buffer>): string {
+    const dir = mkdtempSync(join(tmpdir(), "cnp-validate-bytes-"));
+    for (const [path, bytes] of Object.entries(files)) writeFileSync(join(dir, path), bytes);
+    return dir;
+  }
+  const utf16be = (text: string): Buffer => Buffer.from(text, "utf16le").swap16();
+  const byFile = (r: Run) => [...r.results].sort((a, b) => (a.file < b.file ? -1 : 1));
+  const errorsOf = (r: Run) =>
+    byFile(r).map((x) => [x.file.split("/").pop(), ...(x.errors[0] ? [x.errors[0].rule, x.errors[0].line, x.errors[0].column] : [x.status])]);
+
+  test("UTF-16 with a byte order mark is read as kubectl's YAML reader reads it; invalid UTF-8, UTF-32 and NUL bytes are errors at their place", async () => {
+    const cluster = CLUSTER("pg");
+    const dir = bytesFolder({
+      "a-utf16le.yaml": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(cluster, "utf16le")]),
+      "b-utf16be.yaml": Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(cluster.replace("name: pg", "name: pg-be"))]),
+      "c-utf8-bom.yaml": Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(cluster.replace("name: pg", "name: pg-bom"))]),
+      // "café" in Latin-1: the é is the byte 0xE9, on line 6 after `  a: "caf`.
+      "d-latin1.yaml": Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "caf\xe9"\n', "latin1"),
+      "e-utf32.yaml": Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from("a\0\0\0", "latin1")]),
+      // UTF-16 without a byte order mark: valid UTF-8, full of NULs.
+      "f-utf16-no-bom.yaml": Buffer.from(cluster, "utf16le"),
+      "g-control.yaml": Buffer.from(`${cluster}  # bell \u0007 here\n`),
+    });
+    const r = await validateJson([dir]);
+    assert.equal(r.code, 2);
+    assert.deepEqual(errorsOf(r), [
+      ["a-utf16le.yaml", "admitted"],
+      ["b-utf16be.yaml", "admitted"],
+      ["c-utf8-bom.yaml", "admitted"],
+      ["d-latin1.yaml", "input/encoding", 6, 10],
+      ["e-utf32.yaml", "input/encoding", 1, 1],
+      ["f-utf16-no-bom.yaml", "input/encoding", 1, 2],
+      ["g-control.yaml", "input/encoding", 10, 10],
+    ]);
+    assert.deepEqual(
+      byFile(r)
+        .slice(0, 3)
+        .map((x) => [x.name, x.line]),
+      [
+        ["pg", 1],
+        ["pg-be", 1],
+        ["pg-bom", 1],
+      ],
+    );
+    const message = (file: string) => r.results.find((x) => x.file.endsWith(file))?.errors[0]?.message ?? "";
+    assert.match(message("d-latin1.yaml"), /^not UTF-8: byte 0xE9 is not valid UTF-8, and kubectl refuses the file/);
+    assert.match(message("e-utf32.yaml"), /^UTF-32 \(by its byte order mark\): kubectl reads UTF-8 and UTF-16 only/);
+    assert.match(message("f-utf16-no-bom.yaml"), /^a control character \(U\+0000\).*UTF-16 or UTF-32 without a byte order mark/);
+    assert.match(message("g-control.yaml"), /^a control character \(U\+0007\), which YAML forbids/);
+
+    const text = await runCli(["validate", "-"], { stdin: "\u0000apiVersion: v1\n" });
+    assert.equal(text.code, 2);
+    assert.match(text.stdout, /^STDIN:1:1: error: a control character \(U\+0000\)/m);
+  });
+
+  test("lists nested 100,000 deep: what is wrong and where, not a stack overflow", async () => {
+    const depth = 100_000;
+    const prefix = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: `;
+    const r = await validateJson(["-"], `${prefix}${"[".repeat(depth)}${"]".repeat(depth)}\n`);
+    assert.equal(r.code, 2);
+    const [error] = r.results[0]?.errors ?? [];
+    assert.deepEqual([error?.rule, error?.line, error?.column], ["input/too-large", 5, 6 + 512], "the 513th [ of line 5");
+    assert.match(error?.message ?? "", /^lists and mappings nested more than 512 levels deep/);
+    assert.doesNotMatch(JSON.stringify(r.results), /call stack/);
+
+    const block = `${prefix.replace("  x: ", "")}${Array.from({ length: 1700 }, (_, i) => `${" ".repeat(i + 1)}k:`).join("\n")} v\n`;
+    const b = await validateJson(["-"], block);
+    const [blockError] = b.results[0]?.errors ?? [];
+    assert.deepEqual([blockError?.rule, blockError?.line], ["input/too-large", 4 + 513], "the first line indented past column 512");
+  });
+});
+
 test("an unknown command suggests the nearest one", async () => {
   const r = await runCli(["valdate", "x.yaml"]);
   assert.equal(r.code, 2);

@@ -259,6 +259,75 @@ export function load(port: number, ca: string | Buffer, requests: readonly LoadR
   });
 }
 
+/**
+ * An open-loop load at a fixed rate: request i is sent at start + i / rate over a pool of kept-alive
+ * HTTPS connections, whether or not earlier answers have come back, as admissions arrive from
+ * independent `kubectl apply`s (autocannon's rate limit sends each second's requests back to back at
+ * the start of the second: a burst, not a rate). Latency is from the request's send to its last
+ * byte; `lateMs` is how far sends fell behind their schedule (this process's own delays).
+ */
+export async function steadyLoad(
+  port: number,
+  ca: string | Buffer,
+  requests: readonly LoadRequest[],
+  opts: { rate: number; seconds: number; connections: number },
+): Promise<LoadResult & { readonly rate: number; readonly lateP99Ms: number }> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: opts.connections, ca, servername: "localhost" });
+  const total = Math.round(opts.rate * opts.seconds);
+  const latencies: number[] = [];
+  const late: number[] = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const one = (r: LoadRequest): Promise<void> =>
+    new Promise((resolve) => {
+      const sent = performance.now();
+      const req = https.request({ host: "127.0.0.1", port, method: "POST", path: r.path, agent, headers: { "content-type": "application/json" } }, (res) => {
+        res.on("data", () => {});
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            ok++;
+            latencies.push(performance.now() - sent);
+          } else non2xx++;
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        errors++;
+        resolve();
+      });
+      req.end(r.body);
+    });
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / opts.rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    late.push(Math.max(0, performance.now() - due));
+    inFlight.push(one(requests[i % requests.length]!));
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    seconds,
+    requests: ok,
+    rps: ok / seconds,
+    rate: opts.rate,
+    p50Ms: percentile(sorted, 50),
+    p90Ms: percentile(sorted, 90),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted[sorted.length - 1] ?? NaN,
+    non2xx,
+    errors,
+    timeouts: 0,
+    lateP99Ms: percentile(Float64Array.from(late).sort(), 99),
+  };
+}
+
 /** What kube-api-child.js answers to {op: "state"}. */
 export interface ApiState {
   readonly hanging: number;

@@ -111,6 +111,72 @@ export function summarizeProfile(file: string, top = 25, inclusivePackages: read
   };
 }
 
+/** Where an admission's CPU goes, by stage of the hot path (README "Performance", "The hot path"). */
+export const STAGES = ["HTTP/TLS", "decode", "defaults", "schema", "rules", "encode", "logging", "metrics", "garbage collector", "other"] as const;
+export type Stage = (typeof STAGES)[number];
+
+const dist = (url: string, module: string): boolean => url.includes(`/dist/${module}`);
+
+/**
+ * The stage a frame belongs to, or undefined when it is a helper that works for its caller (JSON
+ * helpers, field paths, formats): such time goes to the nearest caller that has a stage.
+ */
+function stageOf({ functionName: fn, url }: CallFrame): Stage | undefined {
+  if (/node_modules\/(pino|sonic-boom|thread-stream|on-exit-leak-free|fast-redact|pino-std-serializers)\//.test(url)) return "logging";
+  if (/node_modules\/(prom-client|bintrees|tdigest)\//.test(url)) return "metrics";
+  if (dist(url, "generated/validators/") || dist(url, "webhook/admission/schema.js") || url.includes("node_modules/ajv")) return "schema";
+  if (dist(url, "webhook/rules/") || dist(url, "webhook/cron/") || dist(url, "webhook/admission/validation.js")) return "rules";
+  if (dist(url, "webhook/admission/defaulting.js") || dist(url, "webhook/admission/judge.js") || url.includes("node_modules/fast-json-patch"))
+    return "defaults";
+  if (fn === "encodeVerdict" || (fn === "answer" && dist(url, "webhook/admission/handler.js"))) return "encode";
+  // JSON.parse of the body is V8 code without a frame of its own: it is the self time of `handle`.
+  if (dist(url, "webhook/admission/review.js") || dist(url, "webhook/admission/prescan.js") || (fn === "handle" && dist(url, "webhook/admission/handler.js")))
+    return "decode";
+  if (dist(url, "webhook/server/app.js") || url.startsWith("node:") || url.includes("node_modules/express")) return "HTTP/TLS";
+  return undefined;
+}
+
+export interface StageSplit {
+  /** Sampled time of each stage, ms; idle left out. */
+  readonly ms: Record<Stage, number>;
+  readonly busyMs: number;
+}
+
+/**
+ * A profile's samples by stage of the hot path: each sample goes to the innermost frame on its stack
+ * that has a stage (a schema check inside defaulting counts as schema; a helper counts for its
+ * caller); the garbage collector as such; V8's and the kernel's own work with no JavaScript frame
+ * ("(program)", native) as HTTP/TLS, the socket work that dominates it.
+ */
+export function stageSplit(file: string): StageSplit {
+  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const stageOfNode = new Map<number, Stage | "idle">();
+  const classify = (id: number): Stage | "idle" => {
+    const known = stageOfNode.get(id);
+    if (known) return known;
+    const { functionName } = byId.get(id)!.callFrame;
+    let stage: Stage | "idle" | undefined;
+    if (functionName === "(idle)") stage = "idle";
+    else if (functionName === "(garbage collector)") stage = "garbage collector";
+    else if (functionName === "(program)" || functionName === "(root)") stage = "HTTP/TLS";
+    else {
+      for (let cur: number | undefined = id; cur !== undefined && !stage; cur = parent.get(cur)) stage = stageOf(byId.get(cur)!.callFrame);
+      stage ??= "other";
+    }
+    stageOfNode.set(id, stage);
+    return stage;
+  };
+  const ms = Object.fromEntries(STAGES.map((st) => [st, 0])) as Record<Stage, number>;
+  profile.samples.forEach((id, i) => {
+    const stage = classify(id);
+    if (stage !== "idle") ms[stage] += (profile.timeDeltas[i] ?? 0) / 1000;
+  });
+  return { ms, busyMs: STAGES.reduce((n, st) => n + ms[st], 0) };
+}
+
 export function formatSummary(s: ProfileSummary): string {
   const fmt = (l: ProfileLine) => `  ${l.percent.toFixed(1).padStart(5)} %  ${l.ms.toFixed(0).padStart(7)} ms  ${l.name}`;
   return [

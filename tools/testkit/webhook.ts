@@ -68,6 +68,8 @@ export interface WebhookOptions extends Partial<ServeOptions> {
   readonly metrics?: Metrics;
   /** pino level of the captured log (default info, as `serve` runs). */
   readonly logLevel?: LevelWithSilent;
+  /** With `kubeconfig`: serve --secret-reuse in milliseconds (default as `serve`). */
+  readonly secretReuseMs?: number;
 }
 
 export interface TestWebhook {
@@ -96,7 +98,8 @@ async function resolverOf(opts: WebhookOptions, logger: Logger): Promise<Referen
   let failed = () => {};
   const firstFailure = new Promise<void>((resolve) => (failed = resolve));
   const log = logInformerEvent(logger);
-  const resolver = new CachedResolver(new KubeResolver(new KubeApi(credentials)), {
+  const reuse = opts.secretReuseMs === undefined ? {} : { secretReuseMs: opts.secretReuseMs };
+  const resolver = new CachedResolver(new KubeResolver(new KubeApi(credentials), reuse), {
     watch: true,
     observe: (event) => {
       log(event);
@@ -122,7 +125,7 @@ export async function cached(webhook: TestWebhook, kind: CachedKind, namespace: 
 }
 
 export async function startWebhook(opts: WebhookOptions = {}): Promise<TestWebhook> {
-  const { resolver: _r, kubeconfig: _k, registry = RULES, certs: given, metrics, logLevel, ...serveOptions } = opts;
+  const { resolver: _r, kubeconfig: _k, secretReuseMs: _s, registry = RULES, certs: given, metrics, logLevel, ...serveOptions } = opts;
   const certs = given ?? (await sharedCerts());
   const logText: string[] = [];
   let partial = "";

@@ -2,11 +2,13 @@
 // folders), `-` for stdin, minus --ignore-path; and which files a kustomization uses as patches.
 // Only regular files are read, and at most --max-file-size bytes of each: a FIFO waits for ever for
 // a writer and /dev/zero never ends, so anything else is reported without being opened for reading.
+import { isUtf8 } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, type Stats, statSync } from "node:fs";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import picomatch from "picomatch";
 import { parse } from "yaml";
 import { isRecord } from "../formats/json.js";
+import { positionAt, type SourcePosition } from "./yaml.js";
 
 /** What `-` stands for on the command line, and how reports name it (as kubectl does). */
 export const STDIN_ARG = "-";
@@ -24,8 +26,10 @@ export interface Source {
 export interface Unreadable {
   readonly file: string;
   readonly message: string;
-  /** Above --max-file-size: reported as input/too-large rather than input/read. */
-  readonly tooLarge?: true;
+  /** An input check of webhook/checker/inputs.ts: not readable, above --max-file-size, or not text kubectl reads. */
+  readonly check: "input/read" | "input/too-large" | "input/encoding";
+  /** Where an encoding problem is; the file as a whole otherwise. */
+  readonly position?: SourcePosition;
 }
 
 /** A file found in a directory that is not a regular file (a FIFO, a device, a socket): reported, never opened. */
@@ -54,7 +58,7 @@ const tooLarge = (size: number | string, max: number) => `${size} bytes, above -
  * opened non-blocking and checked again on the descriptor, so that a FIFO swapped in between cannot
  * block the run either.
  */
-function readRegular(path: string, max: number): { text: string } | { notRegular: string } | { tooLarge: string } {
+function readRegular(path: string, max: number): { bytes: Buffer } | { notRegular: string } | { tooLarge: string } {
   const st = statSync(path);
   if (!st.isFile()) return { notRegular: `${describeNode(st)}; ${NOT_OPENED}` };
   if (st.size > max) return { tooLarge: tooLarge(st.size, max) };
@@ -77,10 +81,75 @@ function readRegular(path: string, max: number): { text: string } | { notRegular
       length += n;
     }
     if (length > max) return { tooLarge: tooLarge(`more than ${max}`, max) };
-    return { text: buffer.subarray(0, length).toString("utf8") };
+    return { bytes: buffer.subarray(0, length) };
   } finally {
     closeSync(fd);
   }
+}
+
+/** The first byte of `bytes` that is not well-formed UTF-8: where the decoder put a U+FFFD the file did not have. */
+function firstInvalidUtf8(bytes: Buffer): { index: number; byte: number } {
+  const text = bytes.toString("utf8");
+  let offset = 0;
+  let index = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+    offset += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    index += char.length;
+  }
+  return { index, byte: bytes[offset] ?? 0 };
+}
+
+/**
+ * Control characters YAML forbids anywhere in a stream (tab, line feed and carriage return aside);
+ * go-yaml, which kubectl reads manifests with, refuses the file ("control characters are not
+ * allowed", yaml.v2 readerc.go), and JSON allows none outside strings or raw inside them.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+const hex = (n: number, digits: number): string => n.toString(16).toUpperCase().padStart(digits, "0");
+
+/**
+ * A manifest's bytes as text, as kubectl's YAML reader (go-yaml v2) takes them: UTF-8, a byte order
+ * mark dropped, or UTF-16 by its byte order mark (yaml.v2 readerc.go yaml_parser_determine_encoding).
+ * Anything else is a problem naming where it is: invalid UTF-8, UTF-32, or a control character (a NUL
+ * is what UTF-16 without a byte order mark looks like).
+ */
+function decodeManifest(bytes: Buffer): { text: string } | { problem: string; position: SourcePosition } {
+  const start = { line: 1, column: 1 };
+  const [b0, b1, b2, b3] = bytes;
+  if ((b0 === 0x00 && b1 === 0x00 && b2 === 0xfe && b3 === 0xff) || (b0 === 0xff && b1 === 0xfe && b2 === 0x00 && b3 === 0x00)) {
+    return { problem: "UTF-32 (by its byte order mark): kubectl reads UTF-8 and UTF-16 only; convert it, e.g. iconv -f UTF-32 -t UTF-8", position: start };
+  }
+  let text: string;
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff)) {
+    const encoding = b0 === 0xff ? "UTF-16LE" : "UTF-16BE";
+    try {
+      text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+    } catch {
+      const message = `${encoding} (by its byte order mark) with bytes that are not ${encoding}: kubectl refuses the file; convert it, e.g. iconv -f ${encoding} -t UTF-8`;
+      return { problem: message, position: start };
+    }
+  } else if (isUtf8(bytes)) {
+    text = bytes.toString("utf8");
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  } else {
+    const { index, byte } = firstInvalidUtf8(bytes);
+    const message = `not UTF-8: byte 0x${hex(byte, 2)} is not valid UTF-8, and kubectl refuses the file; if it is Latin-1 or Windows-1252, convert it, e.g. iconv -f WINDOWS-1252 -t UTF-8`;
+    return { problem: message, position: positionAt(bytes.toString("utf8"), index) };
+  }
+  const control = FORBIDDEN_CONTROL.exec(text);
+  if (control) {
+    const code = control[0].charCodeAt(0);
+    const nul = code === 0 ? "; NUL bytes are what UTF-16 or UTF-32 without a byte order mark looks like: convert it to UTF-8" : "";
+    return {
+      problem: `a control character (U+${hex(code, 4)}), which YAML forbids: kubectl refuses the file${nul}`,
+      position: positionAt(text, control.index),
+    };
+  }
+  return { text };
 }
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -102,21 +171,31 @@ export function ignoreMatcher(globs: readonly string[]): (path: string) => boole
 export function collectSources(
   paths: readonly string[],
   ignored: (path: string) => boolean,
-  stdin: string,
+  stdin: Buffer,
   maxFileSize: number = DEFAULT_MAX_FILE_SIZE,
 ): { sources: Source[]; unreadable: Unreadable[]; notRegular: NotRegular[] } {
   const sources: Source[] = [];
   const unreadable: Unreadable[] = [];
   const notRegular: NotRegular[] = [];
+  const add = (name: string, bytes: Buffer, explicit: boolean): void => {
+    const decoded = decodeManifest(bytes);
+    if ("text" in decoded) sources.push({ name, text: decoded.text, explicit });
+    else unreadable.push({ file: name, message: decoded.problem, check: "input/encoding", position: decoded.position });
+  };
+  const cannotRead = (file: string, err: unknown): Unreadable => ({
+    file,
+    message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    check: "input/read",
+  });
   const read = (path: string, explicit: boolean): void => {
     try {
       const got = readRegular(path, maxFileSize);
-      if ("text" in got) sources.push({ name: path, text: got.text, explicit });
-      else if ("tooLarge" in got) unreadable.push({ file: path, message: got.tooLarge, tooLarge: true });
-      else if (explicit) unreadable.push({ file: path, message: `${got.notRegular}; pipe it instead: cnp-webhook validate - < ${path}` });
+      if ("bytes" in got) add(path, got.bytes, explicit);
+      else if ("tooLarge" in got) unreadable.push({ file: path, message: got.tooLarge, check: "input/too-large" });
+      else if (explicit) unreadable.push({ file: path, message: `${got.notRegular}; pipe it instead: cnp-webhook validate - < ${path}`, check: "input/read" });
       else notRegular.push({ file: path, message: got.notRegular });
     } catch (err) {
-      unreadable.push({ file: path, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      unreadable.push(cannotRead(path, err));
     }
   };
   const walk = (dir: string): void => {
@@ -124,7 +203,7 @@ export function collectSources(
     try {
       entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (err) {
-      unreadable.push({ file: dir, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      unreadable.push(cannotRead(dir, err));
       return;
     }
     for (const entry of entries) {
@@ -138,7 +217,7 @@ export function collectSources(
   };
   for (const path of paths) {
     if (path === STDIN_ARG) {
-      sources.push({ name: STDIN_NAME, text: stdin, explicit: true });
+      add(STDIN_NAME, stdin, true);
       continue;
     }
     if (ignored(path)) continue;
@@ -147,7 +226,7 @@ export function collectSources(
       isDirectory = statSync(path).isDirectory();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      unreadable.push({ file: path, message: code === "ENOENT" ? "no such file or directory" : `cannot read: ${code ?? (err as Error).message}` });
+      unreadable.push(code === "ENOENT" ? { file: path, message: "no such file or directory", check: "input/read" } : cannotRead(path, err));
       continue;
     }
     if (isDirectory) walk(path);
@@ -173,8 +252,9 @@ export function kustomizePatches(files: readonly string[]): Map<string, string> 
       let kustomization: unknown;
       try {
         const got = readRegular(file, DEFAULT_MAX_FILE_SIZE);
-        if (!("text" in got)) continue; // not a file kustomize could read either
-        kustomization = parse(got.text);
+        const decoded = "bytes" in got ? decodeManifest(got.bytes) : undefined;
+        if (!decoded || !("text" in decoded)) continue; // not a file kustomize could read either
+        kustomization = parse(decoded.text);
       } catch {
         continue; // absent, or not YAML: kustomize would say so itself
       }

@@ -24,6 +24,12 @@ export const INPUT_CHECKS = [
     severity: "skip",
     summary: "a FIFO, device or socket (or a symbolic link to one) found in a directory: skipped without being opened",
   },
+  {
+    id: "input/encoding",
+    severity: "error",
+    summary:
+      "bytes kubectl cannot read as text: invalid UTF-8, UTF-32, or a control character YAML forbids (NUL bytes: UTF-16 without a byte order mark); UTF-16 with one is read",
+  },
   { id: "input/syntax", severity: "error", summary: "YAML that kubectl cannot read: a syntax error, or a number JSON cannot hold (.inf, .nan)" },
   { id: "input/helm", severity: "error", summary: "a Helm template that was not rendered: pipe `helm template` instead" },
   { id: "input/not-an-object", severity: "error", summary: "a document without apiVersion or kind, or that is not a mapping: kubectl refuses it" },

@@ -44,14 +44,14 @@ const notRegularFile = (file: string, message: string): CheckResult => ({
  * Checks `config.paths`; `stdin` is standard input for the path `-` (null when longer than
  * --max-file-size). Exit code: 0 all admitted, 1 any denied, 2 anything that could not be checked.
  */
-export async function runValidate(config: ValidateConfig, registry: Registry, stdin: string | null): Promise<ValidateRun> {
+export async function runValidate(config: ValidateConfig, registry: Registry, stdin: Buffer | null): Promise<ValidateRun> {
   const paths = stdin === null ? config.paths.filter((p) => p !== STDIN_ARG) : config.paths;
-  const { sources, unreadable, notRegular } = collectSources(paths, ignoreMatcher(config.ignorePaths), stdin ?? "", config.maxFileSize);
+  const { sources, unreadable, notRegular } = collectSources(paths, ignoreMatcher(config.ignorePaths), stdin ?? Buffer.alloc(0), config.maxFileSize);
   if (stdin === null)
-    unreadable.unshift({ file: STDIN_NAME, message: `more than ${config.maxFileSize} bytes, above --max-file-size: not read`, tooLarge: true });
+    unreadable.unshift({ file: STDIN_NAME, message: `more than ${config.maxFileSize} bytes, above --max-file-size: not read`, check: "input/too-large" });
   const patches = kustomizePatches(sources.filter((s) => s.name !== STDIN_NAME).map((s) => s.name));
   const results: CheckResult[] = unreadable.map((u) =>
-    problemResult({ file: u.file, position: { line: 1, column: 1 }, check: u.tooLarge ? "input/too-large" : "input/read", message: u.message }),
+    problemResult({ file: u.file, position: u.position ?? { line: 1, column: 1 }, check: u.check, message: u.message }),
   );
   const skippedFiles: CheckResult[] = notRegular.map((n) => notRegularFile(n.file, n.message));
   const documents: ManifestDocument[] = [];
@@ -66,7 +66,7 @@ export async function runValidate(config: ValidateConfig, registry: Registry, st
       results.push(problemResult({ file: source.name, position: { line: 1, column: 1 }, check: "input/patch", message }));
       continue;
     }
-    const read = readManifests(source.name, source.text, config.maxDocuments);
+    const read = readManifests(source.name, source.text, { maxDocuments: config.maxDocuments, keepSources: config.printDefaulted });
     results.push(...read.problems.map(problemResult));
     documents.push(...read.documents);
   }
@@ -85,7 +85,7 @@ export async function runValidate(config: ValidateConfig, registry: Registry, st
     failOnWarnings: config.failOnWarnings,
     paint: config.color ? ansiPaint : noPaint,
   };
-  const rendered = FORMATTERS[config.output](report);
+  const rendered = (await FORMATTERS[config.output]())(report);
   const note = summary.checked === 0 && config.output !== "text" ? `note: ${NO_OBJECTS}\n` : "";
   const exit = exitCode(summary, config.failOnWarnings);
   return config.printDefaulted

@@ -6,13 +6,18 @@
 // reads YAML 1.1 with the same table once its timestamp and sexagesimal tags are taken out and Go's
 // `0o`/`0X`/`0B` integer prefixes added (test/validate-input.test.ts: merge keys, yes/no, repeated keys).
 import {
+  Composer,
+  CST,
   isAlias,
   isMap,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
+  Parser,
   parseAllDocuments,
-  type Document,
+  parseDocument,
+  Document,
   type Node,
   type Pair,
   type ParseOptions,
@@ -21,8 +26,10 @@ import {
   type ScalarTag,
   type YAMLMap,
 } from "yaml";
+import { OBJECT_LIMITS } from "../admission/bounds.js";
 import { FieldPath } from "../admission/field.js";
 import { isRecord } from "../formats/json.js";
+import { fastReader } from "./yaml-fast.js";
 
 /** 1-based, as editors and CI annotations count. */
 export interface SourcePosition {
@@ -42,7 +49,7 @@ export interface ManifestDocument {
   locate(field: string): SourcePosition;
   /** Keys written twice in one mapping: kubectl keeps the last, silently. */
   readonly duplicateKeys: readonly { readonly field: string; readonly position: SourcePosition }[];
-  /** The YAML document, for rewriting it with its comments (--print-defaulted); absent for List items. */
+  /** The YAML document, for rewriting it with its comments (--print-defaulted, see `keepSources`); absent for List items. */
   readonly source?: Document.Parsed;
   /** Bytes of source the document spans: what the apiserver would be sent, give or take the encoding. */
   readonly size: number;
@@ -54,7 +61,7 @@ export interface ReadProblem {
   readonly index?: number;
   readonly position: SourcePosition;
   /** An input check of webhook/checker/inputs.ts. */
-  readonly check: "input/read" | "input/too-large" | "input/syntax" | "input/helm" | "input/not-an-object" | "input/patch";
+  readonly check: "input/read" | "input/too-large" | "input/encoding" | "input/syntax" | "input/helm" | "input/not-an-object" | "input/patch";
   readonly message: string;
 }
 
@@ -96,6 +103,17 @@ const positionOf = (lines: LineCounter, offset: number): SourcePosition => {
   const { line, col } = lines.linePos(offset);
   return { line, column: col };
 };
+
+/** Where offset `index` of `text` is, counted from the text itself (no parser has to have read that far). */
+export function positionAt(text: string, index: number): SourcePosition {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: index - start + 1 };
+}
 
 /** The pairs of a mapping, those merged in with `<<` after its own (its own keys win, as in go-yaml). */
 function pairsOf(map: YAMLMap, doc: Document.Parsed): Pair[] {
@@ -183,9 +201,7 @@ function inspect(root: Node): { duplicates: { path: FieldPath; node: Node }[]; n
 }
 
 /** The first `{{` of a text, as a position. */
-function templateAt(text: string, lines: LineCounter): SourcePosition {
-  return positionOf(lines, Math.max(0, text.search(TEMPLATE)));
-}
+const templateAt = (text: string): SourcePosition => positionAt(text, Math.max(0, text.search(TEMPLATE)));
 
 const HELM_HINT = "it looks like a Helm template ({{ ... }}); render it first: helm template RELEASE CHART | cnp-webhook validate -";
 
@@ -210,6 +226,22 @@ export const KUSTOMIZE_HINT = "validate what kustomize renders: kubectl kustomiz
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
 const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
+/** Text before the first `---` is a document of its own when it holds more than comments (and line breaks: \n, \r\n). */
+const HAS_CONTENT = /^[ \t]*(?:[^ \t\r\n#\ufeff]|\r(?!\n))/m;
+
+/**
+ * Where each document of a YAML stream is, counted as the parser counts them: every `---` at the
+ * start of a line starts one (YAML 1.2 §9.1.2: a document marker at column 0 cannot be content, even
+ * inside a quoted scalar), and the text before the first is one when it holds more than comments.
+ * (`...` and directives start documents too: files with them are read by the parser alone.)
+ */
+function chunksOf(text: string): { start: number; end: number }[] {
+  const markers = [...text.matchAll(DOCUMENT_START)].map((m) => m.index ?? 0);
+  const first = markers[0] ?? text.length;
+  const chunks = first > 0 && HAS_CONTENT.test(text.slice(0, first)) ? [{ start: 0, end: first }] : [];
+  markers.forEach((start, n) => chunks.push({ start, end: markers[n + 1] ?? text.length }));
+  return chunks;
+}
 
 /**
  * The text with every YAML document longer than MAX_OBJECT_BYTES emptied but for its line breaks, so
@@ -219,16 +251,17 @@ const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
  */
 function withoutOversized(text: string): { text: string; oversized: { index: number; offset: number; bytes: number }[] } {
   if (text.length <= MAX_OBJECT_BYTES) return { text, oversized: [] };
-  const starts = [0, ...[...text.matchAll(DOCUMENT_START)].map((m) => m.index ?? 0).filter((i) => i > 0)];
   const oversized: { index: number; offset: number; bytes: number }[] = [];
+  const chunks = chunksOf(text);
   const parts: string[] = [];
   let length = 0;
   const push = (part: string) => {
     parts.push(part);
     length += part.length;
   };
-  starts.forEach((start, index) => {
-    const chunk = text.slice(start, starts[index + 1] ?? text.length);
+  push(text.slice(0, chunks[0]?.start ?? text.length));
+  chunks.forEach(({ start, end }, index) => {
+    const chunk = text.slice(start, end);
     const bytes = chunk.length <= MAX_OBJECT_BYTES / 4 ? chunk.length : Buffer.byteLength(chunk);
     if (bytes <= MAX_OBJECT_BYTES) return push(chunk);
     // Offsets into the text as parsed, where the lines (and so the positions) are the same.
@@ -255,8 +288,86 @@ const countDocuments = (text: string): number => (text.match(/^---(?=[ \t\r\n]|$
  */
 const declaresSecret = (text: string): boolean => /(^|[\s{,])["']?kind["']?\s*:\s*["']?Secret\b/m.test(text);
 
+/** Where a document's object is in its file: the document's span, and for an item of a `kind: List` its place in `items`. */
+interface Span {
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+  readonly item?: number;
+}
+
+/** The `items` of a `kind: List` document, as written. */
+function listItems(root: unknown, doc: Document.Parsed): unknown[] | undefined {
+  const items = isMap(root) ? pairsOf(root, doc).find((p) => keyText(p) === "items") : undefined;
+  const seq = deref(items?.value, doc);
+  return isSeq(seq) ? seq.items : undefined;
+}
+
+/** The `i`th item of a `kind: List` document's `items`. */
+const itemNode = (root: unknown, i: number, doc: Document.Parsed): Node | undefined => deref(listItems(root, doc)?.[i], doc) as Node | undefined;
+
+/**
+ * Positions in one file. A field is located by parsing its document again, when a finding asks and
+ * only then: no syntax tree is kept while the file is read (a 5 MiB file of small documents held
+ * 200 MiB of them), and most documents have no finding. The last document parsed is kept for the
+ * other findings of the same document.
+ */
+class FileLocator {
+  private last: { start: number; doc: Document.Parsed; base: number } | undefined;
+  private whole: Document.Parsed[] | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  position(offset: number): SourcePosition {
+    return positionOf(this.lines, offset);
+  }
+
+  locate(span: Span, field: string): SourcePosition {
+    const tree = this.tree(span);
+    const root = tree && (span.item === undefined ? tree.doc.contents : itemNode(tree.doc.contents, span.item, tree.doc));
+    if (!tree || !root) return this.position(span.start);
+    return this.position(tree.base + (locateNode(root, field, tree.doc).range?.[0] ?? 0));
+  }
+
+  /**
+   * The document parsed on its own, from the start of its first line so that columns hold; or, when
+   * the file has directives (a %TAG the document may use), the whole file once. A document that does
+   * not parse again (nested past what the parser follows) is located at its start.
+   */
+  private tree(span: Span): { doc: Document.Parsed; base: number } | undefined {
+    if (this.last?.start === span.start) return this.last;
+    if (DIRECTIVE.test(this.text)) {
+      this.whole ??= parseAllDocuments(this.text, LOCATE_OPTIONS) as Document.Parsed[];
+      const whole = this.whole[span.index];
+      return whole && whole.errors.length === 0 ? { doc: whole, base: 0 } : undefined;
+    }
+    const base = span.start - (this.lines.linePos(span.start).col - 1);
+    const doc = parseDocument(this.text.slice(base, span.end), LOCATE_OPTIONS);
+    if (doc.errors.length > 0) return undefined;
+    this.last = { start: span.start, doc, base };
+    return this.last;
+  }
+}
+
+const DIRECTIVE = /^%/m;
+/** Errors are only checked for, never shown: no excerpt of the source is made for them. */
+const LOCATE_OPTIONS = { ...PARSE_OPTIONS, prettyErrors: false };
+
+/** The line starts of a text, as the YAML parser would have counted them. */
+function linesOf(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+  return lines;
+}
+
 /** JSON at least this large is read with JSON.parse and located lazily (see readJson). */
 const JSON_FAST_PATH_BYTES = 1024 * 1024;
+
+type Read = { documents: ManifestDocument[]; problems: ReadProblem[] };
 
 /**
  * A large JSON file: JSON.parse is some twenty times faster than the YAML parser and holds no syntax
@@ -264,7 +375,7 @@ const JSON_FAST_PATH_BYTES = 1024 * 1024;
  * here). Positions are found only when a finding asks for one, by parsing the text as YAML then. The
  * one difference from the YAML path: keys written twice are not reported.
  */
-function readJson(file: string, text: string): { documents: ManifestDocument[]; problems: ReadProblem[] } | undefined {
+function readJson(file: string, text: string): Read | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -272,39 +383,43 @@ function readJson(file: string, text: string): { documents: ManifestDocument[]; 
     return undefined; // not JSON after all, or broken: the YAML path reports where
   }
   if (!isRecord(value)) return undefined;
-  let located: ManifestDocument[] | undefined;
-  const slow = (i: number): ManifestDocument | undefined => {
-    located ??= readYaml(file, text).documents;
-    return located[i];
-  };
+  let locator: FileLocator | undefined;
   const size = Buffer.byteLength(text);
-  const document = (object: Record<string, unknown>, i: number): ManifestDocument => ({
+  const document = (object: Record<string, unknown>, item?: number): ManifestDocument => ({
     file,
     index: 0,
     position: { line: 1, column: 1 },
     value: object,
-    locate: (field) => slow(i)?.locate(field) ?? { line: 1, column: 1 },
+    locate: (field) => {
+      locator ??= new FileLocator(text, linesOf(text));
+      return locator.locate({ index: 0, start: 0, end: text.length, ...(item === undefined ? {} : { item }) }, field);
+    },
     duplicateKeys: [],
     size,
   });
   if (value.kind === "List" && Array.isArray(value.items)) {
-    return { documents: value.items.filter(isRecord).map((item, i) => document(item, i)), problems: [] };
+    // Items that are not objects are skipped as kubectl skips them; the others keep their place in `items`.
+    const documents = value.items.flatMap((item, i) => (isRecord(item) ? [document(item, i)] : []));
+    return { documents, problems: [] };
   }
-  return { documents: [document(value, 0)], problems: [] };
+  return { documents: [document(value)], problems: [] };
+}
+
+export interface ReadOptions {
+  /** --max-documents: a file with more is reported, not read. */
+  readonly maxDocuments?: number;
+  /** Keep each document's syntax tree (ManifestDocument.source), for --print-defaulted. */
+  readonly keepSources?: boolean;
 }
 
 /** Reads every document of one file (or of stdin): objects, with a way to find their fields, or problems. */
-export function readManifests(
-  file: string,
-  text: string,
-  maxDocuments: number = DEFAULT_MAX_DOCUMENTS,
-): { documents: ManifestDocument[]; problems: ReadProblem[] } {
+export function readManifests(file: string, text: string, { maxDocuments = DEFAULT_MAX_DOCUMENTS, keepSources = false }: ReadOptions = {}): Read {
   const count = countDocuments(text);
   if (count > maxDocuments) {
     const message = `${count} documents, above --max-documents (${maxDocuments}): not read`;
     return { documents: [], problems: [{ file, position: { line: 1, column: 1 }, check: "input/too-large", message }] };
   }
-  const read = (text.length >= JSON_FAST_PATH_BYTES && /^\s*\{/.test(text) ? readJson(file, text) : undefined) ?? readYaml(file, text);
+  const read = (text.length >= JSON_FAST_PATH_BYTES && /^\s*\{/.test(text) ? readJson(file, text) : undefined) ?? readYaml(file, text, keepSources);
   // The items of a `kind: List` count as documents too: each is judged as one.
   if (read.documents.length > maxDocuments) {
     const message = `${read.documents.length} objects, above --max-documents (${maxDocuments}): not checked`;
@@ -313,72 +428,209 @@ export function readManifests(
   return read;
 }
 
-function readYaml(file: string, source: string): { documents: ManifestDocument[]; problems: ReadProblem[] } {
-  const { text, oversized } = withoutOversized(source);
-  const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lines });
-  const docs = Array.isArray(parsed) ? parsed : [parsed];
-  const documents: ManifestDocument[] = [];
-  const problems: ReadProblem[] = [];
-  if (TEMPLATE.test(text) && docs.some((doc) => doc.errors.length > 0 || hasCollectionKey(doc.contents))) {
-    return { documents, problems: [{ file, position: templateAt(text, lines), check: "input/helm", message: HELM_HINT }] };
+/**
+ * The documents of a YAML stream one at a time: each is composed from the parser's tokens, handed
+ * over, and can be dropped before the next one is read.
+ */
+function* documentsOf(text: string): Generator<Document.Parsed> {
+  yield* new Composer(PARSE_OPTIONS).compose(new Parser().parse(text)) as Generator<Document.Parsed>;
+}
+
+const MAX_NESTING = OBJECT_LIMITS.maxDepth;
+
+/**
+ * Where a document's lists and mappings first nest past MAX_NESTING, for a document too deep for the
+ * YAML parser (it gives up at some hundreds of levels with a stack overflow): a flow `[` or `{` inside
+ * MAX_NESTING others, or in block style a line indented, or a `- ` placed, past column MAX_NESTING
+ * (each block level takes a column at least). Offsets are counted as the parser counts them.
+ */
+function nestingTooDeep(text: string, start: number, end: number): number | undefined {
+  let offset = start;
+  let lineStart = start;
+  let flow = 0;
+  let atScalar = false;
+  for (const token of new Lexer().lex(text.slice(start, end))) {
+    if (atScalar) {
+      atScalar = false;
+      offset += token.length;
+      continue;
+    }
+    const type = CST.tokenType(token);
+    if (type === "scalar") atScalar = true;
+    if (type === "scalar" || type === "doc-mode" || type === "flow-error-end") continue;
+    if (type === "flow-seq-start" || type === "flow-map-start") {
+      if (++flow > MAX_NESTING) return offset;
+    } else if (type === "flow-seq-end" || type === "flow-map-end") flow--;
+    else if (flow === 0 && (type === "space" || type === "seq-item-ind") && offset + token.length - lineStart > MAX_NESTING) return offset + token.length;
+    offset += token.length;
+    if (type === "newline") lineStart = offset;
   }
-  docs.forEach((doc, index) => {
-    const problem = (check: ReadProblem["check"], position: SourcePosition, message: string) => problems.push({ file, index, position, check, message });
-    const error = doc.errors[0];
-    if (error) {
-      const at = error.linePos?.[0];
-      const position = at ? { line: at.line, column: at.col } : { line: 1, column: 1 };
-      if (declaresSecret(text.slice(doc.range[0], doc.range[2]))) {
-        return problem("input/syntax", position, `YAML syntax error (${error.code}) in a Secret; its lines are not shown, so that no Secret value is printed`);
-      }
-      const message = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
-      return problem("input/syntax", position, `YAML syntax error: ${message}`);
-    }
-    const root = doc.contents;
-    if (!root) return; // an empty document, or comments only: kubectl skips it too
-    const start = positionOf(lines, root.range?.[0] ?? 0);
-    const { nonFinite } = inspect(root);
-    if (nonFinite) {
-      return problem("input/syntax", positionOf(lines, nonFinite.range?.[0] ?? 0), "a number JSON cannot hold (.inf or .nan): kubectl refuses the file");
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (err) {
-      return problem("input/syntax", start, `YAML error: ${(err as Error).message}`);
-    }
-    if (value === null || value === undefined) return;
-    if (!isRecord(value)) {
-      const message = looksLikeJsonPatch(value)
-        ? `a JSON 6902 patch, not an object; ${KUSTOMIZE_HINT}`
-        : `a ${Array.isArray(value) ? "list" : typeof value}, not a Kubernetes object (a mapping with apiVersion and kind)`;
-      return problem(looksLikeJsonPatch(value) ? "input/patch" : "input/not-an-object", start, message);
-    }
-    const document = (object: Record<string, unknown>, node: Node, own: boolean): ManifestDocument => ({
-      file,
-      index,
-      position: positionOf(lines, node.range?.[0] ?? 0),
-      value: object,
-      locate: (field) => positionOf(lines, locateNode(node, field, doc).range?.[0] ?? 0),
-      duplicateKeys: inspect(node).duplicates.map((d) => ({ field: d.path.toString(), position: positionOf(lines, d.node.range?.[0] ?? 0) })),
-      ...(own ? { source: doc } : {}),
-      size: Buffer.byteLength(text.slice(node.range?.[0] ?? 0, node.range?.[2] ?? 0)),
+  return undefined;
+}
+
+const tooDeepMessage = `lists and mappings nested more than ${MAX_NESTING} levels deep, past what this reader follows; the webhook denies objects nested deeper than ${MAX_NESTING} levels`;
+
+const isStackOverflow = (message: string): boolean => message.includes("Maximum call stack size exceeded");
+
+/**
+ * One document's object. Built out here, so that its `locate` closes over the locator and the span
+ * alone: made in readYaml's loop, it would keep that iteration's syntax tree alive with it.
+ */
+function manifestDocument(
+  file: string,
+  value: Record<string, unknown>,
+  locator: FileLocator,
+  span: Span,
+  found: Pick<ManifestDocument, "position" | "duplicateKeys" | "size" | "source">,
+): ManifestDocument {
+  return { file, index: span.index, value, locate: (field) => locator.locate(span, field), ...found };
+}
+
+/** One file being read: where its documents and problems go, and how fields are found in it. */
+interface FileRead extends Read {
+  readonly file: string;
+  readonly text: string;
+  readonly locator: FileLocator;
+  readonly keepSources: boolean;
+}
+
+/** A document as the yaml package composed it, at offset `base` of the file's text. */
+function readDocument(doc: Document.Parsed, index: number, base: number, read: FileRead): void {
+  const { file, text, locator } = read;
+  const at = (offset: number | undefined) => locator.position(base + (offset ?? 0));
+  const problem = (check: ReadProblem["check"], position: SourcePosition, message: string): void => {
+    read.problems.push({ file, index, position, check, message });
+  };
+  const [start, , end] = doc.range.map((o) => base + o) as [number, number, number];
+  const error = doc.errors[0];
+  if (error) {
+    if (isStackOverflow(error.message)) {
+      const deep = nestingTooDeep(text, start, end);
+      problem("input/too-large", deep === undefined ? at(error.pos[0]) : locator.position(deep), tooDeepMessage);
+    } else if (declaresSecret(text.slice(start, end))) {
+      problem("input/syntax", at(error.pos[0]), `YAML syntax error (${error.code}) in a Secret; its lines are not shown, so that no Secret value is printed`);
+    } else problem("input/syntax", at(error.pos[0]), `YAML syntax error: ${error.message.split("\n")[0] ?? ""}`);
+    return;
+  }
+  const root = doc.contents;
+  if (!root) return; // an empty document, or comments only: kubectl skips it too
+  const { duplicates, nonFinite } = inspect(root);
+  if (nonFinite) return problem("input/syntax", at(nonFinite.range?.[0]), "a number JSON cannot hold (.inf or .nan): kubectl refuses the file");
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (isStackOverflow(message)) return problem("input/too-large", locator.position(nestingTooDeep(text, start, end) ?? base + root.range[0]), tooDeepMessage);
+    return problem("input/syntax", at(root.range[0]), `YAML error: ${message}`);
+  }
+  if (value === null || value === undefined) return;
+  if (!isRecord(value)) return notAnObject(value, at(root.range[0]), problem);
+  const span: Span = { index, start, end };
+  const document = (object: Record<string, unknown>, node: Node, item?: number): ManifestDocument => {
+    const found = item === undefined ? duplicates : inspect(node).duplicates;
+    return manifestDocument(file, object, locator, item === undefined ? span : { ...span, item }, {
+      position: at(node.range?.[0]),
+      duplicateKeys: found.map((d) => ({ field: d.path.toString(), position: at(d.node.range?.[0]) })),
+      size: Buffer.byteLength(text.slice(base + (node.range?.[0] ?? 0), base + (node.range?.[2] ?? 0))),
+      ...(read.keepSources && item === undefined ? { source: doc } : {}),
     });
-    const items = isMap(root) ? pairsOf(root, doc).find((p) => keyText(p) === "items") : undefined;
-    if (value.kind === "List" && Array.isArray(value.items) && isSeq(deref(items?.value, doc))) {
-      const seq = deref(items?.value, doc) as { items: unknown[] };
-      value.items.forEach((item, i) => {
-        const node = deref(seq.items[i], doc) as Node | undefined;
-        if (isRecord(item) && node) documents.push(document(item, node, false));
-      });
-    } else {
-      documents.push(document(value, root, true));
+  };
+  const items = value.kind === "List" && Array.isArray(value.items) ? listItems(root, doc) : undefined;
+  if (items && Array.isArray(value.items)) {
+    value.items.forEach((item, n) => {
+      const node = deref(items[n], doc) as Node | undefined;
+      if (isRecord(item) && node) read.documents.push(document(item, node, n));
+    });
+  } else read.documents.push(document(value, root));
+}
+
+/** A document that is a list or a scalar: a JSON patch, or not an object at all. */
+function notAnObject(
+  value: unknown,
+  position: SourcePosition,
+  problem: (check: ReadProblem["check"], position: SourcePosition, message: string) => void,
+): void {
+  if (looksLikeJsonPatch(value)) problem("input/patch", position, `a JSON 6902 patch, not an object; ${KUSTOMIZE_HINT}`);
+  else
+    problem("input/not-an-object", position, `a ${Array.isArray(value) ? "list" : typeof value}, not a Kubernetes object (a mapping with apiVersion and kind)`);
+}
+
+const readPlain = fastReader(new Document(null, PARSE_OPTIONS).schema.tags.filter((t): t is ScalarTag => !("collection" in t && t.collection)));
+
+/** A carriage return that does not end a line: the parser does not take it for a line break, where `^` would. */
+const LONE_CR = /\r(?!\n)/;
+
+/** `...` at the start of a line: it ends a document, and what follows it starts the next without `---`. */
+const DOCUMENT_END = /^\.\.\.(?=[ \t\r\n]|$)/m;
+/** Where a document's content starts: past its `---`, blank lines and comments. */
+function contentStart(text: string, start: number, end: number): number {
+  let i = text.startsWith("---", start) ? start + 3 : start;
+  while (i < end) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\r" || c === "\n") i++;
+    else if (c === "#") i = text.indexOf("\n", i) < 0 ? end : text.indexOf("\n", i);
+    else break;
+  }
+  return i;
+}
+
+/**
+ * Every document of a file. Documents are split at their `---` lines and each is read by the fast
+ * reader (yaml-fast.ts) or, when it declines, by the yaml package. A file with directives (`%`),
+ * document ends (`...`) or Helm templates, or whose syntax trees are to be kept, is read by the yaml
+ * package alone.
+ */
+function readYaml(file: string, source: string, keepSources: boolean): Read {
+  const { text, oversized } = withoutOversized(source);
+  const lines = linesOf(text);
+  const fresh = (): FileRead => ({ file, text, locator: new FileLocator(text, lines), keepSources, documents: [], problems: [] });
+  const templated = TEMPLATE.test(text);
+  let read = fresh();
+  // A syntax error is reported where the yaml package finds it reading the whole file (an unclosed
+  // quote runs on past the next `---`): the file is read again that way.
+  const chunked =
+    !keepSources &&
+    !templated &&
+    !DIRECTIVE.test(text) &&
+    !DOCUMENT_END.test(text) &&
+    !LONE_CR.test(text) &&
+    chunksOf(text).every((c, i) => readChunk(c.start, c.end, i, read));
+  if (!chunked) {
+    read = fresh();
+    let index = -1;
+    for (const doc of documentsOf(text)) {
+      index++;
+      if (templated && (doc.errors.length > 0 || hasCollectionKey(doc.contents))) {
+        return { documents: [], problems: [{ file, position: templateAt(text), check: "input/helm", message: HELM_HINT }] };
+      }
+      readDocument(doc, index, 0, read);
     }
-  });
+  }
   for (const o of oversized) {
     const message = `a document of ${o.bytes} bytes, above ${MAX_OBJECT_BYTES} (etcd's default request limit, so no object the apiserver could store): not read`;
-    problems.push({ file, index: o.index, position: positionOf(lines, o.offset), check: "input/too-large", message });
+    read.problems.push({ file, index: o.index, position: positionOf(lines, o.offset), check: "input/too-large", message });
   }
-  return { documents, problems };
+  return { documents: read.documents, problems: read.problems };
+}
+
+/** The document written from `start` to `end`, the `index`th of its file; false when the whole file must be read at once. */
+function readChunk(start: number, end: number, index: number, read: FileRead): boolean {
+  const { file, text, locator } = read;
+  const plain = readPlain(text.slice(start, end));
+  if (!plain) {
+    // A document the parser splits further (content after a finished one) is counted by the whole file's read.
+    const docs = [...documentsOf(text.slice(start, end))];
+    if (docs.length > 1 || docs.some((doc) => doc.errors.length > 0)) return false;
+    for (const doc of docs) readDocument(doc, index, start, read);
+    return true;
+  }
+  const { value } = plain;
+  if (value === null || value === undefined) return true;
+  const position = locator.position(contentStart(text, start, end));
+  if (isRecord(value)) {
+    const size = Buffer.byteLength(text.slice(contentStart(text, start, end), end).trimEnd());
+    read.documents.push(manifestDocument(file, value, locator, { index, start, end }, { position, duplicateKeys: [], size }));
+  } else notAnObject(value, position, (check, at, message) => read.problems.push({ file, index, position: at, check, message }));
+  return true;
 }

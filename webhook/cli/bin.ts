@@ -4,7 +4,7 @@ import { RULES } from "../rules/registry.js";
 import { main } from "./main.js";
 
 /** Standard input, up to `maxBytes`: beyond that it stops reading and answers null (validate --max-file-size). */
-async function readStdin(maxBytes: number): Promise<string | null> {
+async function readStdin(maxBytes: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of process.stdin) {
@@ -15,7 +15,7 @@ async function readStdin(maxBytes: number): Promise<string | null> {
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 process.exitCode = await main(

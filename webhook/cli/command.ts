@@ -7,7 +7,7 @@ export interface CommandIO {
   stdout(s: string): void;
   stderr(s: string): void;
   /** All of standard input (for the path `-`), or null when it is longer than `maxBytes`; commands that read none never call it. */
-  readStdin?(maxBytes: number): Promise<string | null>;
+  readStdin?(maxBytes: number): Promise<Buffer | null>;
   /** Which of stdout and stderr are terminals (colour, progress: webhook/cli/terminal.ts); neither when absent. */
   readonly terminal?: { readonly stdout: boolean; readonly stderr: boolean };
   /** The environment (NO_COLOR, CI, TERM); empty when absent. */

@@ -30,14 +30,14 @@ export const migrateCommand: Command = defineCommand({
     if (positionals.length === 0) throw new UsageError("migrate needs at least one file or directory, or - for standard input");
     const inPlace = values["in-place"] ?? false;
     if (inPlace && positionals.includes(STDIN_ARG)) throw new UsageError("--in-place cannot rewrite standard input");
-    const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(DEFAULT_MAX_FILE_SIZE) ?? Promise.resolve("")) : "";
+    const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(DEFAULT_MAX_FILE_SIZE) ?? Promise.resolve(Buffer.alloc(0))) : Buffer.alloc(0);
     if (stdin === null) {
       io.stderr(`error: ${STDIN_NAME}: more than ${DEFAULT_MAX_FILE_SIZE} bytes: not read\n`);
       return 2;
     }
     const { sources, unreadable, notRegular } = collectSources(positionals, () => false, stdin);
     let failed = unreadable.length > 0;
-    for (const u of unreadable) io.stderr(`error: ${u.file}: ${u.message}\n`);
+    for (const u of unreadable) io.stderr(`error: ${u.file}${u.position ? `:${u.position.line}:${u.position.column}` : ""}: ${u.message}\n`);
     for (const n of notRegular) io.stderr(`skipped: ${n.file}: ${n.message}\n`);
     const out: string[] = [];
     let count = 0;

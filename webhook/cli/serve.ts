@@ -20,6 +20,7 @@ import {
 import { SERVICE_ACCOUNT_DIR } from "../references/serviceaccount.js";
 import { ROUTES } from "../routes.js";
 import { resolverFor } from "../references/connect.js";
+import { DEFAULT_SECRET_REUSE_MS } from "../references/kube.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/serve.js";
 import { UsageError, defineCommand, dnsLabel, parseDurationMs, parsePort, type Command } from "./command.js";
@@ -47,6 +48,9 @@ Flags:
   --kubeconfig F         cluster access for reference checks; in a Pod the service account is used;
                          with neither, references are reported as not verified
   --lookup-timeout D     bound on all lookups of one admission (default ${LOOKUP_TIMEOUT})
+  --secret-reuse D       how long a Secret found to hold the keys a Cluster names answers the next
+                         admissions without another GET (default ${DEFAULT_SECRET_REUSE_MS / 1000}s, 0 never); a Secret
+                         found absent or without a key, or a failed GET, is always asked again
   --cache-sync-timeout D how long /readyz waits for the Cluster and Backup caches to sync
                          (default ${CACHE_SYNC_TIMEOUT}); then it is ready and looks up by GET until they do
   --client-ca F          only clients with a certificate from this CA (PEM) may call the admission
@@ -108,6 +112,7 @@ export const serveCommand = (registry: Registry): Command =>
       kubeconfig: { type: "string" },
       "lookup-timeout": { type: "string" },
       "cache-sync-timeout": { type: "string" },
+      "secret-reuse": { type: "string" },
       "strict-references": { type: "boolean" },
       ...ENFORCEMENT_OPTIONS,
       "default-image": { type: "string" },
@@ -135,7 +140,10 @@ export const serveCommand = (registry: Registry): Command =>
         ...(values["client-ca"] !== undefined ? { clientCa: values["client-ca"] } : {}),
       };
       const logger = createLogger(logLevel(values["log-level"]));
-      const resolver = await resolverFor(values.kubeconfig, logger, process.env, { watch: true });
+      const secretReuse = values["secret-reuse"];
+      const secretReuseMs =
+        secretReuse === undefined ? DEFAULT_SECRET_REUSE_MS : /^0+(ms|s|m)?$/.test(secretReuse.trim()) ? 0 : parseDurationMs(secretReuse, "--secret-reuse");
+      const resolver = await resolverFor(values.kubeconfig, logger, process.env, { watch: true, secretReuseMs });
       const running = await startServer(options, { registry, logger, resolver });
       // SIGTERM (README "Install and operate"): stop accepting, finish in-flight requests, exit 0 within 10 s. In-flight work is
       // bounded by --lookup-timeout; stragglers are cut off at 8 s. A second signal exits at once.

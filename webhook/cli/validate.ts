@@ -3,7 +3,6 @@ import { KINDS } from "../../schemas/kinds.js";
 import { IGNORE_ANNOTATION } from "../admission/ignore.js";
 import type { Registry } from "../admission/rule.js";
 import { DEFAULT_POSTGRES_IMAGE, LOOKUP_TIMEOUT } from "../deployment.js";
-import { clusterApi, clusterResolver, describeApi, unreachable } from "../references/connect.js";
 import { unanswered, type ReferenceResolver } from "../references/resolver.js";
 import { OUTPUT_FORMATS, type OutputFormat } from "../checker/config.js";
 import { DEFAULT_MAX_FILE_SIZE, STDIN_ARG } from "../checker/discovery.js";
@@ -92,6 +91,8 @@ function skipKinds(values: readonly string[] = []): string[] {
  * lookup's timeout).
  */
 async function liveReferences(kubeconfig: string, io: CommandIO): Promise<ReferenceResolver> {
+  // The cluster client loads only then: the start-up time of every other run.
+  const { clusterApi, clusterResolver, describeApi, unreachable } = await import("../references/connect.js");
   const api = clusterApi(kubeconfig);
   if (!api) throw new UsageError(`--kubeconfig ${JSON.stringify(kubeconfig)}: no cluster in it`);
   const why = await unreachable(api);
@@ -138,7 +139,7 @@ export const validateCommand = (registry: Registry): Command =>
       const cluster = values.kubeconfig ? await liveReferences(values.kubeconfig, io) : undefined;
       const shown = progress(io, "checked");
       try {
-        const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve("")) : "";
+        const stdin = positionals.includes(STDIN_ARG) ? await (io.readStdin?.(maxFileSize) ?? Promise.resolve(Buffer.alloc(0))) : Buffer.alloc(0);
         const run = await runValidate(
           {
             paths: positionals,

@@ -1,6 +1,7 @@
 // Plain words for common schedule shapes, and the two readings of a five-field schedule.
 
 import { goFields } from "./gostr.js";
+import { remembered } from "./memo.js";
 import { parse, parseStandard } from "./parse.js";
 import type { FieldSet, ParseResult, Schedule, SpecSchedule } from "./types.js";
 
@@ -143,7 +144,9 @@ function reading(order: string, result: ParseResult, candidate: string): Reading
  * at minute 0; for daily at midnight write `0 0 0 * * *`". Undefined unless the spec has exactly five
  * fields (as robfig splits them) and is not a descriptor.
  */
-export function fiveFieldReadings(spec: string): FiveFieldReadings | undefined {
+export const fiveFieldReadings: (spec: string) => FiveFieldReadings | undefined = remembered(readingsOf);
+
+function readingsOf(spec: string): FiveFieldReadings | undefined {
   const fields = goFields(spec);
   if (fields.length !== 5 || spec.startsWith("@")) return undefined;
   return {

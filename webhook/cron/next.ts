@@ -212,13 +212,24 @@ export function neverFires(schedule: Schedule, from: Date): boolean {
   return next(schedule, from) === undefined;
 }
 
+/**
+ * The last gap computed for a schedule (parse hands out one object per spec): the firings start
+ * from a whole second, so within that second the answer is exact, and computing 200 firings costs
+ * more than the rest of a ScheduledBackup's admission.
+ */
+const gaps = new WeakMap<Schedule, { second: number; count: number; gap: number | undefined }>();
+
 /** The shortest gap in seconds between consecutive firings among the first `count`; undefined with fewer than two. */
 export function minGapSeconds(schedule: Schedule, from: Date, count = 200): number | undefined {
+  const second = Math.floor(from.getTime() / 1000);
+  const known = gaps.get(schedule);
+  if (known?.second === second && known.count === count) return known.gap;
   const f = firings(schedule, from, count);
   let min: number | undefined;
   for (let i = 1; i < f.length; i++) {
     const gap = ((f[i]?.getTime() ?? 0) - (f[i - 1]?.getTime() ?? 0)) / 1000;
     if (min === undefined || gap < min) min = gap;
   }
+  gaps.set(schedule, { second, count, gap: min });
   return min;
 }

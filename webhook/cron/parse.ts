@@ -1,6 +1,7 @@
 // robfig/cron v1.2.0 parser.go: cron.Parse and cron.ParseStandard, accept/refuse and error text exact.
 
 import { parseGoDuration } from "./duration.js";
+import { remembered } from "./memo.js";
 import {
   explainDuration,
   explainFieldCount,
@@ -240,11 +241,7 @@ function parseWith(spec: string, options: ParserOptions): ParseResult {
 }
 
 /** cron.Parse (v1.2.0): `sec min hour dom month [dow]` or a descriptor. What the operator calls. */
-export function parse(spec: string): ParseResult {
-  return parseWith(spec, DEFAULT_PARSER);
-}
+export const parse: (spec: string) => ParseResult = remembered((spec) => parseWith(spec, DEFAULT_PARSER));
 
 /** cron.ParseStandard (v1.2.0): `min hour dom month dow` or a descriptor; seconds are 0. */
-export function parseStandard(spec: string): ParseResult {
-  return parseWith(spec, STANDARD_PARSER);
-}
+export const parseStandard: (spec: string) => ParseResult = remembered((spec) => parseWith(spec, STANDARD_PARSER));

@@ -283,3 +283,16 @@ test("describe: common shapes only", () => {
   assert.equal(d("0 0 0 * * 1-5"), undefined);
   assert.equal(d("0 0 0 1-31 * 1"), "daily at 00:00:00"); // no star bit: every day OR Mondays
 });
+
+test("answers kept for a repeated schedule are the answers computed afresh: one parse per spec, one gap per whole second", () => {
+  assert.equal(parse("0 30 2 * * *"), parse("0 30 2 * * *"), "one ParseResult per spec");
+  assert.equal(fiveFieldReadings("0 0 * * *"), fiveFieldReadings("0 0 * * *"));
+  const s = ok("0,1 * * * * *");
+  // Two firings: from second 0 they are :01 and 1:00 (59 s apart); from second 1 they are 1:00 and 1:01.
+  const at = (iso: string) => minGapSeconds(s, new Date(iso), 2);
+  assert.equal(at("2021-01-01T00:00:00.000Z"), 59);
+  assert.equal(at("2021-01-01T00:00:00.999Z"), 59, "the same whole second");
+  assert.equal(at("2021-01-01T00:00:01.000Z"), 1, "a new second is computed again");
+  assert.equal(minGapSeconds(s, new Date("2021-01-01T00:00:01.000Z"), 200), 1, "and so is another count");
+  assert.equal(minGapSeconds(s, new Date("2021-01-01T00:00:00.000Z"), 200), 1);
+});

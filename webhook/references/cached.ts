@@ -8,7 +8,7 @@ import { Informer, type InformerEvent, type ListerWatcher, type ListPage } from 
 import { CACHED_KINDS, collectionPath, keep, type CachedKind, type ReferenceKind, type ReferenceObject } from "./reference-kinds.js";
 import type { KubeResolver } from "./kube.js";
 import { isRecord } from "../formats/json.js";
-import { present, unknown, type CacheHealth, type CacheSync, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
+import { present, unknown, type CacheHealth, type CacheSync, type IndexLookup, type Lookup, type Need, type ReferenceResolver } from "./resolver.js";
 import type { ObjectIndex } from "./store.js";
 
 /** A page that takes longer than this is given up (and the list retried): a hung list must not stall a cache for ever. */
@@ -126,25 +126,25 @@ export class CachedResolver implements ReferenceResolver {
     return this;
   }
 
-  async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>> {
+  async lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal, need?: Need): Promise<Lookup<ReferenceObject<K>>> {
     // A snapshot is being taken for this very command: worth waiting for (within the lookup's deadline).
     // The server does not wait: until its caches sync, it reads through.
     if (!this.watching && (kind === "Cluster" || kind === "Backup")) {
       const informer: Informer<CachedKind> = this.informers[kind as CachedKind];
       if (!informer.synced) await informer.waitForSync(LIST_PAGE_TIMEOUT_MS, signal);
     }
-    return this.known(kind, namespace, name) ?? this.direct.lookup(kind, namespace, name, signal);
+    return this.known(kind, namespace, name, need) ?? this.direct.lookup(kind, namespace, name, signal, need);
   }
 
   /** No API call for an object the synced cache knows; a name it does not know may be a moment old, so is read through. */
-  known<K extends ReferenceKind>(kind: K, namespace: string, name: string): Lookup<ReferenceObject<K>> | undefined {
+  known<K extends ReferenceKind>(kind: K, namespace: string, name: string, need?: Need): Lookup<ReferenceObject<K>> | undefined {
     if (kind === "Cluster" || kind === "Backup") {
       const informer: Informer<CachedKind> = this.informers[kind as CachedKind];
       // Not current: what it holds may have been deleted or changed since; the GET knows.
       const cached = informer.synced && informer.staleBecause() === undefined ? informer.store.get(namespace, name) : undefined;
       if (cached) return present(cached as ReferenceObject<K>);
     }
-    return this.direct.known(kind, namespace, name);
+    return this.direct.known(kind, namespace, name, need);
   }
 
   /**

@@ -17,6 +17,8 @@ export interface ClusterView {
   readonly pageSize?: number;
   /** What the caches report (lists, failures); `serve` logs it, commands that end decide on it. */
   readonly observe?: (event: InformerEvent) => void;
+  /** How long a Secret found to hold the keys a lookup needs answers without another GET (kube.ts); 0: never. */
+  readonly secretReuseMs?: number;
 }
 
 /** How long `audit` and `validate --kubeconfig` wait for the API server's first answer. */
@@ -44,7 +46,7 @@ export function clusterApi(kubeconfig: string | undefined, env: NodeJS.ProcessEn
 
 /** A resolver over `api` with its caches started (listing, and watching for `serve`). */
 export function clusterResolver(api: KubeApi, view: ClusterView): CachedResolver {
-  return new CachedResolver(new KubeResolver(api), {
+  return new CachedResolver(new KubeResolver(api, view.secretReuseMs === undefined ? {} : { secretReuseMs: view.secretReuseMs }), {
     watch: view.watch,
     ...(view.observe ? { observe: view.observe } : {}),
     ...(view.pageSize ? { pageSize: view.pageSize } : {}),

@@ -362,6 +362,111 @@ async function startResettingRelay(target: number) {
   return relay;
 }
 
+describe("one Secret read per burst", () => {
+  const SECRET_PATH = "/api/v1/namespaces/app/secrets/burst-creds";
+  const gets = (since: number) => server.requests.slice(since).filter((r) => r.path === SECRET_PATH).length;
+  const withReuse = (secretReuseMs: number): KubeResolver => {
+    const loaded = loadKubeConfig({ kubeconfig: path.join(dir, "kubeconfig"), env: {} });
+    assert.ok(loaded);
+    return new KubeResolver(new KubeApi(loaded), { secretReuseMs });
+  };
+  const putSecret = (keys: Record<string, string>) =>
+    server.put({ apiVersion: "v1", kind: "Secret", metadata: { name: "burst-creds", namespace: "app" }, stringData: keys });
+  const need = (...keys: string[]) => ({ keys });
+
+  before(() => putSecret({ ACCESS_KEY_ID: PLANTED, ACCESS_SECRET_KEY: PLANTED }));
+  after(() => {
+    server.faultFor(SECRET_PATH, undefined);
+    server.remove("Secret", "app", "burst-creds");
+  });
+
+  it("lookups that overlap share one GET; each gets the answer", async () => {
+    const r = withReuse(0);
+    server.faultFor(SECRET_PATH, "slow");
+    try {
+      const since = server.requests.length;
+      const answers = await Promise.all(Array.from({ length: 20 }, () => r.lookup("Secret", "app", "burst-creds", never(), need("ACCESS_KEY_ID"))));
+      assert.equal(gets(since), 1);
+      for (const a of answers) assert.deepEqual(a, { state: "present", object: { name: "burst-creds", keys: ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"] } });
+      assert.equal((await r.lookup("Secret", "app", "burst-creds", never(), need("ACCESS_KEY_ID"))).state, "present");
+      assert.equal(gets(since), 2, "with --secret-reuse 0, a lookup after the burst asks again");
+    } finally {
+      server.faultFor(SECRET_PATH, undefined);
+      r.close();
+    }
+  });
+
+  it("a Secret that holds the keys needed answers without a GET for the reuse time, and only for keys it holds", async () => {
+    const r = withReuse(300);
+    try {
+      const since = server.requests.length;
+      await r.lookup("Secret", "app", "burst-creds", never(), need("ACCESS_KEY_ID"));
+      assert.equal(gets(since), 1);
+      assert.deepEqual(r.known("Secret", "app", "burst-creds", need("ACCESS_KEY_ID", "ACCESS_SECRET_KEY"))?.state, "present");
+      assert.equal(r.known("Secret", "app", "burst-creds", need("SESSION_TOKEN")), undefined, "a key it did not hold is asked for again");
+      assert.equal(r.known("Secret", "app", "burst-creds"), undefined, "a lookup that names no need asks");
+      // The key added meanwhile is seen at once: the lookup that needs it asks.
+      putSecret({ ACCESS_KEY_ID: PLANTED, ACCESS_SECRET_KEY: PLANTED, SESSION_TOKEN: PLANTED });
+      const added = await r.lookup("Secret", "app", "burst-creds", never(), need("SESSION_TOKEN"));
+      assert.ok(added.state === "present" && added.object.keys.includes("SESSION_TOKEN"));
+      assert.equal(gets(since), 2);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      assert.equal(r.known("Secret", "app", "burst-creds", need("ACCESS_KEY_ID")), undefined, "forgotten after the reuse time");
+      assert.ok(!JSON.stringify(added).includes(PLANTED));
+    } finally {
+      r.close();
+      putSecret({ ACCESS_KEY_ID: PLANTED, ACCESS_SECRET_KEY: PLANTED });
+    }
+  });
+
+  it("an absent Secret or a failed GET is never reused, and absent forgets what was found before", async () => {
+    const r = withReuse(60_000);
+    try {
+      const since = server.requests.length;
+      assert.equal((await r.lookup("Secret", "app", "burst-creds", never(), need("ACCESS_KEY_ID"))).state, "present");
+      server.remove("Secret", "app", "burst-creds");
+      // Still remembered: a positive answer may be a moment old (the rule then admits; README "References").
+      assert.equal(r.known("Secret", "app", "burst-creds", need("ACCESS_KEY_ID"))?.state, "present");
+      assert.equal((await r.lookup("Secret", "app", "burst-creds", never(), need("OTHER"))).state, "absent");
+      assert.equal(r.known("Secret", "app", "burst-creds", need("ACCESS_KEY_ID")), undefined, "absent replaces it");
+      assert.equal((await r.lookup("Secret", "app", "burst-creds", never(), need("ACCESS_KEY_ID"))).state, "absent");
+      assert.equal(gets(since), 3, "absent answers are asked again");
+      server.faultFor(SECRET_PATH, "error");
+      assert.equal((await r.lookup("Secret", "app", "burst-creds", never(), need("ACCESS_KEY_ID"))).state, "unknown");
+      assert.equal((await r.lookup("Secret", "app", "burst-creds", never(), need("ACCESS_KEY_ID"))).state, "unknown");
+      assert.equal(gets(since), 5, "failures are asked again");
+    } finally {
+      server.faultFor(SECRET_PATH, undefined);
+      putSecret({ ACCESS_KEY_ID: PLANTED, ACCESS_SECRET_KEY: PLANTED });
+      r.close();
+    }
+  });
+
+  it("a lookup that gives up leaves the shared GET to the others; when all give up, the request is cancelled", async () => {
+    const r = withReuse(0);
+    server.faultFor(SECRET_PATH, "hang");
+    try {
+      const impatient = new AbortController();
+      const patient = new AbortController();
+      const first = r.lookup("Secret", "app", "burst-creds", impatient.signal, need("ACCESS_KEY_ID"));
+      const second = r.lookup("Secret", "app", "burst-creds", patient.signal, need("ACCESS_KEY_ID"));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const hanging = server.hanging;
+      impatient.abort();
+      assert.deepEqual(await first, { state: "unknown", why: "timed out" });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(server.hanging, hanging, "the request stays open for the lookup still waiting");
+      patient.abort();
+      assert.deepEqual(await second, { state: "unknown", why: "timed out" });
+      assert.ok(await server.waitForHangClosed(2000), "the last lookup to give up cancels the request");
+      assert.equal(getEventListeners(patient.signal, "abort").length, 0);
+    } finally {
+      server.faultFor(SECRET_PATH, undefined);
+      r.close();
+    }
+  });
+});
+
 describe("a kept-alive connection that died while idle", () => {
   let relay: Awaited<ReturnType<typeof startResettingRelay>>;
   let r: KubeResolver;
@@ -424,11 +529,18 @@ describe("a kept-alive connection that died while idle", () => {
   });
 
   it("many lookups on a reset pool: each pooled failure is retried once, all answer", async () => {
-    // Several pooled connections, then all of them die at once (an apiserver restart).
-    await Promise.all(Array.from({ length: 4 }, () => r.lookup("Cluster", "app", "pg", never())));
+    // Several pooled connections (four objects: lookups of one object would share one GET), then all of
+    // them die at once (an apiserver restart).
+    const four = [
+      ["Cluster", "app", "pg"],
+      ["Backup", "app", "nightly-1"],
+      ["Secret", "app", "backup-creds"],
+      ["Secret", "elsewhere", "other-ns-only"],
+    ] as const;
+    await Promise.all(four.map(([kind, namespace, name]) => r.lookup(kind, namespace, name, never())));
     const retries = r.api.retries;
     relay.killOpenConnections();
-    const results = await Promise.all(Array.from({ length: 4 }, () => r.lookup("Cluster", "app", "pg", AbortSignal.timeout(2000))));
+    const results = await Promise.all(four.map(([kind, namespace, name]) => r.lookup(kind, namespace, name, AbortSignal.timeout(2000))));
     assert.deepEqual(
       results.map((x) => x.state),
       ["present", "present", "present", "present"],

@@ -11,6 +11,15 @@ export type Lookup<T> =
   /** The answer is unknown (no cluster access, timeout, 403, 5xx...): `why` says which, for the warning. */
   | { readonly state: "unknown"; readonly why: string };
 
+/**
+ * What a lookup will read of the object, so that an answer read a moment ago may serve it: a Secret
+ * that holds `keys`. Only a positive answer is ever reused, and only for what it says yes to
+ * (README "References"); without a need, every lookup asks.
+ */
+export interface Need {
+  readonly keys?: readonly string[];
+}
+
 export interface ReferenceResolver {
   /** Short description for logs and "could not verify" messages, e.g. "the Kubernetes API". */
   readonly source: string;
@@ -18,7 +27,7 @@ export interface ReferenceResolver {
    * Looks one object up. Implementations answer `unknown` rather than throw, and stop work when
    * `signal` aborts (the admission's lookup deadline has passed).
    */
-  lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal): Promise<Lookup<ReferenceObject<K>>>;
+  lookup<K extends ReferenceKind>(kind: K, namespace: string, name: string, signal: AbortSignal, need?: Need): Promise<Lookup<ReferenceObject<K>>>;
   /** Every Cluster and Backup, in any namespace, with `key` in `index`; `unknown` when the source cannot tell. */
   lookupIndex(index: ObjectIndex, key: string, signal: AbortSignal): Promise<IndexLookup>;
   /**
@@ -26,7 +35,7 @@ export interface ReferenceResolver {
    * cache); undefined when only a request can tell. An admission answered this way creates no abort
    * signal and no deadline timer, which cost more than the rest of its lookups (README "Performance").
    */
-  known?<K extends ReferenceKind>(kind: K, namespace: string, name: string): Lookup<ReferenceObject<K>> | undefined;
+  known?<K extends ReferenceKind>(kind: K, namespace: string, name: string, need?: Need): Lookup<ReferenceObject<K>> | undefined;
   /** Likewise for `lookupIndex`. */
   knownIndex?(index: ObjectIndex, key: string): IndexLookup | undefined;
   /** Resolvers with watch caches: whether they have synced (the server is not ready before). */
@@ -102,10 +111,10 @@ export function chainResolvers(resolvers: readonly ReferenceResolver[]): Referen
     close: () => {
       for (const r of resolvers) r.close();
     },
-    async lookup(kind, namespace, name, signal) {
+    async lookup(kind, namespace, name, signal, need) {
       let last: Lookup<ReferenceObject<typeof kind>> = unknown("no source");
       for (const r of resolvers) {
-        last = await r.lookup(kind, namespace, name, signal);
+        last = await r.lookup(kind, namespace, name, signal, need);
         if (last.state !== "unknown") return last;
       }
       return last;
@@ -113,10 +122,10 @@ export function chainResolvers(resolvers: readonly ReferenceResolver[]): Referen
     async lookupIndex(index, key, signal) {
       return joinIndexAnswers(await Promise.all(resolvers.map((r) => r.lookupIndex(index, key, signal))));
     },
-    known(kind, namespace, name) {
+    known(kind, namespace, name, need) {
       let last: Lookup<ReferenceObject<typeof kind>> = unknown("no source");
       for (const r of resolvers) {
-        const answer = r.known?.(kind, namespace, name);
+        const answer = r.known?.(kind, namespace, name, need);
         // This resolver needs a request: so does the chain, unless an earlier one already knew.
         if (answer === undefined) return undefined;
         last = answer;

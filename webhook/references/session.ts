@@ -1,7 +1,7 @@
 // The lookups of one admission: each object (and each index key) fetched at most once, all of them
 // bounded by one deadline. Rules look up in `gather`; what a gather returns is what its `check` reads.
 import type { ReferenceKind, ReferenceObject } from "./reference-kinds.js";
-import { unknown, type IndexLookup, type Lookup, type ReferenceResolver } from "./resolver.js";
+import { unknown, type IndexLookup, type Lookup, type Need, type ReferenceResolver } from "./resolver.js";
 import type { ObjectIndex } from "./store.js";
 
 /**
@@ -18,11 +18,13 @@ export type LookupObserver = (
 
 /** What a rule's `gather` may do: start a lookup in the admission's namespace, or of an index across all namespaces. */
 export interface Lookups {
-  lookup<K extends ReferenceKind>(kind: K, name: string): Promise<Lookup<ReferenceObject<K>>>;
+  /** `need`: what the rule will read of it (a Secret's keys), so that an answer read a moment ago may do. */
+  lookup<K extends ReferenceKind>(kind: K, name: string, need?: Need): Promise<Lookup<ReferenceObject<K>>>;
   lookupIndex(index: ObjectIndex, key: string): Promise<IndexLookup>;
 }
 
-const key = (kind: ReferenceKind, name: string): string => `${kind}/${name}`;
+/** A lookup with another need is another lookup: an answer reused for one need may not hold the keys of the other. */
+const key = (kind: ReferenceKind, name: string, need?: Need): string => `${kind}/${name}${need?.keys ? `\u0000${need.keys.join("\u0000")}` : ""}`;
 const indexKey = (index: ObjectIndex, k: string): string => `index/${index.name}\u0000${k}`;
 
 export class ReferenceSession implements Lookups {
@@ -95,11 +97,11 @@ export class ReferenceSession implements Lookups {
     return result;
   }
 
-  lookup<K extends ReferenceKind>(kind: K, name: string): Promise<Lookup<ReferenceObject<K>>> {
+  lookup<K extends ReferenceKind>(kind: K, name: string, need?: Need): Promise<Lookup<ReferenceObject<K>>> {
     return this.start(
-      key(kind, name),
-      () => this.resolver.known?.(kind, this.namespace, name),
-      (signal) => this.resolver.lookup(kind, this.namespace, name, signal),
+      key(kind, name, need),
+      () => this.resolver.known?.(kind, this.namespace, name, need),
+      (signal) => this.resolver.lookup(kind, this.namespace, name, signal, need),
       (found) => this.observe?.(kind, this.namespace, name, found.state, found.state === "unknown" ? found.why : undefined),
     );
   }

@@ -263,10 +263,17 @@ export function credentialSelectors(
 /** The Secrets named by selectors, by name, as the lookups found them. */
 export type GatheredSecrets = ReadonlyMap<string, Lookup<SecretKeys>>;
 
-/** Looks up each Secret the selectors name, once. */
+/** Looks up each Secret the selectors name, once, saying which keys will be read of it (an answer a moment old may do). */
 export async function gatherSecrets(lookups: Lookups, selectors: readonly { selector: SecretKeySelector }[]): Promise<GatheredSecrets> {
-  const names = [...new Set(selectors.map((s) => s.selector.name))];
-  return new Map(await Promise.all(names.map(async (name) => [name, await lookups.lookup("Secret", name)] as const)));
+  const keys = new Map<string, Set<string>>();
+  for (const { selector } of selectors) {
+    const named = keys.get(selector.name) ?? new Set<string>();
+    if (selector.key !== undefined) named.add(selector.key);
+    keys.set(selector.name, named);
+  }
+  return new Map(
+    await Promise.all([...keys].map(async ([name, wanted]) => [name, await lookups.lookup("Secret", name, { keys: [...wanted].sort() })] as const)),
+  );
 }
 
 /**
