@@ -11,7 +11,16 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { API_VERSION, GROUP } from "../schemas/kinds.js";
 import { runMain } from "../tools/testkit/cli.js";
-import { completedBackup, credentialsSecret, deniedCluster, validBackup, validCluster, validScheduledBackup, type JsonObject } from "../tools/fuzz/objects.js";
+import {
+  completedBackup,
+  credentialsSecret,
+  deniedCluster,
+  superuserSecret,
+  validBackup,
+  validCluster,
+  validScheduledBackup,
+  type JsonObject,
+} from "../tools/fuzz/objects.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
 
 const PER_KIND = 1000;
@@ -49,6 +58,7 @@ before(async () => {
     (((cluster.spec as JsonObject).backup as JsonObject).barmanObjectStore as JsonObject).destinationPath = `s3://acme-pg-backups/${namespace}/${name}`;
     api.put(asKube(cluster));
     api.put(asKube(credentialsSecret(`${name}-creds`, namespace)));
+    api.put(asKube(superuserSecret(name, namespace)));
     api.put(asKube(completedBackup(`${name}-backup`, namespace, name, `${name}-creds`)));
     api.put(asKube(validScheduledBackup(`${name}-nightly`, namespace, name)));
   }

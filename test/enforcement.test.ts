@@ -122,7 +122,7 @@ describe("cnp-webhook serve --enforcement warn --kubeconfig (local kube-apiserve
     // A Cluster without a backup configuration: a Backup of it is denied in deny mode.
     const cluster = validCluster("pg");
     delete cluster.spec.backup;
-    api.put({ ...cluster, apiVersion: API_VERSION, kind: "Cluster", metadata: { name: "pg", namespace: "app" } });
+    api.put({ ...cluster, apiVersion: API_VERSION, kind: "Cluster", metadata: { name: "pg", namespace: "app" }, status: { targetPrimary: "pg-1" } });
     [port, metricsPort] = [await freePort(), await freePort()];
     const kubeconfig = api.writeKubeconfig(dir);
     child = startNode(serveArgs({ port, metricsPort, cert: certs.cert, key: certs.key }, "--kubeconfig", kubeconfig, "--enforcement", "warn"), { logFile });
@@ -155,7 +155,13 @@ describe("cnp-webhook serve --enforcement warn --kubeconfig (local kube-apiserve
     );
 
     // The same Backup of a Cluster that has one passes without any would-deny warning.
-    api.put({ ...validCluster("pg2"), apiVersion: API_VERSION, kind: "Cluster", metadata: { name: "pg2", namespace: "app" } });
+    api.put({
+      ...validCluster("pg2"),
+      apiVersion: API_VERSION,
+      kind: "Cluster",
+      metadata: { name: "pg2", namespace: "app" },
+      status: { targetPrimary: "pg2-1" },
+    });
     const fine = validBackup("b2", "pg2");
     fine.metadata = { name: "b2", namespace: "app" };
     const ok = await post(admissionReview("Backup", fine, { uid: "live-warn-2" }));

@@ -28,7 +28,8 @@ const judged: { kind: KindName; name: string; object: Record<string, unknown> }[
   const waived = withField(placeholder, "metadata.annotations", { [IGNORE_ANNOTATION]: "objectstore/bucket-name" });
   const hourly = validScheduledBackup("hourly", "pg", "0 0 * * *");
   return [
-    { kind: "Cluster" as const, name: "pg", object: validCluster("pg") },
+    // Bootstrapped: a Backup of it runs (the API has its status; the files given to validate never say).
+    { kind: "Cluster" as const, name: "pg", object: withField(validCluster("pg"), "status", { targetPrimary: "pg-1" }) },
     { kind: "Cluster" as const, name: "bad", object: withToken },
     { kind: "Cluster" as const, name: "waived", object: waived },
     { kind: "ScheduledBackup" as const, name: "hourly", object: hourly },

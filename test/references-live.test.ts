@@ -74,6 +74,9 @@ function cluster(name: string, o: { store?: StoreOptions | false; recoverFrom?: 
   return { apiVersion: API_VERSION, kind: "Cluster", metadata: { name, namespace: o.namespace ?? NS }, spec };
 }
 
+/** The object as the API holds it once the operator has chosen the first primary. */
+const bootstrapped = (o: KubeObject): KubeObject => ({ ...o, status: { targetPrimary: `${o.metadata.name}-1` } });
+
 const backupObject = (name: string, clusterName: string, namespace = NS): KubeObject => ({
   apiVersion: API_VERSION,
   kind: "Backup",
@@ -206,8 +209,13 @@ before(async () => {
   api.put(secret("other-ns-creds", BOTH_KEYS, "other"));
   api.put(secret("minio", BOTH_KEYS));
 
-  api.put(cluster("pg-backed", { store: {} }));
-  api.put(cluster("pg-plain"));
+  // Bootstrapped, as the operator's status says: Backups of them run (a Cluster without a primary is below).
+  api.put(bootstrapped(cluster("pg-backed", { store: {} })));
+  api.put(bootstrapped(cluster("pg-plain")));
+  api.put(cluster("pg-unborn", { store: {} }));
+  // The source Cluster of every Backup below (recovery/source-compatibility compares with it): the same
+  // major and settings as the Clusters these tests recover, its own backup configuration since removed.
+  api.put(cluster("pg-old"));
 
   api.put(backupWithStatus("bk-good", {}));
   api.put(backupWithStatus("bk-failed", { phase: "failed", error: "can't upload: access denied", destinationPath: undefined, s3Credentials: undefined }));
@@ -330,29 +338,29 @@ describe("Cluster bootstrap.fullRecovery against the live API", () => {
     assertAllowedClean(await admit(hook, cluster("pg", { recoverFrom: "bk-good" })));
   });
 
-  it("WAL archive collision (same destinationPath, cluster name = Backup's serverName) → deny", async () => {
+  // Recovering into the archive one restores from is the disaster-recovery flow: PostgreSQL continues on a
+  // new timeline there (xlog.c StartupXLOG), so it is warned, not denied, unless a live Cluster writes there.
+  it("recovering into the Backup's own archive under its cluster's name (the disaster-recovery flow) → admitted, warned", async () => {
+    // In the cache "pg-old" is the live source; a CREATE of the same name stands for the one recreated after its loss.
     const a = await admit(hook, cluster("pg-old", { recoverFrom: "bk-good", store: { destinationPath: "s3://backups" } }));
-    assertDenied(a, [
-      [`${STORE}.serverName`, "FieldValueForbidden", /would archive WAL into s3:\/\/backups\/pg-old\/, the folder of Backup "bk-good" it restores from/],
+    assertWarned(a, [
+      /^spec\.backup\.barmanObjectStore\.serverName: continues on a new timeline in the folder of Backup "bk-good"/,
+      /^spec\.bootstrap\.fullRecovery\.backup\.name: major and hot-standby settings not compared with Backup "bk-good"/,
     ]);
   });
 
-  it("WAL archive collision through an explicit serverName → deny", async () => {
+  it("the same archive through an explicit serverName → admitted, warned", async () => {
     const a = await admit(hook, cluster("pg-new", { recoverFrom: "bk-good", store: { destinationPath: "s3://backups/", serverName: "pg-old" } }));
-    assertDenied(a, [[`${STORE}.serverName`, "FieldValueForbidden", /s3:\/\/backups\/pg-old/]]);
+    assertWarned(a, [/^spec\.backup\.barmanObjectStore\.serverName: continues on a new timeline in the folder of Backup "bk-good"/]);
   });
 
-  it("WAL archive collision when the Backup's status has no serverName (its cluster's name is used) → deny", async () => {
-    const a = await admit(hook, cluster("pg-old", { recoverFrom: "bk-no-server", store: { destinationPath: "s3://backups" } }));
-    // Both mistakes at once: release 0.5 passes status.serverName to barman-cloud-restore, so its absence fails the restore too.
-    assertDenied(a, [
-      [RECOVERY, "FieldValueInvalid", /Backup "bk-no-server" is completed but its status has no serverName/],
-      [`${STORE}.serverName`, "FieldValueForbidden", /Backup "bk-no-server"/],
-    ]);
+  it("a Backup whose status has no serverName → deny: release 0.5 passes status.serverName to barman-cloud-restore", async () => {
+    const a = await admit(hook, cluster("pg-new", { recoverFrom: "bk-no-server", store: { destinationPath: "s3://backups", serverName: "pg-new" } }));
+    assertDenied(a, [[RECOVERY, "FieldValueInvalid", /Backup "bk-no-server" is completed but its status has no serverName/]]);
   });
 
   it("same destinationPath, different serverName → allowed, no warning", async () => {
-    assertAllowedClean(await admit(hook, cluster("pg-old", { recoverFrom: "bk-good", store: { destinationPath: "s3://backups", serverName: "pg-new" } })));
+    assertAllowedClean(await admit(hook, cluster("pg-new", { recoverFrom: "bk-good", store: { destinationPath: "s3://backups", serverName: "pg-new" } })));
   });
 
   it("UPDATE of an existing recovery cluster looks nothing up", async () => {
@@ -386,6 +394,16 @@ describe("Backup and ScheduledBackup → Cluster against the live API", () => {
     const { result: a, paths } = await apiRequests(() => admit(hook, backupObject("b1", "pg-backed")));
     assertAllowedClean(a);
     assert.deepEqual(paths, []);
+  });
+
+  // controllers/backup_controller.go:73-81: no Pod named status.targetPrimary → "Unknown pod", failed for good.
+  it("Backup → Cluster that has no primary yet (GitOps applying both at once) → deny; a ScheduledBackup of it → allowed", async () => {
+    await Promise.all([hook, strict].map((w) => cached(w, "Cluster", NS, "pg-unborn")));
+    assertDenied(await admit(hook, backupObject("b1", "pg-unborn")), [
+      [CLUSTER_REF, "FieldValueInvalid", /Cluster "pg-unborn" has no primary yet: release 0\.5 would fail this Backup with "Unknown pod" and never retry it/],
+    ]);
+    // A schedule's first Backup comes at its first firing, not at once (scheduledbackup_controller.go:98-117).
+    assertAllowedClean(await admit(hook, scheduledBackup("nightly", "pg-unborn")));
   });
 
   it("ScheduledBackup → Cluster absent → warn (it may come in the same batch)", async () => {

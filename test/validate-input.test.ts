@@ -265,7 +265,12 @@ describe("validate judges what the apiserver would hand the webhook", () => {
   test("status is not judged (the apiserver drops it on create) but is the reference state of a recovery", async () => {
     const backup = `${API}\nkind: Backup\nmetadata: {name: nightly}\nspec:\n  cluster: {name: pg-old}\nstatus:\n  phase: completed\n  someLaterField: true\n  backupId: 20201026T135740\n  serverName: pg-old\n  destinationPath: s3://backups/\n  s3Credentials:\n    accessKeyId: {name: aws-creds, key: ACCESS_KEY_ID}\n    secretAccessKey: {name: aws-creds, key: ACCESS_SECRET_KEY}\n`;
     const restore = CLUSTER("restored", "  bootstrap:\n    fullRecovery:\n      backup: {name: nightly}\n");
-    const r = await validateJson(["-"], [SECRET, backup, restore].join("\n---\n"));
+    // The Backup's source Cluster in the same batch: the recovery's major and settings are compared with it.
+    const source = CLUSTER(
+      "pg-old",
+      "  backup:\n    barmanObjectStore:\n      destinationPath: s3://backups/\n      s3Credentials:\n        accessKeyId: {name: aws-creds}\n",
+    );
+    const r = await validateJson(["-"], [SECRET, backup, restore, source].join("\n---\n"));
     const byName = new Map(r.results.map((x) => [x.name, x]));
     assert.deepEqual(byName.get("nightly")?.errors, [], "status.someLaterField is not an unknown-field error");
     const restored = byName.get("restored");
@@ -277,7 +282,7 @@ describe("validate judges what the apiserver would hand the webhook", () => {
     );
 
     const failed = backup.replace("phase: completed", "phase: failed");
-    const denied = await validateJson(["-"], [SECRET, failed, restore].join("\n---\n"));
+    const denied = await validateJson(["-"], [SECRET, failed, restore, source].join("\n---\n"));
     assert.equal(denied.results.find((x) => x.name === "restored")?.status, "denied", "a failed status in the file is read too");
   });
 

@@ -112,7 +112,7 @@ before(async () => {
 
   // Only in the live cluster.
   api.put(secret("live-only-creds", ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"]));
-  api.put({ ...cluster("live-cluster", "live-only-creds") });
+  api.put({ ...cluster("live-cluster", "live-only-creds"), status: { targetPrimary: "live-cluster-1" } });
   // In both; the files' copy is complete, the live one lacks a key: the files win.
   api.put(secret("shadowed-creds", ["ACCESS_KEY_ID"]));
 

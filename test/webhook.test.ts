@@ -14,7 +14,11 @@ const path = (role: Role, kind: KindName) => route(role, kind).path;
 let webhook: TestWebhook;
 before(async () => {
   webhook = await startWebhook({
-    resolver: stateResolver({ secrets: { "aws-creds": CREDS_KEYS, minio: CREDS_KEYS }, clusters: [validCluster("pg")], backups: [completedBackup()] }),
+    resolver: stateResolver({
+      secrets: { "aws-creds": CREDS_KEYS, minio: CREDS_KEYS },
+      clusters: [validCluster("pg"), validCluster("pg-old")],
+      backups: [completedBackup()],
+    }),
   });
 });
 after(() => webhook.close());

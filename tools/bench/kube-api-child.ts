@@ -8,7 +8,7 @@
 // With an IPC channel: {id, op: "fault", fault, slowMs?} switches the fault; {id, op: "state"} answers
 // {hanging, hangsClosedByClient, connections, requests, gets, lists, watches}; every reply is {id, ...}.
 import { startKubeApiServer, type Fault } from "../testkit/kube-api-server.js";
-import { completedBackup, credentialsSecret, validCluster, type JsonObject } from "../fuzz/objects.js";
+import { completedBackup, credentialsSecret, superuserSecret, validCluster, type JsonObject } from "../fuzz/objects.js";
 
 const dir = process.argv[2];
 const seed = Number(process.argv[3] ?? 0);
@@ -19,6 +19,7 @@ if (!dir || !Number.isInteger(seed) || seed < 0) {
 const api = await startKubeApiServer();
 const asKube = (o: JsonObject) => o as never;
 api.put(asKube(credentialsSecret("aws-creds", "app")));
+api.put(asKube(superuserSecret("pg", "app")));
 api.put(asKube(validCluster("pg", "app")));
 api.put(asKube(completedBackup("pg-backup-1", "app", "pg")));
 const NAMESPACES = 100;

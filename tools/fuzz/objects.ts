@@ -51,7 +51,8 @@ export function validCluster(name = "pg", namespace = "app", opts: { lastApplied
     labels: { "app.kubernetes.io/name": "orders-db", "app.kubernetes.io/part-of": "orders", team: "payments" },
     annotations: { "acme.io/owner": "payments-team@acme.io" },
   };
-  const cluster: JsonObject = { apiVersion: CNP_API_VERSION, kind: "Cluster", metadata, spec };
+  // As exported from a running cluster: the operator has chosen its first primary (a Backup of it runs).
+  const cluster: JsonObject = { apiVersion: CNP_API_VERSION, kind: "Cluster", metadata, spec, status: { targetPrimary: `${name}-1` } };
   if (opts.lastApplied) {
     (metadata.annotations as JsonObject)["kubectl.kubernetes.io/last-applied-configuration"] =
       `${JSON.stringify({ apiVersion: CNP_API_VERSION, kind: "Cluster", metadata: { name, namespace }, spec: { instances: spec.instances, imageName: spec.imageName, storage: spec.storage, backup: spec.backup } })}\n`;
@@ -110,6 +111,17 @@ export function credentialsSecret(name = "aws-creds", namespace = "app"): JsonOb
     metadata: { name, namespace },
     type: "Opaque",
     stringData: { ACCESS_KEY_ID: "AKIAEXAMPLE", ACCESS_SECRET_KEY: "not-a-real-secret" },
+  };
+}
+
+/** The superuser Secret validCluster names (`<name>-superuser`): release 0.5 reads its password key. */
+export function superuserSecret(cluster = "pg", namespace = "app"): JsonObject {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `${cluster}-superuser`, namespace },
+    type: "kubernetes.io/basic-auth",
+    stringData: { username: "postgres", password: "not-a-real-password" },
   };
 }
 

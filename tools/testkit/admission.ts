@@ -153,6 +153,8 @@ export function validCluster(name = "pg"): Cluster {
         },
       },
     },
+    // Bootstrapped, as the operator records it: as cluster state, a Backup of it runs at once.
+    status: { targetPrimary: `${name}-1` },
   };
 }
 

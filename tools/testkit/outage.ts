@@ -54,6 +54,8 @@ export function seedOutageWorld(api: KubeApiServer): void {
     data: { ACCESS_KEY_ID: Buffer.from("id").toString("base64"), ACCESS_SECRET_KEY: Buffer.from("key").toString("base64") },
   });
   api.put(BACKUP);
+  // The Backup's source, still running (recovery/source-compatibility compares with it), archiving elsewhere now.
+  api.put(cluster("src", "s3://backups/src-live"));
   api.put(cluster("old-writer", "s3://backups/old"));
 }
 

@@ -419,12 +419,19 @@ export function judgeParameter(name: string, value: string, major: Major, contex
     else if (result.value !== undefined) state.set(guc.name, result.value);
   });
   if (errors.length > 0) return fail(errors, "file");
+  warnings.push(...parameterWarnings(name, value));
+  const startup = startupErrors(major, state);
+  return startup.length > 0 ? fail(startup, "start") : { ok: true, warnings };
+}
+
+/** What an accepted entry still depends on: the image's minor release, what it has installed, its build. */
+export function parameterWarnings(name: string, value: string): string[] {
   const lower = name.toLowerCase();
+  const warnings: string[] = [];
   if (ADDED_IN_MINORS[lower]) warnings.push(`${lower} exists only from PostgreSQL ${ADDED_IN_MINORS[lower]}: an older image refuses it at start-up`);
   if (IMAGE_DEPENDENT[lower]) warnings.push(`${lower} = '${value}' is checked against ${IMAGE_DEPENDENT[lower]} only when PostgreSQL starts`);
   if (lower === PGDG_ONLY.name) warnings.push(`${lower} exists only in PGDG (Debian) builds of PostgreSQL, as the operator's images are`);
-  const startup = startupErrors(major, state);
-  return startup.length > 0 ? fail(startup, "start") : { ok: true, warnings };
+  return warnings;
 }
 
 /** The postmaster's checks after the configuration loaded (postmaster.c PostmasterMain, xlog.c ReadControlFile, OpenSSL). */

@@ -35,6 +35,8 @@ export class ManifestResolver implements ReferenceResolver {
       const namespace = namespaceOf(o, defaultNamespace);
       // What is kept is what the live resolvers keep (kinds.ts): rules see the same in `validate` and in the server.
       const kept = keep[kind](o as Record<string, unknown>);
+      // A Cluster in the files is one to be created: what the operator has done with it (status) is unknown.
+      if (kind === "Cluster") delete (kept as ReferenceObject<"Cluster">).status;
       this.objects.set(`${kind}/${namespace}/${name}`, kept);
       if (isCachedKind(kind)) this.documents.push({ kind, namespace, name, object: kept } as Indexed);
       this.namespaces.set(`${kind}/${name}`, [...(this.namespaces.get(`${kind}/${name}`) ?? []), namespace]);

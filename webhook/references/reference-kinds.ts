@@ -4,6 +4,7 @@
 import type { Backup, BackupStatus, BarmanObjectStoreConfiguration, Cluster, ObjectMeta } from "../../generated/types/index.js";
 import { GROUP, VERSION } from "../../schemas/kinds.js";
 import { isRecord } from "../formats/json.js";
+import { hotStandbySettings } from "../postgres/hotstandby.js";
 
 /** All that is ever kept of a Secret: its name and key names. Values never leave the resolver. */
 export interface SecretKeys {
@@ -14,10 +15,23 @@ export interface SecretKeys {
 /** The metadata kept of a cached object: who it is, and which version of it. */
 export type KeptMeta = Pick<ObjectMeta, "name" | "namespace" | "uid" | "resourceVersion" | "creationTimestamp"> & { deletionTimestamp?: string };
 
-/** What is kept of a Cluster (README "References"): its name and its object store, all rules read of another Cluster. */
+/** The settings a recovery compares with the Backup's source Cluster: 13's list holds every major's. */
+const HOT_STANDBY_SETTINGS: ReadonlySet<string> = new Set(hotStandbySettings(13));
+
+/**
+ * What is kept of a Cluster (README "References"): what rules read of another Cluster. Its object
+ * store (the WAL-archive rule); its image and hot-standby settings (a recovery from its Backups); its
+ * target primary (a Backup of it fails without one). `status` only from the API: the files given to
+ * `validate` say what is wanted, not what the operator has done.
+ */
 export interface KeptCluster extends Pick<Cluster, "apiVersion" | "kind"> {
   metadata?: KeptMeta;
-  spec?: { backup?: { barmanObjectStore?: BarmanObjectStoreConfiguration } };
+  spec?: {
+    imageName?: string;
+    postgresql?: { parameters?: Record<string, string> };
+    backup?: { barmanObjectStore?: BarmanObjectStoreConfiguration };
+  };
+  status?: { targetPrimary: string };
 }
 
 /** The status fields rules read (a Pick: BackupStatus is open, and an Omit of an open type keeps no named field). */
@@ -114,11 +128,20 @@ export const keep: { readonly [K in ReferenceKind]: (raw: Record<string, unknown
     const spec = isRecord(raw.spec) ? raw.spec : {};
     const backup = isRecord(spec.backup) ? spec.backup : undefined;
     const store = backup && isRecord(backup.barmanObjectStore) ? (backup.barmanObjectStore as unknown as BarmanObjectStoreConfiguration) : undefined;
+    const parameters = isRecord(spec.postgresql) && isRecord(spec.postgresql.parameters) ? spec.postgresql.parameters : {};
+    const hotStandby = Object.entries(parameters).filter(([k, v]) => HOT_STANDBY_SETTINGS.has(k.toLowerCase()) && typeof v === "string");
+    const imageName = text(spec.imageName);
     return {
       apiVersion: text(raw.apiVersion) ?? apiVersionOf("Cluster"),
       kind: "Cluster",
       metadata: keptMeta(raw.metadata),
-      spec: backup ? { backup: store ? { barmanObjectStore: store } : {} } : {},
+      spec: {
+        ...(imageName !== undefined ? { imageName } : {}),
+        ...(hotStandby.length > 0 ? { postgresql: { parameters: Object.fromEntries(hotStandby) as Record<string, string> } } : {}),
+        ...(backup ? { backup: store ? { barmanObjectStore: store } : {} } : {}),
+      },
+      // A Cluster the operator has not bootstrapped yet has no status at all: no primary either.
+      status: { targetPrimary: (isRecord(raw.status) ? text(raw.status.targetPrimary) : undefined) ?? "" },
     };
   },
   Backup: (raw) => {

@@ -95,15 +95,20 @@ describe("objectstore/wal-archive-shared: one writer per WAL folder, across name
     assert.deepEqual(await verdict(validCluster("pg"), { clusters: [validCluster("pg"), validCluster("pg")] }), collision);
   });
 
-  test("recovering into the archive of the Backup it restores from: reported once, by recovery/archive-collision", async () => {
+  test("recovering into the archive of the Backup it restores from: the disaster-recovery flow, warned; denied only while a live Cluster writes there", async () => {
+    // PostgreSQL continues on a new timeline after archive recovery (xlog.c StartupXLOG): no segment of the
+    // restored history is overwritten; a second live writer on the same timeline would be.
     const backup = completedBackup("bk", "pg-old");
     const restoring = withField(store(validCluster("pg-old"), "destinationPath", "s3://backups/"), `${STORE}.endpointURL`, "http://minio:9000");
     const recovering = withField(restoring, "spec.bootstrap", { fullRecovery: { backup: { name: "bk" } } });
+    const alone = await check("Cluster", recovering, { state: { secrets, backups: [backup] } });
+    assert.deepEqual(alone.violations, []);
+    assert.ok(alone.warningFindings.some((w) => w.rule === "recovery/archive-collision"));
     const old = inNamespace(withField(recovering, "spec.bootstrap", undefined), "elsewhere");
-    const found = await check("Cluster", recovering, { state: { secrets, backups: [backup], clusters: [old] } });
+    const live = await check("Cluster", recovering, { state: { secrets, backups: [backup], clusters: [old] } });
     assert.deepEqual(
-      found.violations.map((v) => v.rule),
-      ["recovery/archive-collision"],
+      live.violations.map((v) => v.rule),
+      ["objectstore/wal-archive-shared"],
     );
   });
 

@@ -75,7 +75,11 @@ async function gather(ctx: RuleContext<Cluster>, lookups: Lookups): Promise<Gath
   return { archive, writers, source };
 }
 
-/** The Backup this Cluster restores from already shares its archive: recovery/archive-collision reports that mistake, once. */
+/**
+ * The Backup this Cluster restores from already shares its archive: recovering into one's own archive is
+ * the disaster-recovery flow (recovery/archive-collision warns), so the Backups there are expected and only
+ * a live Cluster writing there still collides.
+ */
 function restoresFromSameArchive(source: RecoverySource | undefined, key: string): boolean {
   const theirs = source?.found.state === "present" ? backupArchive(source.found.object) : undefined;
   return theirs !== undefined && archiveKey(theirs) === key;
@@ -112,12 +116,12 @@ function check(ctx: RuleContext<Cluster>, gathered: Gathered | undefined): reado
   if (!gathered) return [];
   const { archive, writers: found, source } = gathered;
   const key = archiveKey(archive);
-  if (restoresFromSameArchive(source, key)) return [];
   const field = movedField(ctx);
   if (found.state === "unknown") {
     return [referenceWarning(field.path, field.value, `could not verify that this WAL archive is unused: ${briefReason(found.why)}`, "Invalid")];
   }
-  const others = otherWriters(ctx, found.object);
+  const restoring = restoresFromSameArchive(source, key);
+  const others = otherWriters(ctx, found.object).filter((o) => !restoring || o.kind === "Cluster");
   if (others.length === 0) return [];
   // Clusters first: a live writer is the more urgent news than the Backups it left.
   others.sort((a, b) => Number(a.kind === "Backup") - Number(b.kind === "Backup"));

@@ -26,12 +26,12 @@ export const backupAdmission: KindAdmission<"Backup"> = {
     backupRule({
       id: "backup/cluster",
       severity: "deny or warn",
-      summary: "the Cluster exists and has spec.backup.barmanObjectStore (could not verify: warn)",
+      summary: "the Cluster exists, has spec.backup.barmanObjectStore and (known only to the server) a primary (could not verify: warn)",
       protects: 'a Backup the operator marks failed at once and never retries ("Unknown cluster", or HTTP 409 "Backup not configured in the cluster")',
-      source: BACKUP_TARGET_SOURCE,
+      source: `${BACKUP_TARGET_SOURCE}; controllers/backup_controller.go:73-81 ("Unknown pod")`,
       // On UPDATE the spec cannot change, and the Cluster may be long gone (finalizers must still go).
       gather: async ({ operation, object }, lookups) => (operation === "CREATE" ? gatherBackupTarget(object.spec?.cluster, lookups) : undefined),
-      check: ({ namespace }, target) => checkBackupTarget(target, namespace, false),
+      check: ({ namespace }, target) => checkBackupTarget(target, namespace, { absentIsWarning: false, now: true }),
     }),
     backupRule({
       id: "backup/immutable",

@@ -7,7 +7,9 @@ import { isDNS1035Label, majorVersionText, operatorImageTag, parseQuantity, post
 import { isRecord, sameJSON } from "../formats/json.js";
 import { OBJECT_STORE_RULES } from "./objectstore.js";
 import { imageWithParametersRule, parametersRule } from "./parameters.js";
+import { POSTGRES_RULES } from "./postgres.js";
 import { RECOVERY_RULES } from "./recovery.js";
+import { recoverySourceRule } from "./recovery-source.js";
 import { walArchiveRule } from "./archive.js";
 import { clusterRule } from "./builders.js";
 
@@ -260,8 +262,10 @@ export const clusterAdmission: KindAdmission<"Cluster"> = {
     imageMajorRule,
     parametersRule,
     imageWithParametersRule,
+    ...POSTGRES_RULES,
     ...OBJECT_STORE_RULES,
     walArchiveRule,
     ...RECOVERY_RULES,
+    recoverySourceRule,
   ],
 };

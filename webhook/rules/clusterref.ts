@@ -63,7 +63,11 @@ export async function gatherBackupTarget(ref: LocalObjectReference | undefined, 
  * The Cluster must exist (or, when `absentIsWarning`, may still be on its way) and have
  * spec.backup.barmanObjectStore: backups of a cluster without one fail in the operator.
  */
-export function checkBackupTarget(target: BackupTarget | undefined, namespace: string, absentIsWarning: boolean): Finding[] {
+export function checkBackupTarget(
+  target: BackupTarget | undefined,
+  namespace: string,
+  { absentIsWarning, now }: { absentIsWarning: boolean; now: boolean },
+): Finding[] {
   if (!target) return [];
   const { name, found } = target;
   if (found.state !== "present") {
@@ -73,6 +77,20 @@ export function checkBackupTarget(target: BackupTarget | undefined, namespace: s
       absentIsWarning ? "warn" : "deny",
     );
     return missing ? [missing] : [];
+  }
+  // A Backup runs at once: release 0.5 reads the Pod named status.targetPrimary, fails the Backup with
+  // "Unknown pod" when there is none and never retries it (controllers/backup_controller.go:53, 73-81).
+  // Only the API knows the status: the files given to `validate` do not say (references/files.ts).
+  if (now && found.object.status && !found.object.status.targetPrimary) {
+    return [
+      deny(
+        invalid(
+          CLUSTER_NAME_PATH,
+          name,
+          `Cluster ${JSON.stringify(name)} has no primary yet: release 0.5 would fail this Backup with "Unknown pod" and never retry it; apply the Backup once the Cluster has a primary (status.targetPrimary)`,
+        ),
+      ),
+    ];
   }
   if (!found.object.spec?.backup?.barmanObjectStore) {
     return [

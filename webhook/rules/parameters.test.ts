@@ -12,8 +12,18 @@ describe("cluster/parameters on CREATE: release 0.5's webhook never looks at par
   test("a mandatory parameter set to another value is ignored (warned): the operator writes its own value after the user's", async () => {
     // cnp v0.5.0 pkg/postgres/configuration.go:187-202 (mandatory settings) and CreatePostgresqlConfiguration:
     // the user's map, then the mandatory values over it; the file is sorted, so `Port` comes before `port`.
-    for (const name of ["archive_command", "wal_level", "port", "Port", "ssl_cert_file", "hot_standby"]) {
-      assert.deepEqual(await judge("Cluster", withParameters({ [name]: "x" }), { state }), { denied: [], warned: [["cluster/parameters", P(name)]] }, name);
+    for (const [name, value] of [
+      ["archive_command", "x"],
+      ["wal_level", "x"],
+      ["port", "x"],
+      ["ssl_cert_file", "x"],
+      ["hot_standby", "x"],
+      // Another spelling is another key of the operator's map: written as given (so it must parse, see
+      // postgresql/parameters), then the operator's own `port` after it, which wins.
+      ["Port", "5433"],
+    ]) {
+      const v = await judge("Cluster", withParameters({ [name as string]: value as string }), { state });
+      assert.deepEqual(v, { denied: [], warned: [["cluster/parameters", P(name as string)]] }, name);
     }
     const v = await judge("Cluster", withParameters({ archive_mode: "on", wal_level: "logical", port: "5432" }), { state });
     assert.deepEqual(v, { denied: [], warned: [] }, "the operator's own values are harmless to repeat");
@@ -22,7 +32,7 @@ describe("cluster/parameters on CREATE: release 0.5's webhook never looks at par
   test("a fixed, non-mandatory parameter is written as given, with a warning that release 0.5 never lets it change", async () => {
     // cluster_webhook.go:88-104 ValidateCreate has no configuration check; :284-329 refuses changes on UPDATE.
     for (const name of ["huge_pages", "log_directory", "recovery_target_time", "unix_socket_group", "logging_collector"]) {
-      const value = name === "huge_pages" ? "off" : name === "logging_collector" ? "on" : "x";
+      const value = { huge_pages: "off", logging_collector: "on", recovery_target_time: "2020-11-20 10:00:00+00" }[name] ?? "x";
       assert.deepEqual(await judge("Cluster", withParameters({ [name]: value }), { state }), { denied: [], warned: [["cluster/parameters", P(name)]] }, name);
     }
   });

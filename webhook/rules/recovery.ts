@@ -2,8 +2,8 @@
 // status.serverName / status.backupId with the Secrets recorded in its status, at once, without
 // waiting (README "Rules"; docs/operator-0.5.md §4). These rules run on CREATE only.
 import type { Cluster } from "../../generated/types/index.js";
-import { FieldPath, forbidden, invalid } from "../admission/field.js";
-import { deny, type Finding } from "../admission/finding.js";
+import { FieldPath, invalid } from "../admission/field.js";
+import { deny, type Finding, warn } from "../admission/finding.js";
 import type { Rule, RuleContext } from "../admission/rule.js";
 import { archiveAt, archiveKey, backupArchive, clusterArchive, describeArchive } from "../formats/barman.js";
 import { dns1123SubdomainProblems } from "../formats/formats.js";
@@ -181,21 +181,22 @@ const walFolderRule = clusterRule({
 
 const archiveCollisionRule = clusterRule({
   id: "recovery/archive-collision",
-  severity: "deny",
-  summary: "a recovering Cluster does not archive its WAL into the folder of the Backup it restores from",
-  protects: "the new cluster writing WAL on top of the history it restores: neither release 0.5 nor barman-cloud 2.12 checks for an existing archive",
-  source: "cnp v0.5.0 cmd/manager/app/wal_archive_main.go:80-110; barman release/2.12 clients/cloud_walarchive.py:198-204",
+  severity: "warn",
+  summary:
+    "a recovering Cluster that archives its WAL into the folder of the Backup it restores from continues there on a new timeline (the disaster-recovery flow): warned; a live Cluster writing there is denied by objectstore/wal-archive-shared",
+  protects:
+    "a surprise: the new cluster's WAL and backups go beside the history it restored (PostgreSQL picks an unused timeline after archive recovery, so no segment is overwritten)",
+  source:
+    "cnp v0.5.0 cmd/manager/app/wal_archive_main.go:80-110 (no emptiness check); PostgreSQL 10-13 xlog.c StartupXLOG (newTLI = findNewestTimeLine() + 1, history files probed through restore_command)",
   gather: gatherRecoverySource,
   check: withBackup(({ name, backup }, ctx) => {
     const ours = clusterArchive(ctx.object, ctx.name);
     const theirs = backupArchive(backup);
     if (!ours || !theirs || archiveKey(ours) !== archiveKey(theirs)) return [];
     return [
-      deny(
-        forbidden(
-          FieldPath.root("spec", "backup", "barmanObjectStore", "serverName"),
-          `this cluster would archive WAL into ${describeArchive(ours)}, the folder of Backup ${JSON.stringify(name)} it restores from; set a different serverName or destinationPath`,
-        ),
+      warn(
+        FieldPath.root("spec", "backup", "barmanObjectStore", "serverName"),
+        `continues on a new timeline in the folder of Backup ${JSON.stringify(name)} it restores from (${describeArchive(ours)}): its WAL and backups go beside the restored history`,
       ),
     ];
   }),

@@ -15,7 +15,8 @@ import {
 } from "../../tools/testkit/admission.js";
 
 const STORE = "spec.backup.barmanObjectStore";
-const state = { secrets: { [CREDS_SECRET]: CREDS_KEYS, minio: CREDS_KEYS }, clusters: [validCluster("pg")] };
+// "pg-old" is the source of completedBackup(): recovery/source-compatibility compares with it.
+const state = { secrets: { [CREDS_SECRET]: CREDS_KEYS, minio: CREDS_KEYS }, clusters: [validCluster("pg"), validCluster("pg-old")] };
 const clean = { denied: [], warned: [] };
 const cluster = (field: string, value: unknown) => withField(validCluster(), field, value);
 const schedule = (s: string) => validScheduledBackup("n", "pg", s);
@@ -75,7 +76,7 @@ describe("issue 10: false admissions", () => {
     }
   });
   test("recovery when the Backup's recorded Secret lacks the recorded key", async () => {
-    const v = await rules("Cluster", restore, { state: { secrets: { minio: ["ACCESS_KEY_ID"] }, backups: [completedBackup()] } });
+    const v = await rules("Cluster", restore, { state: { ...state, secrets: { minio: ["ACCESS_KEY_ID"] }, backups: [completedBackup()] } });
     assert.deepEqual(v, { denied: ["recovery/secrets"], warned: [] });
   });
   test("recovery from a Backup that is not completed (release 0.5 does not wait)", async () => {

@@ -35,7 +35,7 @@ export const scheduledBackupAdmission: KindAdmission<"ScheduledBackup"> = {
       source: BACKUP_TARGET_SOURCE,
       // Looked up on CREATE and when spec.cluster changes, not on every status-free update.
       gather: async (ctx, lookups) => (clusterChanged(ctx) ? gatherBackupTarget(ctx.object.spec?.cluster, lookups) : undefined),
-      check: ({ namespace }, target) => checkBackupTarget(target, namespace, true),
+      check: ({ namespace }, target) => checkBackupTarget(target, namespace, { absentIsWarning: true, now: false }),
     }),
   ],
 };
