@@ -373,6 +373,54 @@ describe("Cluster bootstrap.fullRecovery against the live API", () => {
 
 // ---- §6.3 / §6.4 the Cluster behind a Backup or ScheduledBackup ------------------------------
 
+// postgresql/secrets: release 0.5 mounts these Secrets and its init container reads their password key
+// (pkg/specs/pods.go, pkg/management/postgres/initdb.go VerifyConfiguration).
+describe("superuser and application Secrets against the live API", () => {
+  const named = (superuser: string, app: string): KubeObject => {
+    const c = cluster("pg-secrets", { store: {} });
+    return { ...c, spec: { ...(c.spec as object), superuserSecret: { name: superuser }, bootstrap: { initdb: { database: "app", secret: { name: app } } } } };
+  };
+
+  it("present without a password key → denied; absent → warned; present with it → allowed", async () => {
+    api.put(secret("su-nopass", { username: PLANTED }));
+    api.put(secret("su-ok", { username: "postgres", password: PLANTED }));
+    api.put(secret("app-ok", { username: "app", password: PLANTED }));
+    assertDenied(await admit(hook, named("su-nopass", "app-ok")), [
+      ["spec.superuserSecret.name", "FieldValueNotFound", /^Not found: "password": Secret "su-nopass" has no key "password"$/],
+    ]);
+    assertWarned(await admit(hook, named("su-ok", "app-gone")), [/^spec\.bootstrap\.initdb\.secret\.name: Secret "app-gone" not found in namespace "app"$/]);
+    assertAllowedClean(await admit(hook, named("su-ok", "app-ok")));
+    // --strict-references: what is absent is denied.
+    assertDenied(await admit(strict, named("su-ok", "app-gone")), [["spec.bootstrap.initdb.secret.name", "FieldValueNotFound", /Secret "app-gone" not found/]]);
+  });
+});
+
+// recovery/source-compatibility: the Backup's source Cluster, from the watch cache.
+describe("a recovery against its Backup's source Cluster in the live API", () => {
+  it("another major, or hot-standby settings below the source's → denied naming both; the same → allowed", async () => {
+    const source = bootstrapped(cluster("pg-src12"));
+    (source.spec as Record<string, unknown>).imageName = "quay.io/enterprisedb/postgresql:12.5";
+    (source.spec as Record<string, unknown>).postgresql = { parameters: { max_connections: "300" } };
+    api.put(source);
+    api.put({ ...backupWithStatus("bk-src12", { serverName: "pg-src12" }), spec: { cluster: { name: "pg-src12" } } });
+    await Promise.all([hook, strict].map((w) => cached(w, "Backup", NS, "bk-src12")));
+    const on = (image: string, parameters?: Record<string, string>): KubeObject => {
+      const c = cluster("pg-restored", { recoverFrom: "bk-src12" });
+      return {
+        ...c,
+        spec: { ...(c.spec as object), imageName: `quay.io/enterprisedb/postgresql:${image}`, ...(parameters ? { postgresql: { parameters } } : {}) },
+      };
+    };
+    assertDenied(await admit(hook, on("13.1", { max_connections: "300" })), [
+      ["spec.imageName", "FieldValueInvalid", /runs PostgreSQL 13, but Cluster "pg-src12", the source of Backup "bk-src12" ran PostgreSQL 12/],
+    ]);
+    assertDenied(await admit(hook, on("12.6")), [
+      ["spec.postgresql.parameters[max_connections]", "FieldValueInvalid", /max_connections is 100 here but 300 in Cluster "pg-src12"/],
+    ]);
+    assertAllowedClean(await admit(hook, on("12.6", { max_connections: "300" })));
+  });
+});
+
 describe("Backup and ScheduledBackup → Cluster against the live API", () => {
   it("Backup → Cluster absent → deny", async () => {
     const a = await admit(hook, backupObject("b1", "no-such-cluster"));

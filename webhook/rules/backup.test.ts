@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { check, judge, validBackup, validCluster, withField } from "../../tools/testkit/admission.js";
+import { ManifestResolver } from "../references/files.js";
 
 const FIELD = "spec.cluster.name";
 const clusters = [validCluster("pg"), withField(validCluster("no-backup"), "spec.backup", undefined)];
@@ -69,6 +70,25 @@ describe("Backup", () => {
       { phase: "walArchivingFailing", someLaterField: 1 },
     ]) {
       assert.deepEqual(await judge("Backup", withField(validBackup(), "status", status), { state: { clusters } }), clean, JSON.stringify(status));
+    }
+  });
+});
+
+describe("backup/cluster: a Cluster without a primary yet", () => {
+  // controllers/backup_controller.go:73-81: the Pod named status.targetPrimary is read at once; without one
+  // the Backup is failed with "Unknown pod" and never retried.
+  const unborn = withField(validCluster("pg"), "status", undefined);
+  test("the server's state (the API, its status) says so: denied; a bootstrapped one: admitted", async () => {
+    assert.deepEqual(await judge("Backup", validBackup("b", "pg"), { state: { clusters: [unborn] } }), {
+      denied: [["backup/cluster", "Invalid", FIELD]],
+      warned: [],
+    });
+    assert.deepEqual(await judge("Backup", validBackup("b", "pg"), { state: { clusters: [validCluster("pg")] } }), clean);
+  });
+  test("the files given to validate cannot know what the operator has done: nothing is said", async () => {
+    for (const cluster of [unborn, validCluster("pg")]) {
+      const resolver = new ManifestResolver([cluster as never], "default");
+      assert.deepEqual(await judge("Backup", validBackup("b", "pg"), { resolver }), clean);
     }
   });
 });
