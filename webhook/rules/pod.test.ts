@@ -180,6 +180,16 @@ describe("cluster/pvc-template: the claim pvcs.go:27-74 builds, as kubernetes Va
     await admitted(template({ resources: { limits: { storage: "-1Gi", cpu: "1" } } }));
   });
 
+  test("what the schema refuses in the template (a requirement without key or operator, a number as access mode, a nameless dataSource) is the schema's alone", async () => {
+    const v = await check(
+      "Cluster",
+      template({ selector: { matchExpressions: [{}, { key: "zone", operator: "In", values: [7] }] }, accessModes: [5], dataSource: { kind: "X" } }),
+      { state },
+    );
+    assert.equal(v.allowed, false);
+    assert.deepEqual([...new Set(v.violations.map((x) => x.rule))], ["cluster/schema"]);
+  });
+
   test("volumeName: one PersistentVolume binds one claim, so only a single instance can use it", async () => {
     const pinned = template({ volumeName: "pv-0" });
     assert.deepEqual(await errorsOf(pinned), [

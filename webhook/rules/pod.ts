@@ -4,7 +4,7 @@
 // Pod (cnp v0.5.0 controllers/cluster_create.go:399-403, 454-484; docs/operator-0.5.md §4): a refused
 // Pod leaves a new cluster without a primary for good, and a claim that cannot be created, bound or
 // mounted leaves its Pod Pending, with nothing that retries it.
-import type { Cluster, LabelSelector, TypedLocalObjectReference } from "../../generated/types/index.js";
+import type { Cluster, LabelSelector, LabelSelectorRequirement, TypedLocalObjectReference } from "../../generated/types/index.js";
 import { type FieldError, FieldPath, forbidden, invalid, notSupported, required, valueAtField } from "../admission/field.js";
 import { deny } from "../admission/finding.js";
 import type { RuleContext } from "../admission/rule.js";
@@ -183,10 +183,11 @@ export const volumeModeRule = clusterRule({
 /** ValidatePersistentVolumeClaimSpec's access modes, as sets.List sorts them. */
 const ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
 
-function accessModeErrors(modes: readonly string[]): FieldError[] {
+function accessModeErrors(modes: readonly (string | undefined)[]): FieldError[] {
   const path = PVC.child("accessModes");
-  const errors = modes.flatMap((m, i) => (ACCESS_MODES.includes(m) ? [] : [notSupported(path.index(i), m, ACCESS_MODES)]));
-  if (modes.includes("ReadWriteOncePod") && modes.some((m) => m !== "ReadWriteOncePod" && ACCESS_MODES.includes(m))) {
+  // An entry the schema refused is gone (undefined): the schema has reported it.
+  const errors = modes.flatMap((m, i) => (m === undefined || ACCESS_MODES.includes(m) ? [] : [notSupported(path.index(i), m, ACCESS_MODES)]));
+  if (modes.includes("ReadWriteOncePod") && modes.some((m) => m !== undefined && m !== "ReadWriteOncePod" && ACCESS_MODES.includes(m))) {
     errors.push(forbidden(path, "may not use ReadWriteOncePod with other access modes"));
   }
   return errors;
@@ -211,7 +212,9 @@ function selectorErrors(ctx: RuleContext<Cluster>, selector: LabelSelector): Fie
     const at = path.child("matchLabels").key(key);
     errors.push(...qualifiedNameProblems(key).map((p) => invalid(at, key, p)), ...labelValueProblems(value).map((p) => invalid(at, value, p)));
   }
-  (selector.matchExpressions ?? []).forEach((expr, i) => {
+  (selector.matchExpressions ?? []).forEach((expr: Partial<LabelSelectorRequirement> | undefined, i) => {
+    // A requirement without its key or operator is the schema's to report.
+    if (typeof expr?.key !== "string" || typeof expr.operator !== "string") return;
     const at = path.child("matchExpressions").index(i);
     const values = expr.values ?? [];
     if (expr.operator === "In" || expr.operator === "NotIn") {
@@ -224,14 +227,17 @@ function selectorErrors(ctx: RuleContext<Cluster>, selector: LabelSelector): Fie
       errors.push(invalid(at.child("operator"), expr.operator, "not a valid selector operator"));
     }
     errors.push(...qualifiedNameProblems(expr.key).map((p) => invalid(at.child("key"), expr.key, p)));
-    values.forEach((v, j) => errors.push(...labelValueProblems(v).map((p) => invalid(at.child("values").index(j), v, p))));
+    values.forEach((v: string | undefined, j) => {
+      if (v !== undefined) errors.push(...labelValueProblems(v).map((p) => invalid(at.child("values").index(j), v, p)));
+    });
   });
   return errors;
 }
 
 /** kubernetes validateDataSource. */
-function dataSourceErrors(source: TypedLocalObjectReference): FieldError[] {
+function dataSourceErrors(source: Partial<TypedLocalObjectReference>): FieldError[] {
   const path = PVC.child("dataSource");
+  if (typeof source.kind !== "string" || typeof source.name !== "string") return []; // the schema requires both
   const group = source.apiGroup ?? "";
   return [
     ...(source.name === "" ? [required(path.child("name"))] : []),
