@@ -120,6 +120,21 @@ describe("AdmissionReview over HTTPS", () => {
     assert.equal(grow.validated.allowed, true);
   });
 
+  test("the instance Pod and claim release 0.5 would build: what the apiserver and the kubelet refuse is denied on the Cluster", async () => {
+    let cluster = withField(validCluster(), "spec.resources", { requests: { cpu: "2" }, limits: { cpu: "1" } });
+    cluster = withField(cluster, "spec.storage.pvcTemplate", { volumeMode: "Block" });
+    const { validated } = await apply("Cluster", cluster);
+    assert.equal(validated.allowed, false);
+    assert.deepEqual(
+      validated.status.details.causes.map((c: { field: string; message: string }) => [c.field, c.message.split(":")[0]]),
+      [
+        ["spec.storage.pvcTemplate.volumeMode", "Unsupported value"],
+        ["spec.resources.requests[cpu]", "Invalid value"],
+      ],
+    );
+    assert.match(validated.status.message, /must be less than or equal to cpu limit of 1/);
+  });
+
   test("dryRun changes nothing: same answer, no side effects", async () => {
     const wet = await apply("Backup", validBackup());
     const dry = await apply("Backup", validBackup(), "CREATE", undefined, true);

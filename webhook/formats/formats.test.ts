@@ -3,23 +3,28 @@ import { test } from "node:test";
 import {
   dns1123SubdomainProblems,
   isDNS1035Label,
+  labelValueProblems,
   looksLikePlaceholder,
   majorVersionText,
   operatorImageTag,
-  parseQuantity,
   postgresMajorVersion,
   postgresVersionFromTag,
+  qualifiedNameProblems,
   s3BucketProblems,
   secretKeyProblems,
 } from "./formats.js";
 
-test("quantities as resource.Quantity parses them", () => {
-  assert.equal(parseQuantity("1Gi"), 2 ** 30);
-  assert.equal(parseQuantity("500M"), 5e8);
-  assert.equal(parseQuantity("1e3"), 1000);
-  assert.equal(parseQuantity("1.5Ki"), 1536);
-  assert.equal(parseQuantity("100m"), 0.1);
-  for (const bad of ["", "1 Gi", "1GB", "Gi", "1.2.3", "0x10", "1gi"]) assert.equal(parseQuantity(bad), undefined, bad);
+test("qualified names and label values as apimachinery IsQualifiedName and IsValidLabelValue judge them", () => {
+  for (const good of ["cpu", "example.com/gpu", "MyName", "my.name", "123-abc", "a".repeat(63)]) assert.deepEqual(qualifiedNameProblems(good), [], good);
+  assert.deepEqual(qualifiedNameProblems("/x"), ["prefix part must be non-empty"]);
+  assert.equal(qualifiedNameProblems("").length, 2, "empty, and not matching the name pattern");
+  assert.equal(qualifiedNameProblems("a".repeat(64)).length, 1);
+  assert.equal(qualifiedNameProblems("Example.com/gpu").length, 1, "the prefix is a DNS subdomain");
+  assert.match(qualifiedNameProblems("a/b/c")[0] ?? "", /^a qualified name must consist of/);
+  assert.deepEqual(labelValueProblems(""), []);
+  assert.deepEqual(labelValueProblems("my_value"), []);
+  assert.equal(labelValueProblems("gold plated").length, 1);
+  assert.equal(labelValueProblems("-a".repeat(40)).length, 2, "too long, and a '-' at the start");
 });
 
 test("DNS-1123 subdomains and Secret keys", () => {

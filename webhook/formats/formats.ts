@@ -28,18 +28,39 @@ export function secretKeyProblems(value: string): string[] {
   return problems;
 }
 
-const BINARY_SI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL_SI: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-const QUANTITY = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+|[numkMGTPE]?)$/;
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const QUALIFIED_NAME_RULE =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc')";
 
-/** A Kubernetes resource.Quantity (`1Gi`, `500M`, `1e3`) as a number, or undefined when it is not one. */
-export function parseQuantity(value: string): number | undefined {
-  const m = QUANTITY.exec(value);
-  if (!m) return undefined;
-  const [, number = "", suffix = ""] = m;
-  const scale = BINARY_SI[suffix] ?? DECIMAL_SI[suffix] ?? (/^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : undefined);
-  return scale === undefined ? undefined : Number(number) * scale;
+/** apimachinery's IsQualifiedName (label keys, resource names): `name` or `dns.subdomain/name`. */
+export function qualifiedNameProblems(value: string): string[] {
+  const parts = value.split("/");
+  if (parts.length > 2) {
+    return [`a qualified name ${QUALIFIED_NAME_RULE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  }
+  const problems: string[] = [];
+  const [name = "", prefix] = parts.length === 2 ? [parts[1], parts[0]] : [parts[0]];
+  if (prefix === "") problems.push("prefix part must be non-empty");
+  else if (prefix !== undefined) problems.push(...dns1123SubdomainProblems(prefix).map((p) => `prefix part ${p}`));
+  if (name === "") problems.push("name part must be non-empty");
+  else if (name.length > 63) problems.push("name part must be no more than 63 characters");
+  if (!QUALIFIED_NAME_PART.test(name)) problems.push(`name part ${QUALIFIED_NAME_RULE}`);
+  return problems;
 }
+
+/** apimachinery's IsValidLabelValue: at most 63 characters, empty or alphanumeric at both ends. */
+export function labelValueProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (value.length > 63) problems.push("must be no more than 63 characters");
+  if (value !== "" && !QUALIFIED_NAME_PART.test(value)) {
+    problems.push(
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue', or 'my_value', or '12345')",
+    );
+  }
+  return problems;
+}
+
+export { parseQuantity } from "./quantity.js";
 
 /** Name parts AWS reserves for its own buckets (access points, Object Lambda, S3 Express, tables, demos). */
 const RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];

@@ -12,6 +12,7 @@ import { RECOVERY_RULES } from "./recovery.js";
 import { recoverySourceRule } from "./recovery-source.js";
 import { walArchiveRule } from "./archive.js";
 import { clusterRule } from "./builders.js";
+import { pvcTemplateRule, resourcesRule, volumeModeRule } from "./pod.js";
 
 const spec = FieldPath.root("spec");
 
@@ -254,6 +255,9 @@ export const clusterAdmission: KindAdmission<"Cluster"> = {
     storageSizeRule,
     storageShrinkRule,
     storageClassRule,
+    volumeModeRule,
+    pvcTemplateRule,
+    resourcesRule,
     primaryUpdateStrategyRule,
     imagePullSecretsRule,
     bootstrapMethodRule,
