@@ -112,6 +112,28 @@ describe("a Secret's keys: recovery/secrets and objectstore/credential-secrets",
   });
 });
 
+describe("postgresql/secrets: the password key", () => {
+  test("the missing key at both levels, the Secret's near key only in full", async () => {
+    const named = withField(validCluster(), "spec.superuserSecret", { name: "pg-superuser" });
+    const { full, restricted, denied } = await atBothLevels("Cluster", named, { secrets: { ...secrets, "pg-superuser": ["pasword"] } });
+    assert.ok(denied);
+    assert.ok(has(full, 'did you mean "pasword"?'), full.join("\n"));
+    assert.deepEqual(restricted, ['spec.superuserSecret.name: Not found: "password": Secret "pg-superuser" has no key "password"']);
+  });
+});
+
+describe("recovery/source-compatibility", () => {
+  test("the source Cluster's major at both levels, its image reference only in full", async () => {
+    const image = "registry.acme.internal/pg:12.5";
+    const sourceCluster = withField(validCluster("pg-old"), "spec.imageName", image);
+    const { full, restricted, denied } = await atBothLevels("Cluster", restore(), { secrets, backups: [completedBackup()], clusters: [sourceCluster] });
+    assert.ok(denied);
+    assert.ok(has(full, `ran PostgreSQL 12 (${image})`), full.join("\n"));
+    assert.ok(!has(restricted, "acme"), restricted.join("\n"));
+    assert.ok(has(restricted, 'Cluster "pg-old", the source of Backup "backup-example" ran PostgreSQL 12: the restored data files'), restricted.join("\n"));
+  });
+});
+
 describe("objectstore/wal-archive-shared", () => {
   const PATH = "spec.backup.barmanObjectStore.destinationPath";
   const tail =
