@@ -5,7 +5,7 @@ import { API_VERSION, type KindName } from "../../schemas/kinds.js";
 import type { AdmissionInput } from "../../webhook/admission/defaulting.js";
 import type { Enforcement } from "../../webhook/admission/enforcement.js";
 import { errorBody, errorString, warningText, type ErrorType } from "../../webhook/admission/field.js";
-import type { Registry } from "../../webhook/admission/rule.js";
+import type { Disclosure, Registry } from "../../webhook/admission/rule.js";
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from "../../webhook/admission/settings.js";
 import { judge as judgeInput } from "../../webhook/admission/judge.js";
 import type { AdmissionOptions } from "../../webhook/admission/options.js";
@@ -100,6 +100,8 @@ export interface CheckOptions {
   settings?: Partial<RuleSettings>;
   enforcement?: Enforcement;
   honourIgnoreAnnotation?: boolean;
+  /** What messages may tell of looked-up objects (default full, as `validate` and `audit`). */
+  disclosure?: Disclosure;
 }
 
 export const admissionOptions = (opts: CheckOptions = {}): AdmissionOptions => ({
@@ -108,6 +110,7 @@ export const admissionOptions = (opts: CheckOptions = {}): AdmissionOptions => (
   strictReferences: opts.strict ?? false,
   lookupTimeoutMs: opts.lookupTimeoutMs ?? 1000,
   settings: { ...DEFAULT_RULE_SETTINGS, ...opts.settings },
+  ...(opts.disclosure ? { disclosure: opts.disclosure } : {}),
 });
 
 /** The mutating and the validating webhook over `object`, in memory, through the one `judge`. */

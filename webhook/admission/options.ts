@@ -1,8 +1,8 @@
 // What every admission is judged with besides the object: defaults, the resolver and its deadline,
-// strictness, and the rules' settings (flags of serve, validate and audit).
+// strictness, the rules' settings, and what messages may disclose (flags of serve, validate and audit).
 import type { ReferenceResolver } from "../references/resolver.js";
 import type { LookupObserver } from "../references/session.js";
-import type { DefaultOptions } from "./rule.js";
+import type { DefaultOptions, Disclosure } from "./rule.js";
 import type { RuleSettings } from "./settings.js";
 
 export interface AdmissionOptions extends DefaultOptions {
@@ -13,4 +13,6 @@ export interface AdmissionOptions extends DefaultOptions {
   readonly observeLookup?: LookupObserver;
   /** Thresholds and the target release for the rules; DEFAULT_RULE_SETTINGS when absent. */
   readonly settings?: RuleSettings;
+  /** What messages may tell of looked-up objects: `full` when absent; `serve` without --client-ca sets `restricted`. */
+  readonly disclosure?: Disclosure;
 }

@@ -23,6 +23,15 @@ export interface DefaultOptions {
   readonly defaultImage: string;
 }
 
+/**
+ * How much a message may tell of what the lookups found (README "Who may ask"). `full`: the caller is
+ * the apiserver (its client certificate verified against --client-ca), or the user's own `validate` and
+ * `audit`. `restricted`: anyone who reaches the port; a message then names nothing outside the request's
+ * namespace and quotes no free text a looked-up object stores (a Backup's error, the archive it
+ * recorded) nor what a Secret holds (its keys). Only the wording differs: the verdict is the same.
+ */
+export type Disclosure = "full" | "restricted";
+
 /** What a rule knows of the request. */
 export interface RuleContext<T> {
   readonly operation: Operation;
@@ -34,6 +43,7 @@ export interface RuleContext<T> {
   readonly namespace: string;
   /** Thresholds and the target operator release (flags of serve and validate). */
   readonly settings: RuleSettings;
+  readonly disclosure: Disclosure;
 }
 
 /** What the rule catalog says of a rule (README "Rules", `cnp-webhook rules`, SARIF). */

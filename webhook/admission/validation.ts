@@ -67,6 +67,7 @@ export async function validateDefaulted<K extends KindName>(
     name: input.name || metadataName(start.object) || "",
     namespace: input.namespace,
     settings: options.settings ?? DEFAULT_RULE_SETTINGS,
+    disclosure: options.disclosure ?? "full",
   };
 
   const failures: RuleFailure[] = [];

@@ -55,7 +55,9 @@ Flags:
                          (default ${CACHE_SYNC_TIMEOUT}); then it is ready and looks up by GET until they do
   --client-ca F          only clients with a certificate from this CA (PEM) may call the admission
                          paths, as the apiserver presents one per its admission configuration;
-                         /healthz and /readyz stay open for the kubelet's probes
+                         /healthz and /readyz stay open for the kubelet's probes; answers then
+                         quote what lookups found in full (without it: nothing of other namespaces,
+                         no Backup's stored error, no Secret's keys)
   --strict-references    deny instead of warn when a reference is absent or cannot be verified
   --enforcement MODE     deny (default) or warn: admit what would be denied, with warnings
                          "would deny: ...", logged and counted in cnp_webhook_would_deny_total

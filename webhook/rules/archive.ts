@@ -112,6 +112,19 @@ const describe = (o: Indexed, namespace: string): string => {
     : `Backup ${JSON.stringify(o.name)}${where} (of Cluster ${JSON.stringify(o.object.spec?.cluster?.name ?? "")})`;
 };
 
+/**
+ * The other writers as a message may name them: at most NAMED, the rest counted. A caller who may not
+ * hear everything (README "Who may ask") learns nothing of other namespaces but that one of them writes there.
+ */
+function writersText(others: readonly Indexed[], { namespace, disclosure }: RuleContext<Cluster>): { text: string; plural: boolean } {
+  const told = disclosure === "full" ? others : others.filter((o) => o.namespace === namespace);
+  const named = told.slice(0, NAMED).map((o) => describe(o, namespace));
+  const text = `${named.join(", ")}${told.length > NAMED ? ` and ${told.length - NAMED} more` : ""}`;
+  if (told.length === others.length) return { text, plural: others.length > 1 };
+  const elsewhere = "a Cluster or Backup in another namespace";
+  return told.length === 0 ? { text: elsewhere, plural: false } : { text: `${text}, and ${elsewhere},`, plural: true };
+}
+
 function check(ctx: RuleContext<Cluster>, gathered: Gathered | undefined): readonly Finding[] {
   if (!gathered) return [];
   const { archive, writers: found, source } = gathered;
@@ -125,10 +138,9 @@ function check(ctx: RuleContext<Cluster>, gathered: Gathered | undefined): reado
   if (others.length === 0) return [];
   // Clusters first: a live writer is the more urgent news than the Backups it left.
   others.sort((a, b) => Number(a.kind === "Backup") - Number(b.kind === "Backup"));
-  const named = others.slice(0, NAMED).map((o) => describe(o, ctx.namespace));
-  const more = others.length > NAMED ? ` and ${others.length - NAMED} more` : "";
+  const writers = writersText(others, ctx);
   const detail =
-    `${named.join(", ")}${more} already ${others.length === 1 ? "uses" : "use"} the WAL archive ${describeArchive(archive)}: ` +
+    `${writers.text} already ${writers.plural ? "use" : "uses"} the WAL archive ${describeArchive(archive)}: ` +
     "release 0.5 would archive on top of it and the backups there could no longer be restored; set spec.backup.barmanObjectStore.serverName or another destinationPath";
   return [deny(duplicate(field.path, field.value, detail))];
 }

@@ -286,7 +286,7 @@ export async function gatherSecrets(lookups: Lookups, selectors: readonly { sele
 export function checkSecretKeys(
   selectors: readonly { path: FieldPath; selector: SecretKeySelector }[],
   secrets: GatheredSecrets,
-  namespace: string,
+  { namespace, disclosure }: Pick<RuleContext<unknown>, "namespace" | "disclosure">,
   { recordedIn = "", at }: { recordedIn?: string; at?: FieldPath } = {},
 ): Finding[] {
   const findings: Finding[] = [];
@@ -306,9 +306,9 @@ export function checkSecretKeys(
       const missing = missingReference(found, { path: nameField, value: selector.name, what, namespace });
       if (missing) findings.push(missing);
     } else if (selector.key !== undefined && !found.object.keys.includes(selector.key)) {
-      // Name the missing key and at most the one close to it: listing the Secret's other keys would make the
-      // webhook an oracle for Secrets its callers cannot read (README "References").
-      const near = didYouMean(selector.key, found.object.keys);
+      // Name the missing key and at most the one close to it, and that only to a caller who may hear it:
+      // the Secret's keys would make the webhook an oracle for Secrets its callers cannot read (README "Who may ask").
+      const near = disclosure === "full" ? didYouMean(selector.key, found.object.keys) : undefined;
       const message = `${what} has no key ${JSON.stringify(selector.key)}${near ? `; did you mean ${JSON.stringify(near)}?` : ""}`;
       findings.push(selector.optional ? warn(keyField, `${message}${fallback}`) : deny(notFound(keyField, selector.key, message)));
     }
@@ -333,7 +333,7 @@ const credentialSecretsRule = clusterRule({
     const selectors = clusterSelectors(ctx);
     return { selectors, secrets: await gatherSecrets(lookups, selectors) };
   },
-  check: (ctx, gathered) => (gathered ? checkSecretKeys(gathered.selectors, gathered.secrets, ctx.namespace) : []),
+  check: (ctx, gathered) => (gathered ? checkSecretKeys(gathered.selectors, gathered.secrets, ctx) : []),
 });
 
 const credentialsUpdateRule = clusterRule({

@@ -212,7 +212,7 @@ const secretsRule = clusterRule({
     const selectors = namedSecrets(ctx);
     return { selectors, secrets: await gatherSecrets(lookups, selectors) };
   },
-  check: ({ namespace }, gathered) => (gathered ? gathered.selectors.flatMap((s) => checkSecretKeys([s], gathered.secrets, namespace, { at: s.path })) : []),
+  check: (ctx, gathered) => (gathered ? gathered.selectors.flatMap((s) => checkSecretKeys([s], gathered.secrets, ctx, { at: s.path })) : []),
 });
 
 export const POSTGRES_RULES = [majorRule, pgHbaRule, parameterValuesRule, initdbRoleRule, secretsRule];

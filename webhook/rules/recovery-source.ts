@@ -65,12 +65,14 @@ function check(ctx: RuleContext<Cluster>, gathered: Gathered | undefined): Findi
   const [ours, theirs] = [majorText(ctx.object.spec?.imageName), majorText(source.spec?.imageName)];
   if (!ours || !theirs) return []; // cluster/image-tag (or the operator, for the source) refuses the tag
   if (ours.major !== theirs.major) {
+    // The source's image reference (a registry, a tag) only for a caller who may hear it (README "Who may ask").
+    const image = ctx.disclosure === "full" ? ` (${source.spec?.imageName})` : "";
     return [
       deny(
         invalid(
           IMAGE,
           ctx.object.spec?.imageName,
-          `runs PostgreSQL ${ours.text}, but ${what} ran PostgreSQL ${theirs.text} (${source.spec?.imageName}): the restored data files cannot be started by another major`,
+          `runs PostgreSQL ${ours.text}, but ${what} ran PostgreSQL ${theirs.text}${image}: the restored data files cannot be started by another major`,
         ),
       ),
     ];

@@ -88,7 +88,8 @@ const backupRule = clusterRule({
     }
     const status = found.object.status ?? {};
     if (status.phase === "failed") {
-      const why = status.error ? `: ${status.error}` : "";
+      // The error is barman's or the S3 client's own text (account IDs, role ARNs): only for a caller who may read it.
+      const why = !status.error ? "" : ctx.disclosure === "full" ? `: ${status.error}` : `; see \`kubectl describe backup ${name}\``;
       return [deny(invalid(BACKUP_NAME, name, `${what} failed${why}; recover from a completed backup`))];
     }
     if (status.phase !== "completed") {
@@ -111,19 +112,17 @@ const restoreCommandRule = clusterRule({
   protects: "WAL replay that fails, or runs part of the path as a shell command, after the base backup is restored",
   source: "cnp v0.5.0 pkg/management/postgres/restore.go:126-148 writeRestoreWalConfig",
   gather: gatherRecoverySource,
-  check: withBackup(({ name, backup }) => {
+  check: withBackup(({ name, backup }, { disclosure }) => {
     for (const field of ["destinationPath", "endpointURL"] as const) {
       const value = backup.status?.[field];
       const hazard = value ? restoreCommandHazard(value) : undefined;
       if (hazard) {
+        const recorded =
+          disclosure === "full"
+            ? `Backup ${JSON.stringify(name)} recorded ${field} ${JSON.stringify(value)}:`
+            : `in the ${field} Backup ${JSON.stringify(name)} recorded,`;
         return [
-          deny(
-            invalid(
-              BACKUP_NAME,
-              name,
-              `Backup ${JSON.stringify(name)} recorded ${field} ${JSON.stringify(value)}: ${JSON.stringify(hazard.text)} ${hazard.effect} (release 0.5 pastes it unquoted into restore_command)`,
-            ),
-          ),
+          deny(invalid(BACKUP_NAME, name, `${recorded} ${JSON.stringify(hazard.text)} ${hazard.effect} (release 0.5 pastes it unquoted into restore_command)`)),
         ];
       }
     }
@@ -148,7 +147,7 @@ const secretsRule = clusterRule({
   check: (ctx, { source, secrets }) =>
     withBackup(({ name, backup }) =>
       backup.status?.phase === "completed"
-        ? checkSecretKeys(recordedSelectors(backup), secrets, ctx.namespace, { recordedIn: ` recorded in Backup ${JSON.stringify(name)}`, at: BACKUP_NAME })
+        ? checkSecretKeys(recordedSelectors(backup), secrets, ctx, { recordedIn: ` recorded in Backup ${JSON.stringify(name)}`, at: BACKUP_NAME })
         : [],
     )(ctx, source),
 });
@@ -160,19 +159,23 @@ const walFolderRule = clusterRule({
   protects: "a restore that cannot reach a consistent state: the base backup holds no WAL and the replay looks in another folder",
   source: `${factOf("wal-replay-from-cluster-name").source}; barman release/2.12 postgres_plumbing.py:27-36 PGDATA_EXCLUDE_LIST`,
   gather: gatherRecoverySource,
-  check: withBackup(({ name, backup }, { settings }) => {
+  check: withBackup(({ name, backup }, { settings, disclosure }) => {
     const fact = factOf("wal-replay-from-cluster-name");
     if (!settings.release.facts.has(fact.id)) return [];
     const written = backupArchive(backup);
     const cluster = backup.spec?.cluster?.name ?? "";
     const replayed = archiveAt(backup.status?.destinationPath, backup.status?.endpointURL, cluster);
     if (!written || !replayed || written.folder === replayed.folder) return [];
+    const [archived, from] =
+      disclosure === "full"
+        ? [`as server ${JSON.stringify(backup.status?.serverName)}`, `${describeArchive(replayed)} (its cluster's name)`]
+        : [`under a server name other than its cluster's`, `the folder of its cluster ${JSON.stringify(cluster)}`];
     return [
       deny(
         invalid(
           BACKUP_NAME,
           name,
-          `Backup ${JSON.stringify(name)} was archived as server ${JSON.stringify(backup.status?.serverName)}, but release ${settings.release.version} replays WAL from ${describeArchive(replayed)} (its cluster's name): the restore cannot become consistent (fixed in ${fact.changedIn})`,
+          `Backup ${JSON.stringify(name)} was archived ${archived}, but release ${settings.release.version} replays WAL from ${from}: the restore cannot become consistent (fixed in ${fact.changedIn})`,
         ),
       ),
     ];

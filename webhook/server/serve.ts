@@ -238,6 +238,9 @@ function admissionOptions(options: ServeOptions, resolver: ReferenceResolver, me
     strictReferences: options.strictReferences,
     lookupTimeoutMs: options.lookupTimeoutMs,
     ...(options.settings ? { settings: options.settings } : {}),
+    // With --client-ca every admission caller holds a verified certificate (app.ts answers 403 otherwise):
+    // the apiserver, which may hear everything. Without it, anyone who reaches the port may be asking.
+    disclosure: options.clientCa ? "full" : "restricted",
     resolver,
     observeLookup: (kind, namespace, name, outcome, why) => {
       metrics.lookups.inc({ kind, outcome });
