@@ -243,13 +243,13 @@ describe("a valid pair the apiserver would refuse is not served", () => {
     cleanup.push(certs.dir, expired.dir);
     const serve = (cert: CertFiles, ...extra: string[]) =>
       runCli(["serve", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--tls-cert", cert.cert, "--tls-key", cert.key, ...extra]);
-    const old = await serve(expired);
+    // Child processes (killed after 30 s): a serve that wrongly started would listen until then.
+    const [old, elsewhere, extra] = await Promise.all([serve(expired), serve(certs, "--namespace", "prod"), serve(certs, "--tls-san", "webhook.example.com")]);
     assert.equal(old.code, 2, old.stdout + old.stderr);
     assert.match(old.stderr, /serving certificate refused: .*tls\.crt: expired at /);
-    const elsewhere = await serve(certs, "--namespace", "prod");
     assert.equal(elsewhere.code, 2);
     assert.match(elsewhere.stderr, /do not cover "cnp-webhook\.prod\.svc"/);
-    const extra = await serve(certs, "--tls-san", "webhook.example.com");
+    assert.equal(extra.code, 2);
     assert.match(extra.stderr, /do not cover "webhook\.example\.com"/);
   });
 });
