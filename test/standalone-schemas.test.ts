@@ -53,6 +53,9 @@ describe("verdicts: the same objects refused as by validate's schema rules", () 
       `apiVersion: ${API_VERSION}\nkind: Cluster\nmetadata: {name: top}\nspec: {instances: 1, storage: {size: 1Gi}}\nbackup: {}\n`,
       `apiVersion: ${API_VERSION}\nkind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: ""}, extra: 1}\n`,
       `apiVersion: ${API_VERSION}\nkind: ScheduledBackup\nmetadata: {name: s}\nspec: {schedule: "0 0 0 * * *", suspend: "no", cluster: {name: pg}}\n`,
+      // A null quantity in a map is pruned by the apiserver (its null prune looks map keys up in
+      // additionalProperties), so both accept it: the property test below once found them disagreeing.
+      `apiVersion: ${API_VERSION}\nkind: Cluster\nmetadata: {name: q}\nspec: {instances: 1, storage: {size: 1Gi, pvcTemplate: {resources: {limits: {some-key: null}}}}, resources: {requests: {cpu: null}}}\n`,
     ];
     const dir = mkdtempSync(join(tmpdir(), "cnp-jsonschema-"));
     extra.forEach((text, i) => writeFileSync(join(dir, `extra-${i}.yaml`), text));
