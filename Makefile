@@ -46,9 +46,11 @@ lint: $(INSTALLED)
 	npx knip --no-progress
 
 # Every test, run by node's runner; the list is taken after the build, from dist/ (helper programs
-# live in tools/, out of any test glob).
+# live in tools/, out of any test glob). The unit tests beside the code (certs/, webhook/) run together
+# in one process, first (tools/testkit/unit-tests.ts); every other test file in its own.
 RUN_TESTS = $(NODE) --enable-source-maps --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) \
-	  $$(find dist -name '*.test.js' -not -path '*/fixtures/*' | sort)
+	  dist/tools/testkit/unit-tests.js \
+	  $$(find dist -name '*.test.js' -not -path '*/fixtures/*' -not -path 'dist/certs/*' -not -path 'dist/webhook/*' | sort)
 
 # The gate CI runs (.ci/run): a clean build, so that no test compiled from a since-deleted source can
 # run, lint, then every test at its short budget (tools/testkit/budget.ts).

@@ -5,6 +5,7 @@
 // unknown field), and each rendering equal to `cnp-webhook manifests` with the same choices.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import os from "node:os";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -59,10 +60,17 @@ const parseYaml = (text: string): Obj[] =>
 
 const noKubectl = kustomizeUnavailable;
 
+/** What `kubectl kustomize` printed per directory: the bundle's own directories are rendered once. */
+const rendered = new Map<string, string>();
 function kustomize(dir: string): Obj[] {
-  const out = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 16 << 20 });
-  assert.equal(out.status, 0, out.stderr);
-  return parseYaml(out.stdout);
+  let text = rendered.get(dir);
+  if (text === undefined) {
+    const out = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 16 << 20 });
+    assert.equal(out.status, 0, out.stderr);
+    text = out.stdout;
+    if (!dir.startsWith(os.tmpdir())) rendered.set(dir, text); // an overlay's temporary directory is used once
+  }
+  return parseYaml(text); // fresh objects for every caller
 }
 
 /** An overlay in a temporary directory over generated/manifests/ (kustomize wants relative paths). */

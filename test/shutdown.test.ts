@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
 import { after, it } from "node:test";
-import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
+import { sharedCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
 import { request, waitFor, type Reply } from "../tools/testkit/https.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
 import { CLI } from "../tools/testkit/paths.js";
@@ -29,7 +29,7 @@ let child: ChildProcess | undefined;
 after(async () => {
   if (child && child.exitCode === null) child.kill("SIGKILL");
   await api?.close();
-  for (const d of [certs?.dir, dir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts `cnp-webhook serve` and resolves with its HTTPS port once it logs "serving". */
@@ -56,7 +56,7 @@ function startCli(args: string[]): Promise<{ port: number; logs: string[] }> {
 
 it(`SIGTERM with ${IN_FLIGHT} requests in flight: all answered 200, exit 0 within 10 s`, async (t) => {
   api = await startKubeApiServer();
-  certs = await makeCerts();
+  certs = await sharedCerts();
   dir = tempDir("cnp-shutdown-");
   const kubeconfig = api.writeKubeconfig(dir);
   const { port, logs } = await startCli([
