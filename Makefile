@@ -11,7 +11,7 @@ DEV_CERTS := certs/dev
 PORT ?=
 METRICS_PORT ?=
 
-.PHONY: install build generate check-generated lint test run bench fuzz hostile clean
+.PHONY: install build generate check-generated lint test soak run bench fuzz hostile clean
 
 # Install scripts stay off; the one a test needs is done here: SARIF Multitool's binary made executable.
 install: $(INSTALLED)
@@ -45,14 +45,27 @@ lint: $(INSTALLED)
 	npx depcruise --config .dependency-cruiser.cjs schemas webhook certs tools
 	npx knip --no-progress
 
-# A clean build, so that no test compiled from a since-deleted source can run; the list of tests is
-# taken after the build, from dist/ (helper programs live in tools/, out of any test glob).
+# Every test, run by node's runner; the list is taken after the build, from dist/ (helper programs
+# live in tools/, out of any test glob). The unit tests beside the code (certs/, webhook/) run together
+# in one process, first (tools/testkit/unit-tests.ts); every other test file in its own.
+RUN_TESTS = $(NODE) --enable-source-maps --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) \
+	  dist/tools/testkit/unit-tests.js \
+	  $$(find dist -name '*.test.js' -not -path '*/fixtures/*' -not -path 'dist/certs/*' -not -path 'dist/webhook/*' | sort)
+
+# The gate CI runs (.ci/run): a clean build, so that no test compiled from a since-deleted source can
+# run, lint, then every test at its short budget (tools/testkit/budget.ts).
 test: $(INSTALLED)
 	rm -rf dist
 	npx tsc -p tsconfig.json
 	$(MAKE) --no-print-directory lint
-	$(NODE) --enable-source-maps --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) \
-	  $$(find dist -name '*.test.js' -not -path '*/fixtures/*' | sort)
+	$(RUN_TESTS)
+
+# The same tests at their full budgets (TEST_BUDGET=full; each budget's own variable overrides it):
+# 100,000 lookups, bursts of 100 admissions under every API fault, the property tests' long runs.
+soak: $(INSTALLED)
+	rm -rf dist
+	npx tsc -p tsconfig.json
+	TEST_BUDGET=full $(RUN_TESTS)
 
 # certs is idempotent: it creates the development CA and certificate once and renews them near expiry.
 run: build

@@ -54,8 +54,9 @@ const STATUS_NOTE = "Written by the operator. Not checked: the apiserver drops i
  */
 const UNCHECKED_FORMATS = new Set(["int32", "int64", "float", "double"]);
 
-/** A node that also accepts `null`. */
+/** A node that also accepts `null` (an int-or-string quantity has no `type`, only its `anyOf` branches). */
 function orNull(node: JSONSchema): JSONSchema {
+  if (node.type === undefined && Array.isArray(node.anyOf)) return { ...node, anyOf: [...node.anyOf, { type: "null" }] };
   if (typeof node.type !== "string") return node;
   return { ...node, type: [node.type, "null"], ...(Array.isArray(node.enum) ? { enum: [...node.enum, null] } : {}) };
 }
@@ -67,7 +68,8 @@ function orNull(node: JSONSchema): JSONSchema {
  * - no formats the apiserver leaves unchecked (above);
  * - a `null` is accepted where the apiserver prunes it before validating: on a declared field that is
  *   not nullable, unless it is required and has no default (then it is missing, and refused); a field
- *   with a default is not required, since the apiserver fills it first
+ *   with a default is not required, since the apiserver fills it first; the same for a map's values
+ *   (`resources.limits: {cpu: null}`: the prune looks a key up in additionalProperties too)
  *   (apiextensions-apiserver pkg/apiserver/schema/defaulting: PruneNonNullableNullsWithoutDefaults, Default);
  * - a `nullable` field accepts `null` as such. Nulls in lists are not pruned and stay refused;
  * - an int-or-string node's string keywords (a quantity's `pattern`) move into its string branch, where

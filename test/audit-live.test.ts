@@ -1,6 +1,7 @@
-// `cnp-webhook audit` (README "Auditing a cluster") against the local API server holding thousands of
-// objects in 20 namespaces: 1,000 Clusters with their Secrets, 1,000 completed Backups, 1,000
-// ScheduledBackups, and three objects a webhook switched on today would deny. Every object is read
+// `cnp-webhook audit` (README "Auditing a cluster") against the local API server holding hundreds of
+// objects in 20 namespaces (AUDIT_PER_KIND: 300 in `make test`, thousands in `make soak`): Clusters with
+// their Secrets, completed Backups, ScheduledBackups, and three objects a webhook switched on today
+// would deny. Every object is read
 // through paged lists (limit/continue), judged as a CREATE with references from the same cluster, and
 // reported like `validate`: text or JSON, exit 1 when something would be denied, 2 when the cluster
 // cannot be read.
@@ -10,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { API_VERSION, GROUP } from "../schemas/kinds.js";
+import { budget } from "../tools/testkit/budget.js";
 import { runMain } from "../tools/testkit/cli.js";
 import {
   completedBackup,
@@ -23,9 +25,10 @@ import {
 } from "../tools/fuzz/objects.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
 
-const PER_KIND = 1000;
+const PER_KIND = budget("AUDIT_PER_KIND", 300, 1000);
 const NAMESPACES = 20;
-const PAGE_SIZE = 200;
+/** Five pages and a bit for each kind, whatever PER_KIND. */
+const PAGE_SIZE = Math.floor(PER_KIND / 5);
 /** Objects audited in all namespaces: three kinds, plus the three bad ones. */
 const AUDITED = 3 * PER_KIND + 3;
 
@@ -49,6 +52,7 @@ const asKube = (o: JsonObject) => o as never;
 const ns = (i: number) => `team-${i % NAMESPACES}`;
 
 before(async () => {
+  assert.equal(PER_KIND % NAMESPACES, 0, `AUDIT_PER_KIND=${PER_KIND}: a multiple of ${NAMESPACES}, as many in each namespace`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-audit-"));
   api = await startKubeApiServer();
   for (let i = 0; i < PER_KIND; i++) {

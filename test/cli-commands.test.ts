@@ -1,4 +1,4 @@
-// `migrate`, `rules` and `schedule` run as a user runs them, and `kubectl kustomize DIR | cnp-webhook validate --output github -`.
+// `migrate`, `rules` and `schedule` in-process on buffers, and `kubectl kustomize DIR | cnp-webhook validate --output github -`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { parseAllDocuments } from "yaml";
 import { API_VERSION, DRAFT_API_VERSION } from "../schemas/kinds.js";
 import { catalog } from "../webhook/admission/catalog.js";
 import { RULES } from "../webhook/rules/registry.js";
-import { runCli, runMain } from "../tools/testkit/cli.js";
+import { runMain } from "../tools/testkit/cli.js";
 import { kustomizeUnavailable } from "../tools/testkit/kubectl.js";
 import { readOracleLines, ROBFIG_ORACLE, type RobfigLine } from "../tools/testkit/oracle.js";
 import { FIXTURES } from "../tools/testkit/paths.js";
@@ -22,7 +22,7 @@ const results = (stdout: string) => (JSON.parse(stdout) as { results: JsonResult
 describe("cnp-webhook migrate", () => {
   test("the draft's examples: group, flat spec.backup and SHA256 rewritten, comments kept, the output validates", async () => {
     const files = readdirSync(DRAFT).map((f) => join(DRAFT, f));
-    const r = await runCli(["migrate", ...files]);
+    const r = await runMain(["migrate", ...files]);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, new RegExp(DRAFT_API_VERSION.replace(/\./g, "\\.")));
     assert.match(r.stdout, /^# Seed 001 \(early draft\) "How to manage your cloud credentials"/m, "comments kept");
@@ -39,7 +39,7 @@ describe("cnp-webhook migrate", () => {
     assert.match(r.stderr, /^2 documents migrated$/m);
 
     const secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: aws-creds}\nstringData: {ACCESS_KEY_ID: a, ACCESS_SECRET_KEY: b}\n";
-    const validated = await runCli(["validate", "-o", "json", "-"], { stdin: `${r.stdout}---\n${secret}` });
+    const validated = await runMain(["validate", "-o", "json", "-"], { stdin: `${r.stdout}---\n${secret}` });
     assert.equal(validated.code, 0, validated.stdout);
     assert.deepEqual(
       results(validated.stdout).map((x) => [x.name, x.status, x.errors]),
@@ -55,19 +55,19 @@ describe("cnp-webhook migrate", () => {
     copyFileSync(join(DRAFT, "02-cluster-wal.yaml"), join(dir, "draft.yaml"));
     const current = `# current already\napiVersion: ${API_VERSION}\nkind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: pg}}\n`;
     writeFileSync(join(dir, "current.yaml"), current);
-    const r = await runCli(["migrate", "--in-place", dir]);
+    const r = await runMain(["migrate", "--in-place", dir]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
     assert.equal(readFileSync(join(dir, "current.yaml"), "utf8"), current);
     assert.match(readFileSync(join(dir, "draft.yaml"), "utf8"), /barmanObjectStore:/);
     assert.match(r.stderr, /^1 document migrated in place$/m);
-    assert.equal((await runCli(["migrate", "--in-place", "-"])).code, 2, "stdin cannot be rewritten in place");
+    assert.equal((await runMain(["migrate", "--in-place", "-"])).code, 2, "stdin cannot be rewritten in place");
   });
 });
 
 describe("cnp-webhook rules", () => {
   test("text and JSON list the catalog: ID, kind, deny/warn, why", async () => {
-    const json = await runCli(["rules", "-o", "json"]);
+    const json = await runMain(["rules", "-o", "json"]);
     assert.equal(json.code, 0);
     const entries = JSON.parse(json.stdout) as { id: string; kind: string; severity: string; summary: string; protects: string }[];
     assert.deepEqual(entries, JSON.parse(JSON.stringify(catalog(RULES))));
@@ -132,8 +132,8 @@ describe("cnp-webhook schedule", () => {
     assert.ok([...denied.values()].filter((s) => s === "denied").length > 100 && [...denied.values()].includes("admitted"));
   });
 
-  test("as a user runs it: five fields get both readings and the webhook's denial; a refused schedule exits 1 with robfig's error", async () => {
-    const five = await runCli(["schedule", "--from", "2021-03-01T00:00:00Z", "0 0 * * *"]);
+  test("five fields get both readings and the webhook's denial; a refused schedule exits 1 with robfig's error", async () => {
+    const five = await runMain(["schedule", "--from", "2021-03-01T00:00:00Z", "0 0 * * *"]);
     assert.equal(five.code, 1, "validate denies a five-field schedule: so does schedule");
     assert.match(
       five.stdout,
@@ -142,7 +142,7 @@ describe("cnp-webhook schedule", () => {
     assert.match(five.stdout, /the operator \(second minute hour day-of-month month\): every hour at minute 0/);
     assert.match(five.stdout, /a crontab +\(minute hour day-of-month month day-of-week\): daily at 00:00:00/);
     assert.match(five.stdout, /^ {4}2021-03-01T01:00:00Z {3}/m);
-    const refused = await runCli(["schedule", "0 0 0 * * 7"]);
+    const refused = await runMain(["schedule", "0 0 0 * * 7"]);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, /End of range \(7\) above maximum \(6\): 7/);
   });
@@ -157,7 +157,7 @@ test("kubectl kustomize DIR | cnp-webhook validate --output github -: annotation
   );
   const rendered = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
   assert.equal(rendered.status, 0, rendered.stderr);
-  const r = await runCli(["validate", "--output", "github", "-"], { stdin: rendered.stdout });
+  const r = await runMain(["validate", "--output", "github", "-"], { stdin: rendered.stdout });
   assert.equal(r.code, 1);
   const [command] = parseWorkflowCommands(r.stdout);
   const line = rendered.stdout.split("\n").findIndex((l) => /^ {2}instances: 0$/.test(l)) + 1;

@@ -1,19 +1,25 @@
-// `cnp-webhook validate` run as a user runs it: a child process, its output and exit code.
+// `cnp-webhook validate` as a user runs it, from the repository root: its output and exit code. The
+// real binary (a child process) where the process boundary is the point: the exit codes 0, 1 and 2 of
+// bin.js, and standard input read from a pipe; everything else in-process, on buffers.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { runCli } from "../tools/testkit/cli.js";
+import { runCli, runMain } from "../tools/testkit/cli.js";
+import { REPO_ROOT } from "../tools/testkit/paths.js";
 import type { JsonResult } from "../webhook/checker/output/json.js";
 
+// Paths below, and in the expected output, are as a user in the repository types them.
+process.chdir(REPO_ROOT);
 const FIXTURES = "test/fixtures/manifests";
-const cli = (...args: string[]) => runCli(args);
+const cli = (...args: string[]) => runMain(args);
+const binary = (...args: string[]) => runCli(args);
 const json = (stdout: string) => JSON.parse(stdout) as { results: JsonResult[]; summary: Record<string, number> };
 
 describe("cnp-webhook validate", () => {
-  test("a directory of valid manifests: exit 0, one line per object, Secrets used but not reported", async () => {
-    const r = await cli("validate", `${FIXTURES}/good`);
+  test("a directory of valid manifests: exit 0 from the binary, one line per object, Secrets used but not reported", async () => {
+    const r = await binary("validate", `${FIXTURES}/good`);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stdout,
@@ -71,8 +77,8 @@ describe("cnp-webhook validate", () => {
     assert.ok(schedule?.warnings[0]?.rule, "every warning carries its rule");
   });
 
-  test("denials: exit 1, every error at once with its line, did-you-mean and the SHA256 hint", async () => {
-    const r = await cli("validate", `${FIXTURES}/bad/cluster.yaml`);
+  test("denials: exit 1 from the binary, every error at once with its line, did-you-mean and the SHA256 hint", async () => {
+    const r = await binary("validate", `${FIXTURES}/bad/cluster.yaml`);
     assert.equal(r.code, 1);
     const lines = r.stdout.split("\n");
     assert.equal(
@@ -115,8 +121,8 @@ describe("cnp-webhook validate", () => {
     assert.match(result?.errors[1]?.message ?? "", /did you mean "spec\.backup\.barmanObjectStore\.destinationPath"\?/);
   });
 
-  test("usage errors: exit 2 with a clear message", async () => {
-    const missing = await cli("validate", "no/such/dir");
+  test("usage errors: exit 2 with a clear message (the binary's exit code for the first)", async () => {
+    const missing = await binary("validate", "no/such/dir");
     assert.equal(missing.code, 2);
     assert.equal(missing.stdout.split("\n")[0], "no/such/dir:1:1: error: no such file or directory [input/read]");
     assert.equal((await cli("validate")).code, 2);
@@ -126,6 +132,19 @@ describe("cnp-webhook validate", () => {
     assert.match((await cli("validate", "--skip-kind", "Pooler", FIXTURES)).stderr, /--skip-kind "Pooler": not one of Cluster, Backup, ScheduledBackup/);
     assert.equal((await cli("validate", "--no-such-flag", FIXTURES)).code, 2);
     assert.equal((await cli("validate", "--help")).code, 0);
+  });
+
+  test("- reads the binary's standard input, a pipe, mixed with paths; its documents are cluster state for the files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cnp-validate-"));
+    writeFileSync(
+      join(dir, "cluster.yaml"),
+      "apiVersion: postgresql.k8s.enterprisedb.io/v1alpha1\nkind: Cluster\nmetadata: {name: pg}\nspec:\n  instances: 3\n  storage: {size: 1Gi}\n  backup:\n    barmanObjectStore:\n      destinationPath: s3://backups/pg\n      s3Credentials:\n        accessKeyId: {name: aws-creds}\n",
+    );
+    const secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: aws-creds}\nstringData: {ACCESS_KEY_ID: a, ACCESS_SECRET_KEY: b}\n";
+    const r = await runCli(["validate", "-o", "json", join(dir, "cluster.yaml"), "-"], { stdin: secret });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [result] = json(r.stdout).results;
+    assert.deepEqual([result?.name, result?.status, result?.warnings], ["pg", "admitted", []], "the Secret from the pipe resolves the reference");
   });
 
   test("references resolve among the files: a recovery from a Backup without status is denied (release 0.5 does not wait)", async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { API_VERSION } from "../schemas/kinds.js";
 import { freePort, serveArgs, startNode, stop, waitReady, type Child } from "../tools/bench/harness.js";
 import { validBackup, validCluster } from "../tools/testkit/admission.js";
-import { makeCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
+import { sharedCerts, tempDir, type CertFiles } from "../tools/testkit/certs.js";
 import { runMain } from "../tools/testkit/cli.js";
 import { request } from "../tools/testkit/https.js";
 import { startKubeApiServer, type KubeApiServer } from "../tools/testkit/kube-api-server.js";
@@ -116,7 +116,7 @@ describe("cnp-webhook serve --enforcement warn --kubeconfig (local kube-apiserve
   let logFile: string;
   before(async () => {
     api = await startKubeApiServer();
-    certs = await makeCerts();
+    certs = await sharedCerts();
     dir = tempDir("enforcement-");
     logFile = path.join(dir, "serve.log");
     // A Cluster without a backup configuration: a Backup of it is denied in deny mode.
@@ -132,7 +132,6 @@ describe("cnp-webhook serve --enforcement warn --kubeconfig (local kube-apiserve
     if (child) await stop(child);
     await api?.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(certs.dir, { recursive: true, force: true });
   });
 
   const post = async (body: unknown): Promise<AdmissionResponse> => {

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { API_VERSION } from "../schemas/kinds.js";
-import { makeCerts, type CertFiles } from "../tools/testkit/certs.js";
+import { sharedCerts, type CertFiles } from "../tools/testkit/certs.js";
 import { connectionRefusedKubeconfig, startKubeApiServer, type Fault, type KubeApiServer, type KubeObject } from "../tools/testkit/kube-api-server.js";
 import { cached, startWebhook, type AdmissionResponse, type ReviewAnswer, type TestWebhook } from "../tools/testkit/webhook.js";
 
@@ -189,7 +189,7 @@ async function withFault<T>(fault: Fault, run: () => Promise<T>): Promise<T> {
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cnp-refs-live-"));
-  [api, certs] = await Promise.all([startKubeApiServer(), makeCerts()]);
+  [api, certs] = await Promise.all([startKubeApiServer(), sharedCerts()]);
   const kubeconfig = api.writeKubeconfig(tmp);
   const refusedConfig = await connectionRefusedKubeconfig(tmp);
   // Each admission reads its Secrets itself here (--secret-reuse 0): what one admission asks, and how
@@ -242,7 +242,6 @@ after(async () => {
   await Promise.all([hook, strict, refused, refusedStrict].filter(Boolean).map((w) => w.close()));
   await api?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.rmSync(certs.dir, { recursive: true, force: true });
 });
 
 // ---- §6.2 barmanObjectStore Secrets ----------------------------------------------------------

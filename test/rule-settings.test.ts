@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { validScheduledBackup } from "../tools/testkit/admission.js";
-import { runCli } from "../tools/testkit/cli.js";
+import { runCli, runMain } from "../tools/testkit/cli.js";
 import { startWebhook } from "../tools/testkit/webhook.js";
 import { ruleSettings } from "../webhook/cli/settings.js";
 import { UsageError } from "../webhook/cli/command.js";
@@ -17,15 +17,15 @@ writeFileSync(quarterHourly, JSON.stringify(validScheduledBackup("every-15m", "p
 
 describe("rule settings flags", () => {
   test("validate: a schedule every 15 minutes warns by default, is denied below --deny-backup-interval 1h", async () => {
-    const lenient = await runCli(["validate", "--output", "json", quarterHourly]);
+    const lenient = await runMain(["validate", "--output", "json", quarterHourly]);
     assert.equal(lenient.code, 0, lenient.stderr);
     const [lenientResult] = (JSON.parse(lenient.stdout) as { results: JsonResult[] }).results;
     assert.equal(lenientResult?.warnings[0]?.field, "spec.schedule");
     assert.match(lenientResult?.warnings[0]?.message ?? "", /^fires every 15m at its closest, 96 Backups a day/);
-    const strict = await runCli(["validate", "--deny-backup-interval", "1h", quarterHourly]);
+    const strict = await runMain(["validate", "--deny-backup-interval", "1h", quarterHourly]);
     assert.equal(strict.code, 1, strict.stdout);
     assert.match(strict.stdout, /schedules must fire at least 1h apart \(--deny-backup-interval\)/);
-    const quiet = await runCli(["validate", "--output", "json", "--warn-backup-interval", "10m", quarterHourly]);
+    const quiet = await runMain(["validate", "--output", "json", "--warn-backup-interval", "10m", quarterHourly]);
     const [quietResult] = (JSON.parse(quiet.stdout) as { results: JsonResult[] }).results;
     assert.deepEqual(
       quietResult?.warnings.map((w) => [w.field, w.message]),
@@ -35,7 +35,9 @@ describe("rule settings flags", () => {
 
   test("an unknown --operator-version is a usage error listing the known releases, for serve and validate", async () => {
     for (const command of ["validate", "serve"]) {
-      const r = await runCli([command, "--operator-version", "1.0", ...(command === "validate" ? [quarterHourly] : [])]);
+      // serve as a child process: were the flag taken, it would listen until killed.
+      const args = [command, "--operator-version", "1.0", ...(command === "validate" ? [quarterHourly] : [])];
+      const r = command === "serve" ? await runCli(args, { timeoutMs: 20_000 }) : await runMain(args);
       assert.equal(r.code, 2, `${command}: ${r.stderr}`);
       assert.match(r.stderr, /--operator-version: unknown release "1\.0"; known: 0\.5/);
     }

@@ -5,7 +5,7 @@
 // for GitHub, lines for text) yields exactly the findings of the JSON output: same objects, places,
 // rules, severities and words, and nothing more (no forged element, test point, annotation or line).
 // Strings are compared as escapeControl shows them: every format but JSON prints them that way.
-// FORMAT_RUNS sets the number of manifests (short in `make test`).
+// FORMAT_RUNS sets the number of manifests (25 in `make test`, 400 in `make soak`).
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,12 +15,14 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { API_VERSION } from "../schemas/kinds.js";
+import { binaryUnit } from "../tools/fuzz/arbitraries.js";
+import { budget } from "../tools/testkit/budget.js";
 import { runMain } from "../tools/testkit/cli.js";
 import { parseTap, parseWorkflowCommands, sarifErrors } from "../tools/testkit/readers.js";
 import type { JsonResult } from "../webhook/checker/output/json.js";
 import { escapeControl } from "../webhook/checker/report.js";
 
-const RUNS = Number(process.env.FORMAT_RUNS ?? 40);
+const RUNS = budget("FORMAT_RUNS", 25, 400);
 
 /** What breaks readers: CDATA ends, XML, TAP and YAML syntax, workflow commands, line and paragraph separators, bidi controls, lone surrogates. */
 const PIECES = [
@@ -61,7 +63,7 @@ const PIECES = [
   "ok 1",
 ];
 const hostile = fc
-  .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ unit: "binary", maxLength: 4 })), { minLength: 1, maxLength: 5 })
+  .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ unit: binaryUnit, maxLength: 4 })), { minLength: 1, maxLength: 5 })
   .map((a) => a.join(""));
 /** Either a hostile string or a plain one, so that objects also get past the checks a hostile name fails. */
 const maybe = (plain: string) => fc.oneof(fc.constant(plain), hostile);

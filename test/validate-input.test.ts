@@ -1,12 +1,14 @@
-// `cnp-webhook validate`'s input, run as a user runs it (a child process): stdin, YAML as kubectl reads
-// it, broken files beside good ones, documents that are not objects of this API, directories, and what
-// the apiserver does to a manifest before admission (status dropped, nulls pruned).
+// `cnp-webhook validate`'s input, run in-process on buffers (test/cli-validate.test.ts runs the real
+// binary): stdin, YAML as kubectl reads it, broken files beside good ones, documents that are not
+// objects of this API, directories, and what the apiserver does to a manifest before admission (status
+// dropped, nulls pruned).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
-import { runCli, runMain } from "../tools/testkit/cli.js";
+import { runMain } from "../tools/testkit/cli.js";
+import { FIXTURES } from "../tools/testkit/paths.js";
 import type { JsonResult } from "../webhook/checker/output/json.js";
 
 const API = "apiVersion: postgresql.k8s.enterprisedb.io/v1alpha1";
@@ -32,7 +34,7 @@ interface Run {
 }
 
 async function validateJson(args: string[], stdin?: string): Promise<Run> {
-  const r = await runCli(["validate", "-o", "json", ...args], stdin === undefined ? {} : { stdin });
+  const r = await runMain(["validate", "-o", "json", ...args], stdin === undefined ? {} : { stdin });
   let results: JsonResult[] = [];
   try {
     results = (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
@@ -57,10 +59,10 @@ describe("validate reads its input as kubectl does", () => {
     assert.deepEqual(r.results.map(brief), [{ file: join(dir, "cluster.yaml"), kind: "Cluster", name: "pg", status: "admitted" }]);
     assert.deepEqual(r.results[0]?.warnings, [], "the Secret from stdin resolves the reference");
 
-    const text = await runCli(["validate", "-"], { stdin: CLUSTER("from-stdin") });
+    const text = await runMain(["validate", "-"], { stdin: CLUSTER("from-stdin") });
     assert.equal(text.code, 0, text.stdout + text.stderr);
     assert.match(text.stdout, /^cluster\.postgresql\.k8s\.enterprisedb\.io\/from-stdin admitted \(STDIN:1; /m);
-    assert.equal((await runCli(["validate", "-", "-"])).code, 2, "stdin can be read once");
+    assert.equal((await runMain(["validate", "-", "-"])).code, 2, "stdin can be read once");
   });
 
   test("YAML 1.1 as kubectl reads it: merge keys and yes/no are what kubectl sends, not errors", async () => {
@@ -106,7 +108,7 @@ describe("validate reads its input as kubectl does", () => {
     assert.equal(error?.rule, "input/syntax");
     assert.equal(error?.line, 15, "the parser finds the unclosed { of line 14 at line 15");
     assert.ok((error?.column ?? 0) > 0);
-    const text = await runCli(["validate", dir]);
+    const text = await runMain(["validate", dir]);
     assert.equal(text.code, 2);
     assert.match(text.stdout, /b-broken\.yaml:15:\d+: error: YAML syntax error: .* \[input\/syntax\]$/m);
   });
@@ -136,7 +138,9 @@ describe("validate reads its input as kubectl does", () => {
       ],
     );
     assert.match(r.results[0]?.hint ?? "", /postgresql\.cnpg\.io\/v1 is CloudNativePG's API; cnp-webhook checks postgresql\.k8s\.enterprisedb\.io\/v1alpha1/);
-    const text = await runCli(["validate", "-"], { stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: cnpg}\nspec: {instances: 3}\n" });
+    const text = await runMain(["validate", "-"], {
+      stdin: "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: cnpg}\nspec: {instances: 3}\n",
+    });
     assert.equal(text.code, 0);
     assert.match(text.stdout, /^cluster\.postgresql\.cnpg\.io\/cnpg skipped \(STDIN:1\): /m);
     assert.match(text.stdout, /^no Cluster, Backup, ScheduledBackup of postgresql\.k8s\.enterprisedb\.io\/v1alpha1 found in 1 file$/m);
@@ -171,7 +175,7 @@ describe("validate reads its input as kubectl does", () => {
       [["input/not-an-object", "apiVersion"]],
     );
     // A kind of this API without its apiVersion: the manifest's mistake, said as such, with the fix.
-    const backup = await runCli(["validate", "-"], { stdin: "kind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: pg}}\n" });
+    const backup = await runMain(["validate", "-"], { stdin: "kind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: pg}}\n" });
     assert.equal(backup.code, 2);
     const [finding, fate] = backup.stdout.split("\n");
     assert.match(
@@ -221,10 +225,10 @@ describe("validate reads its input as kubectl does", () => {
   });
 
   test("a run with no object of this API says so; an empty stdin is an error", async () => {
-    const r = await runCli(["validate", "-o", "json", "-"], { stdin: SECRET });
+    const r = await runMain(["validate", "-o", "json", "-"], { stdin: SECRET });
     assert.equal(r.code, 0);
     assert.equal(r.stderr, "note: no Cluster, Backup, ScheduledBackup of postgresql.k8s.enterprisedb.io/v1alpha1 found\n");
-    const empty = await runCli(["validate", "-"], { stdin: "" });
+    const empty = await runMain(["validate", "-"], { stdin: "" });
     assert.equal(empty.code, 2);
     assert.equal(empty.stderr, "error: no documents in STDIN\n");
   });
@@ -307,7 +311,7 @@ describe("validate judges what the apiserver would hand the webhook", () => {
   });
 
   test("the early draft's apiVersion says that migrate converts it", async () => {
-    const r = await validateJson(["test/fixtures/manifests/bad/draft.yaml"]);
+    const r = await validateJson([join(FIXTURES, "manifests", "bad", "draft.yaml")]);
     assert.equal(r.code, 1);
     assert.match(r.results[0]?.errors[0]?.message ?? "", /early draft's API group: .*`cnp-webhook migrate` converts such manifests/);
     assert.equal(r.results[0]?.errors[0]?.line, 2);
@@ -366,7 +370,7 @@ describe("validate names what it cannot read, and where", () => {
     assert.match(message("f-utf16-no-bom.yaml"), /^a control character \(U\+0000\).*UTF-16 or UTF-32 without a byte order mark/);
     assert.match(message("g-control.yaml"), /^a control character \(U\+0007\), which YAML forbids/);
 
-    const text = await runCli(["validate", "-"], { stdin: "\u0000apiVersion: v1\n" });
+    const text = await runMain(["validate", "-"], { stdin: "\u0000apiVersion: v1\n" });
     assert.equal(text.code, 2);
     assert.match(text.stdout, /^STDIN:1:1: error: a control character \(U\+0000\)/m);
   });
@@ -389,10 +393,10 @@ describe("validate names what it cannot read, and where", () => {
 });
 
 test("an unknown command suggests the nearest one", async () => {
-  const r = await runCli(["valdate", "x.yaml"]);
+  const r = await runMain(["valdate", "x.yaml"]);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, `error: unknown command "valdate"; did you mean "validate"?\nRun 'cnp-webhook --help' for usage.\n`);
-  assert.match((await runCli(["migrat"])).stderr, /did you mean "migrate"\?/);
+  assert.match((await runMain(["migrat"])).stderr, /did you mean "migrate"\?/);
 });
 
 test("a mistyped flag is answered as a mistyped command is, for every command", async () => {

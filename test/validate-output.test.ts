@@ -1,4 +1,4 @@
-// Every `validate --output` format, run as a user runs it and read back with a reader of that format:
+// Every `validate --output` format, run in-process on a buffer and read back with a reader of that format:
 // SARIF against the SARIF 2.1.0 schema, JUnit XML parsed, TAP parsed, GitHub annotation lines parsed;
 // every finding with its rule, field, file, line and column. Then the scope flags and --print-defaulted.
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { before, describe, test } from "node:test";
-import { runCli } from "../tools/testkit/cli.js";
+import { runMain } from "../tools/testkit/cli.js";
 import { parseJunit, parseTap, parseWorkflowCommands, sarifErrors } from "../tools/testkit/readers.js";
 import { RULES } from "../webhook/rules/registry.js";
 import { catalog } from "../webhook/admission/catalog.js";
@@ -55,7 +55,7 @@ before(async () => {
   broken = join(dir, "zz-broken.yaml");
   writeFileSync(manifests, MANIFESTS);
   writeFileSync(broken, BROKEN);
-  const r = await runCli(["validate", "-o", "json", dir]);
+  const r = await runMain(["validate", "-o", "json", dir]);
   assert.equal(r.code, 2, r.stdout + r.stderr);
   expected = (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
 });
@@ -89,7 +89,7 @@ describe("the findings every format carries", () => {
   });
 
   test("SARIF: valid against the SARIF 2.1.0 schema; the rules are the catalog and the input checks; same locations", async () => {
-    const r = await runCli(["validate", "-o", "sarif", dir]);
+    const r = await runMain(["validate", "-o", "sarif", dir]);
     assert.equal(r.code, 2);
     const log = JSON.parse(r.stdout);
     assert.deepEqual(sarifErrors(log), []);
@@ -117,7 +117,7 @@ describe("the findings every format carries", () => {
   });
 
   test("SARIF for GitHub code scanning: the tool's informationUri; every rule's help, text and markdown, from the catalog", async () => {
-    const run = JSON.parse((await runCli(["validate", "-o", "sarif", dir])).stdout).runs[0];
+    const run = JSON.parse((await runMain(["validate", "-o", "sarif", dir])).stdout).runs[0];
     assert.match(run.tool.driver.informationUri, /^https:\/\/\S+$/);
     const entries = new Map<string, { summary: string; protects?: string; source?: string }>([...catalog(RULES), ...INPUT_CHECKS].map((e) => [e.id, e]));
     for (const rule of run.tool.driver.rules as { id: string; help: { text: string; markdown: string } }[]) {
@@ -139,7 +139,7 @@ describe("the findings every format carries", () => {
     if (!binary) return t.skip("no SARIF Multitool for this platform, or not executable (make install makes it so)");
     const out = mkdtempSync(join(tmpdir(), "cnp-multitool-"));
     const sarif = join(out, "cnp.sarif");
-    writeFileSync(sarif, (await runCli(["validate", "-o", "sarif", dir])).stdout);
+    writeFileSync(sarif, (await runMain(["validate", "-o", "sarif", dir])).stdout);
     const checked = spawnSync(binary, ["validate", "--rule-kind", "Gh;Sarif", "--log", "ForceOverwrite", "--output", join(out, "verdict.sarif"), sarif], {
       encoding: "utf8",
       timeout: 120_000,
@@ -154,7 +154,7 @@ describe("the findings every format carries", () => {
   });
 
   test("JUnit: parsed back, a suite per file, a case per document; failures, errors and skips counted", async () => {
-    const r = await runCli(["validate", "-o", "junit", dir]);
+    const r = await runMain(["validate", "-o", "junit", dir]);
     assert.equal(r.code, 2);
     const xml = parseJunit(r.stdout);
     const suites = xml.testsuites.testsuite as any[];
@@ -188,7 +188,7 @@ describe("the findings every format carries", () => {
   });
 
   test("TAP: parsed back with tap-parser; a point per document; findings in the YAML block", async () => {
-    const r = await runCli(["validate", "-o", "tap", dir]);
+    const r = await runMain(["validate", "-o", "tap", dir]);
     assert.equal(r.code, 2);
     const { points, final, extra } = await parseTap(r.stdout);
     assert.deepEqual(extra, [], "every line is TAP");
@@ -207,7 +207,7 @@ describe("the findings every format carries", () => {
   });
 
   test("GitHub: one workflow command per finding, with file, line, column and rule", async () => {
-    const r = await runCli(["validate", "-o", "github", dir]);
+    const r = await runMain(["validate", "-o", "github", dir]);
     assert.equal(r.code, 2);
     const commands = parseWorkflowCommands(r.stdout).map((c) => ({ level: c.command, ...c.properties, message: c.message }));
     assert.equal(commands.length, r.stdout.split("\n").filter((l) => l.startsWith("::")).length, "every :: line reads as a command");
@@ -230,17 +230,17 @@ describe("scope control", () => {
   const clusterWithWarning = `${API}\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 3\n  imageName: quay.io/enterprisedb/postgresql:13.2\n  storage: {size: 1Gi}\n  backup:\n    barmanObjectStore:\n      destinationPath: s3://backups/pg\n      s3Credentials:\n        accessKeyId: {name: not-in-the-files}\n`;
 
   test("--fail-on-warnings: warnings make the run fail, in every format", async () => {
-    assert.equal((await runCli(["validate", "-"], { stdin: clusterWithWarning })).code, 0);
-    const failing = await runCli(["validate", "--fail-on-warnings", "-"], { stdin: clusterWithWarning });
+    assert.equal((await runMain(["validate", "-"], { stdin: clusterWithWarning })).code, 0);
+    const failing = await runMain(["validate", "--fail-on-warnings", "-"], { stdin: clusterWithWarning });
     assert.equal(failing.code, 1);
     assert.match(failing.stdout, /admitted \(STDIN:1; 4 defaults would be applied; warnings fail the run \(--fail-on-warnings\)\)/);
-    const tap = await runCli(["validate", "--fail-on-warnings", "-o", "tap", "-"], { stdin: clusterWithWarning });
+    const tap = await runMain(["validate", "--fail-on-warnings", "-o", "tap", "-"], { stdin: clusterWithWarning });
     assert.match(tap.stdout, /^not ok 1 - /m);
   });
 
   test("--skip-kind reports those objects as skipped; they stay cluster state", async () => {
     const stdin = `${clusterWithWarning}---\n${API}\nkind: Backup\nmetadata: {name: b}\nspec: {cluster: {name: pg}}\n`;
-    const r = await runCli(["validate", "-o", "json", "--skip-kind", "cluster", "-"], { stdin });
+    const r = await runMain(["validate", "-o", "json", "--skip-kind", "cluster", "-"], { stdin });
     assert.equal(r.code, 0);
     const { results } = JSON.parse(r.stdout) as { results: JsonResult[] };
     assert.deepEqual(
@@ -254,11 +254,11 @@ describe("scope control", () => {
   });
 
   test("the annotation cnp-webhook.io/ignore leaves those rules' findings out; an unknown ID is a warning", async () => {
-    const plain = JSON.parse((await runCli(["validate", "-o", "json", "-"], { stdin: clusterWithWarning })).stdout) as { results: JsonResult[] };
+    const plain = JSON.parse((await runMain(["validate", "-o", "json", "-"], { stdin: clusterWithWarning })).stdout) as { results: JsonResult[] };
     const rule = plain.results[0]?.warnings[0]?.rule;
     assert.ok(rule);
     const annotated = clusterWithWarning.replace("  name: pg\n", `  name: pg\n  annotations:\n    cnp-webhook.io/ignore: "${rule}, no/such-rule"\n`);
-    const r = await runCli(["validate", "-o", "json", "--fail-on-warnings", "-"], { stdin: annotated.replace("instances: 3", "instances: 0") });
+    const r = await runMain(["validate", "-o", "json", "--fail-on-warnings", "-"], { stdin: annotated.replace("instances: 3", "instances: 0") });
     const [result] = (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
     assert.deepEqual(
       result?.ignored.map((f) => f.rule),
@@ -273,7 +273,7 @@ describe("scope control", () => {
       ["cluster/schema"],
       "other rules still deny",
     );
-    const sarif = JSON.parse((await runCli(["validate", "-o", "sarif", "-"], { stdin: annotated })).stdout);
+    const sarif = JSON.parse((await runMain(["validate", "-o", "sarif", "-"], { stdin: annotated })).stdout);
     const suppressed = sarif.runs[0].results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
     assert.deepEqual(
       suppressed.map((x: { ruleId: string }) => x.ruleId),
@@ -283,7 +283,7 @@ describe("scope control", () => {
 
   test("--print-defaulted writes the objects as the mutating webhook leaves them, comments kept; the output validates", async () => {
     const stdin = `# the team's cluster\n${clusterWithWarning.replace("  instances: 3\n", "  instances: 3 # three zones\n  description: null\n")}status:\n  phase: exported\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept}\n`;
-    const r = await runCli(["validate", "--print-defaulted", "-"], { stdin });
+    const r = await runMain(["validate", "--print-defaulted", "-"], { stdin });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /cluster\.postgresql\.k8s\.enterprisedb\.io\/pg admitted/, "the report goes to stderr");
     assert.match(r.stdout, /^# the team's cluster$/m);
@@ -293,7 +293,7 @@ describe("scope control", () => {
     assert.match(r.stdout, /key: ACCESS_KEY_ID/);
     assert.doesNotMatch(r.stdout, /status:|description:/, "status and pruned nulls are gone");
     assert.match(r.stdout, /kind: ConfigMap/);
-    const again = await runCli(["validate", "-o", "json", "-"], { stdin: r.stdout });
+    const again = await runMain(["validate", "-o", "json", "-"], { stdin: r.stdout });
     assert.equal(again.code, 0);
     const [result] = (JSON.parse(again.stdout) as { results: JsonResult[] }).results;
     assert.deepEqual(result?.patch, [], "nothing is left to default");
@@ -302,11 +302,11 @@ describe("scope control", () => {
 
   test("--print-defaulted with merge keys falls back to plain YAML that validates the same", async () => {
     const merged = `${API}\nkind: Backup\nmetadata: &meta {name: b}\nspec:\n  cluster:\n    <<: {name: pg}\n`;
-    const r = await runCli(["validate", "--print-defaulted", "-"], { stdin: merged });
+    const r = await runMain(["validate", "--print-defaulted", "-"], { stdin: merged });
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /<<|&meta/);
     assert.match(r.stdout, /postgresql\.k8s\.enterprisedb\.io\/cluster: pg/);
-    const again = await runCli(["validate", "-o", "json", "-"], { stdin: r.stdout });
+    const again = await runMain(["validate", "-o", "json", "-"], { stdin: r.stdout });
     assert.deepEqual((JSON.parse(again.stdout) as { results: JsonResult[] }).results[0]?.patch, []);
   });
 });

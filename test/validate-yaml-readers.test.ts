@@ -4,13 +4,17 @@
 // the fast path (readManifests) is held to the yaml package alone (readManifests with keepSources,
 // which --print-defaulted uses) on generated YAML: scalars that YAML 1.1 resolves in surprising ways,
 // every scalar and collection style, comments, CRLF, several documents, and random damage to all of it.
-// FUZZ_SEED=N reproduces a run.
+// YAML_READER_RUNS sets the number of streams (100 in `make test`, 3,000 in `make soak`), twice as many
+// damaged; FUZZ_SEED=N reproduces a run.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { binaryUnit } from "../tools/fuzz/arbitraries.js";
+import { budget } from "../tools/testkit/budget.js";
 import { readManifests, type ManifestDocument, type ReadProblem } from "../webhook/checker/yaml.js";
 
 const seed = process.env["FUZZ_SEED"] ? { seed: Number(process.env["FUZZ_SEED"]) } : {};
+const RUNS = budget("YAML_READER_RUNS", 100, 3000);
 
 /** Plain scalars whose type differs between YAML 1.1, YAML 1.2, Go and JavaScript. */
 const TRICKY = [
@@ -29,7 +33,7 @@ type Tree = string | Tree[] | [string, Tree][];
 const isPairs = (t: Tree): t is [string, Tree][] =>
   Array.isArray(t) && t.length > 0 && Array.isArray(t[0]) && t[0].length === 2 && typeof t[0][0] === "string" && t[0][0].startsWith("\u0000");
 
-const scalar = fc.oneof(fc.constantFrom(...TRICKY), fc.string({ maxLength: 12 }), fc.string({ unit: "binary", maxLength: 6 }));
+const scalar = fc.oneof(fc.constantFrom(...TRICKY), fc.string({ maxLength: 12 }), fc.string({ unit: binaryUnit, maxLength: 6 }));
 const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
   tree: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -155,11 +159,11 @@ const sameReading = (text: string) => {
 };
 
 test("the fast reader and the yaml package give the same documents, places and problems on generated YAML", () => {
-  fc.assert(fc.property(stream, sameReading), { numRuns: Number(process.env["FUZZ_RUNS"] ?? 300), ...seed });
+  fc.assert(fc.property(stream, sameReading), { numRuns: RUNS, ...seed });
 });
 
 test("and on the same YAML damaged at random", () => {
-  fc.assert(fc.property(damaged, sameReading), { numRuns: 2 * Number(process.env["FUZZ_RUNS"] ?? 300), ...seed });
+  fc.assert(fc.property(damaged, sameReading), { numRuns: 2 * RUNS, ...seed });
 });
 
 test("documents the fast reader must leave to the yaml package", () => {

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     for (const edge of edgeCases()) {
       edges++;
       const answer = await post(srv.port, srv.agent, route(edge.role, edge.kind).path, "application/json", Buffer.from(edge.body));
-      if (edge.statuses.includes(answer.status) && answer.ms <= ANSWER_BOUND_MS) continue;
+      if (edge.statuses.includes(answer.status) && answer.cpuMs <= ANSWER_BOUND_MS) continue;
       let stack: string | undefined;
       let cause = "";
       let causeSignature = "";
@@ -127,14 +127,14 @@ async function main(): Promise<void> {
           cause = ` — through admit(): ${String(e)}`;
         }
       }
-      const cls = answer.status >= 500 ? "http-5xx" : answer.ms > ANSWER_BOUND_MS ? "timeout" : "malformed";
+      const cls = answer.status >= 500 ? "http-5xx" : answer.cpuMs > ANSWER_BOUND_MS ? "timeout" : "malformed";
       record([
         {
           class: cls,
           signature: causeSignature
             ? `${cls} [edge]: HTTP ${answer.status}${causeSignature}`
             : `${cls} [edge]: ${edge.name.replace(/\d[\d,]*/g, "N")}: HTTP ${answer.status}`,
-          message: `${edge.name}: HTTP ${answer.status} after ${answer.ms.toFixed(0)} ms (expected ${edge.statuses.join("/")}): ${answer.body.slice(0, 200)}${cause}`,
+          message: `${edge.name}: HTTP ${answer.status} after ${answer.ms.toFixed(0)} ms, ${answer.cpuMs.toFixed(0)} ms of CPU (expected ${edge.statuses.join("/")}): ${answer.body.slice(0, 200)}${cause}`,
           ...(stack ? { stack } : {}),
           kind: edge.kind,
           role: edge.role,

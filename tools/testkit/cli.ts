@@ -1,4 +1,6 @@
-// The CLI as tests run it: in-process through `main` (fast), or as a child process, as a user does.
+// The CLI as tests run it: in-process through `main` on buffers (fast: the default), or as a child
+// process where the process boundary is the point (exit codes of bin.js, signals, a real stdin, output
+// libraries write to the process's own stdout).
 import { spawn } from "node:child_process";
 import type { CommandIO } from "../../webhook/cli/command.js";
 import { main } from "../../webhook/cli/main.js";
@@ -11,11 +13,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** `cnp-webhook ARGS` in this process; `terminal` and `env` as bin.ts would pass them. */
-export async function runMain(argv: readonly string[], io: Pick<CommandIO, "terminal" | "env"> = {}): Promise<CliResult> {
+/**
+ * `cnp-webhook ARGS` in this process; `stdin` is what the path `-` reads (cut at the command's byte
+ * limit, as bin.ts stops reading), `terminal` and `env` as bin.ts would pass them.
+ */
+export async function runMain(argv: readonly string[], io: Pick<CommandIO, "terminal" | "env"> & { stdin?: string } = {}): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { stdout: (s) => out.push(s), stderr: (s) => err.push(s), ...io }, RULES);
+  const { stdin, ...rest } = io;
+  const input = Buffer.from(stdin ?? "");
+  const readStdin = async (maxBytes: number) => (input.length > maxBytes ? null : input);
+  const code = await main(argv, { stdout: (s) => out.push(s), stderr: (s) => err.push(s), readStdin, ...rest }, RULES);
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
 

@@ -2,7 +2,7 @@
 // as SNI; plus polling helpers for tests.
 import type { IncomingHttpHeaders } from "node:http";
 import https from "node:https";
-import type { TLSSocket } from "node:tls";
+import { type ConnectionOptions, createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
 import { SERVER_NAME } from "./certs.js";
 
 export interface Reply {
@@ -27,32 +27,58 @@ export interface RequestOptions {
   readonly identity?: { readonly cert: string; readonly key: string };
 }
 
+/**
+ * One TLS context per trust and identity, as a real client keeps: building it parses the CA (and key)
+ * again, which for a test's hundreds of requests cost more CPU than the webhook answering them.
+ */
+const contexts = new Map<string, SecureContext>();
+function contextFor(ca: string | Buffer, identity: RequestOptions["identity"]): SecureContext {
+  const key = `${ca.toString()}\0${identity?.cert ?? ""}\0${identity?.key ?? ""}`;
+  let context = contexts.get(key);
+  if (!context) {
+    context = createSecureContext({ ca, ...(identity ? { cert: identity.cert, key: identity.key } : {}) });
+    contexts.set(key, context);
+  }
+  return context;
+}
+
+/** The fingerprint of the certificate a connection was set up with, read once per connection. */
+const peers = new WeakMap<TLSSocket, string>();
+function peerOf(socket: TLSSocket): string {
+  let peer = peers.get(socket);
+  if (peer === undefined) {
+    peer = socket.getPeerCertificate().fingerprint256;
+    peers.set(socket, peer);
+  }
+  return peer;
+}
+
 export function request(port: number, ca: string | Buffer, options: RequestOptions): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const payload = options.raw !== undefined ? Buffer.from(options.raw) : options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-    const req = https.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: options.path,
-        method: options.method ?? (payload ? "POST" : "GET"),
-        ca,
-        servername: SERVER_NAME,
-        agent: options.agent ?? false,
-        ...(options.identity ? { cert: options.identity.cert, key: options.identity.key } : {}),
-        headers: payload ? { "content-type": options.contentType ?? "application/json", "content-length": payload.length } : {},
-        timeout: options.timeoutMs ?? 10_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        const peer = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), peer, reusedSocket: req.reusedSocket, headers: res.headers }),
-        );
-        res.on("error", reject);
-      },
-    );
+    // https.RequestOptions lacks tls.connect's secureContext, which the Agent passes on to it.
+    const connection: https.RequestOptions & Pick<ConnectionOptions, "secureContext"> = {
+      host: "127.0.0.1",
+      port,
+      path: options.path,
+      method: options.method ?? (payload ? "POST" : "GET"),
+      ca, // kept beside the context: an Agent pools connections by it
+      secureContext: contextFor(ca, options.identity),
+      servername: SERVER_NAME,
+      agent: options.agent ?? false,
+      ...(options.identity ? { cert: options.identity.cert, key: options.identity.key } : {}),
+      headers: payload ? { "content-type": options.contentType ?? "application/json", "content-length": payload.length } : {},
+      timeout: options.timeoutMs ?? 10_000,
+    };
+    const req = https.request(connection, (res) => {
+      const chunks: Buffer[] = [];
+      const peer = peerOf(res.socket as TLSSocket);
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), peer, reusedSocket: req.reusedSocket, headers: res.headers }),
+      );
+      res.on("error", reject);
+    });
     req.on("timeout", () => req.destroy(new Error("request timed out")));
     req.on("error", reject);
     req.end(payload);

@@ -10,8 +10,7 @@ import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import os from "node:os";
-import { ensureCertificates } from "../../certs/tls.js";
+import { cachedCerts, makeCerts } from "./certs.js";
 import { API_VERSION, GROUP, KINDS as CNP_KINDS } from "../../schemas/kinds.js";
 import { REFERENCE_KINDS, REFERENCE_KIND_NAMES, apiVersionOf } from "../../webhook/references/reference-kinds.js";
 
@@ -132,8 +131,10 @@ interface Watcher {
 /** Events kept for watches that resume; older resourceVersions get 410. */
 const HISTORY_LIMIT = 10_000;
 
-export async function startKubeApiServer(opts: { token?: string; slowMs?: number; bookmarkEveryMs?: number } = {}): Promise<KubeApiServer> {
-  const tls = await makeTls();
+export async function startKubeApiServer(
+  opts: { token?: string; slowMs?: number; bookmarkEveryMs?: number /** a CA of its own, trusted by no other server's kubeconfig */; ownCa?: boolean } = {},
+): Promise<KubeApiServer> {
+  const tls = await makeTls(opts.ownCa === true);
   const token = opts.token ?? randomBytes(16).toString("hex");
   /** collection ("apiVersion/plural") → "namespace/name" → object */
   const collections = new Map<string, Map<string, KubeObject>>();
@@ -527,13 +528,13 @@ function status(code: number, reason: string, message: string, details?: Record<
 }
 
 /** A throwaway CA and serving certificate (SANs include 127.0.0.1 and localhost), from the project's own tooling. */
-async function makeTls(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-api-tls-"));
-  try {
-    await ensureCertificates({ service: "kube-apiserver", namespace: "test", outDir: dir });
-    const read = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
-    return { caPem: read("ca.crt"), certPem: read("tls.crt"), keyPem: read("tls.key") };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+/** The API server's CA and serving pair: the one every test shares, or (`own`) a new one. */
+async function makeTls(own = false): Promise<{ caPem: string; certPem: string; keyPem: string }> {
+  if (!own) {
+    const { caPem, certPem, keyPem } = await cachedCerts("kube-apiserver", "test");
+    return { caPem, certPem, keyPem };
   }
+  const made = await makeCerts("kube-api-tls-", "kube-apiserver", "test");
+  fs.rmSync(made.dir, { recursive: true, force: true });
+  return { caPem: made.caPem, certPem: made.certPem, keyPem: made.keyPem };
 }

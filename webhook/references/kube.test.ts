@@ -160,7 +160,7 @@ describe("KubeResolver lookups", () => {
   });
 
   it("untrusted server certificate → unknown 'server certificate not trusted'", async () => {
-    const other = await startKubeApiServer();
+    const other = await startKubeApiServer({ ownCa: true });
     const wrongCa = resolverFor(server.writeKubeconfig(dir, { caPem: other.caPem, file: "kubeconfig-wrongca" }));
     await other.close();
     const result = await wrongCa.lookup("Secret", "app", "backup-creds", never());
