@@ -67,7 +67,8 @@ describe("bounded cost per request", () => {
   });
 });
 
-describe("bounded connections", () => {
+// Each waits on a server timeout over its own connection: they wait together.
+describe("bounded connections", { concurrency: true }, () => {
   it("a silent client is cut off after the handshake timeout", async () => {
     const held = await new Promise<number>((resolve) => {
       const started = performance.now();
@@ -105,7 +106,9 @@ describe("bounded connections", () => {
       assert.equal((await hook.review("Cluster", cluster())).response?.allowed, true);
     });
   }
+});
 
+describe("a client that hangs up", () => {
   it("a client that hangs up mid-request is a debug line, not an error, and no latency sample", async () => {
     const count = async () =>
       (await hook.running.metrics.duration.get()).values.find((v) => v.metricName?.endsWith("_count") && v.labels.webhook === "validate-cluster")?.value ?? 0;
