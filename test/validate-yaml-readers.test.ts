@@ -2,7 +2,8 @@
 // yaml package, which is set up to read what kubectl reads (webhook/checker/yaml.ts). Both must give
 // the same answer for every text: the same objects at the same places, or the same problems. Here
 // the fast path (readManifests) is held to the yaml package alone (readManifests with keepSources,
-// which --print-defaulted uses) on generated YAML: scalars that YAML 1.1 resolves in surprising ways,
+// which --print-defaulted uses), in the documents read and in the place of every field a finding may
+// name (js-yaml's listener against the yaml package's syntax tree), on generated YAML: scalars that YAML 1.1 resolves in surprising ways,
 // every scalar and collection style, comments, CRLF, several documents, and random damage to all of it.
 // YAML_READER_RUNS sets the number of streams (100 in `make test`, 3,000 in `make soak`), twice as many
 // damaged; FUZZ_SEED=N reproduces a run.
@@ -140,7 +141,21 @@ const damaged = fc
     }, text),
   );
 
-/** What a read says, in a form to compare: documents with their places (and a place located in each), problems. */
+/** Field paths into `value` as findings name them (`a.b`, `[0]`, `[a key.with dots]`), at most `max` of them. */
+function fieldPaths(value: unknown, max = 40): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (out.length >= max) return;
+    if (path !== "") out.push(path);
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (v !== null && typeof v === "object")
+      for (const [k, item] of Object.entries(v)) walk(item, /^[\w-]+$/.test(k) ? (path === "" ? k : `${path}.${k}`) : `${path}[${k}]`);
+  };
+  walk(value, "");
+  return out;
+}
+
+/** What a read says, in a form to compare: documents with their places (and the place of each field), problems. */
 function outcome(text: string, yamlOnly: boolean) {
   const read = readManifests("x.yaml", text, { keepSources: yamlOnly });
   const doc = (d: ManifestDocument) => ({
@@ -148,7 +163,7 @@ function outcome(text: string, yamlOnly: boolean) {
     position: d.position,
     value: d.value,
     duplicateKeys: d.duplicateKeys,
-    located: Object.keys(d.value).map((k) => [k, d.locate(k)]),
+    located: fieldPaths(d.value).map((field) => [field, d.locate(field)]),
   });
   const problem = (p: ReadProblem) => ({ index: p.index, position: p.position, check: p.check, message: p.message });
   return { documents: read.documents.map(doc), problems: read.problems.map(problem) };

@@ -29,7 +29,7 @@ import {
 import { OBJECT_LIMITS } from "../admission/bounds.js";
 import { FieldPath } from "../admission/field.js";
 import { isRecord } from "../formats/json.js";
-import { fastReader } from "./yaml-fast.js";
+import { fastPlaces, fastReader, type Placed } from "./yaml-fast.js";
 
 /** 1-based, as editors and CI annotations count. */
 export interface SourcePosition {
@@ -136,36 +136,51 @@ const keyText = (pair: Pair): string | undefined => (isScalar(pair.key) ? String
 
 const deref = (node: unknown, doc: Document.Parsed): unknown => (isAlias(node) ? node.resolve(doc) : node);
 
-/** The node written for `field` below `root`, walking apimachinery's path syntax against the keys that exist. */
-function locateNode(root: Node, field: string, doc: Document.Parsed): Node {
-  let node: unknown = root;
-  let at: Node = root;
+/** A node of the yaml package's tree as the locator walks it (aliases followed, merge keys merged). */
+function placedOf(node: unknown, doc: Document.Parsed): Placed {
+  const start = (node as Node | undefined)?.range?.[0] ?? 0;
+  if (isMap(node))
+    return {
+      start,
+      pairs: () =>
+        pairsOf(node, doc).map((p) => ({ key: keyText(p), keyStart: (p.key as Node | null)?.range?.[0] ?? 0, value: placedOf(deref(p.value, doc), doc) })),
+    };
+  if (isSeq(node))
+    return { start, items: () => node.items.map((item) => ({ start: (item as Node | null)?.range?.[0] ?? 0, value: placedOf(deref(item, doc), doc) })) };
+  return { start };
+}
+
+/**
+ * Where the node written for `field` below `root` starts, walking apimachinery's path syntax against
+ * the keys that exist: a pair's key, an item, or the deepest of them that exists.
+ */
+function locateIn(root: Placed, field: string): number {
+  let node = root;
+  let at = root.start;
   let rest = field;
   while (rest !== "") {
-    let next: { node: unknown; at: Node } | undefined;
+    let next: { node: Placed; at: number } | undefined;
     if (rest.startsWith("[")) {
       const end = rest.indexOf("]");
       const inner = end < 0 ? rest.slice(1) : rest.slice(1, end);
       rest = end < 0 ? "" : rest.slice(end + 1);
-      if (isSeq(node) && /^\d+$/.test(inner)) {
-        const item = node.items[Number(inner)] as Node | undefined;
-        if (item) next = { node: deref(item, doc), at: item };
-      } else if (isMap(node)) {
-        const pair = pairsOf(node, doc).find((p) => keyText(p) === inner);
-        if (pair) next = { node: deref(pair.value, doc), at: pair.key as Node };
+      if (node.items && /^\d+$/.test(inner)) {
+        const item = node.items()[Number(inner)];
+        if (item) next = { node: item.value, at: item.start };
+      } else if (node.pairs) {
+        const pair = node.pairs().find((p) => p.key === inner);
+        if (pair) next = { node: pair.value, at: pair.keyStart };
       }
-    } else if (isMap(node)) {
+    } else if (node.pairs) {
       // Keys may hold dots (label names): the longest key that the path continues after wins.
       const text = rest;
-      const pair = pairsOf(node, doc)
-        .filter((p) => {
-          const k = keyText(p);
-          return k !== undefined && (text === k || text.startsWith(`${k}.`) || text.startsWith(`${k}[`));
-        })
-        .sort((a, b) => (keyText(b)?.length ?? 0) - (keyText(a)?.length ?? 0))[0];
+      const pair = node
+        .pairs()
+        .filter(({ key: k }) => k !== undefined && (text === k || text.startsWith(`${k}.`) || text.startsWith(`${k}[`)))
+        .sort((a, b) => (b.key?.length ?? 0) - (a.key?.length ?? 0))[0];
       if (pair) {
-        rest = text.slice(keyText(pair)?.length ?? 0);
-        next = { node: deref(pair.value, doc), at: pair.key as Node };
+        rest = text.slice(pair.key?.length ?? 0);
+        next = { node: pair.value, at: pair.keyStart };
       }
     }
     if (!next) break;
@@ -313,12 +328,16 @@ const itemNode = (root: unknown, i: number, doc: Document.Parsed): Node | undefi
  * other findings of the same document.
  */
 class FileLocator {
-  private last: { start: number; doc: Document.Parsed; base: number } | undefined;
+  private last: { start: number; root: Placed; base: number } | undefined;
   private whole: Document.Parsed[] | undefined;
+  /** Looked for once: a multi-line `^` scans the whole text, and a file can have a finding per document. */
+  private directives: boolean | undefined;
 
   constructor(
     private readonly text: string,
     private readonly lines: LineCounter,
+    /** The yaml package's tree even for plain documents: what the js-yaml places are tested against. */
+    private readonly yamlOnly = false,
   ) {}
 
   position(offset: number): SourcePosition {
@@ -327,9 +346,8 @@ class FileLocator {
 
   locate(span: Span, field: string): SourcePosition {
     const tree = this.tree(span);
-    const root = tree && (span.item === undefined ? tree.doc.contents : itemNode(tree.doc.contents, span.item, tree.doc));
-    if (!tree || !root) return this.position(span.start);
-    return this.position(tree.base + (locateNode(root, field, tree.doc).range?.[0] ?? 0));
+    if (!tree) return this.position(span.start);
+    return this.position(tree.base + locateIn(tree.root, field));
   }
 
   /**
@@ -337,18 +355,33 @@ class FileLocator {
    * the file has directives (a %TAG the document may use), the whole file once. A document that does
    * not parse again (nested past what the parser follows) is located at its start.
    */
-  private tree(span: Span): { doc: Document.Parsed; base: number } | undefined {
+  private tree(span: Span): { root: Placed; base: number } | undefined {
     if (this.last?.start === span.start) return this.last;
-    if (DIRECTIVE.test(this.text)) {
+    this.directives ??= DIRECTIVE.test(this.text);
+    if (this.directives) {
       this.whole ??= parseAllDocuments(this.text, LOCATE_OPTIONS) as Document.Parsed[];
       const whole = this.whole[span.index];
-      return whole && whole.errors.length === 0 ? { doc: whole, base: 0 } : undefined;
+      return whole && whole.errors.length === 0 ? this.rooted(whole, span, 0) : undefined;
     }
     const base = span.start - (this.lines.linePos(span.start).col - 1);
-    const doc = parseDocument(this.text.slice(base, span.end), LOCATE_OPTIONS);
+    const text = this.text.slice(base, span.end);
+    // A plainly written document is read by js-yaml's listener (the items of a `kind: List` never are: see yaml-fast.ts).
+    const heard = span.item === undefined && !this.yamlOnly ? placesOfPlain(text) : undefined;
+    if (heard) {
+      this.last = { start: span.start, root: heard, base };
+      return this.last;
+    }
+    const doc = parseDocument(text, LOCATE_OPTIONS);
     if (doc.errors.length > 0) return undefined;
-    this.last = { start: span.start, doc, base };
-    return this.last;
+    const tree = this.rooted(doc, span, base);
+    if (tree) this.last = { start: span.start, ...tree };
+    return tree;
+  }
+
+  /** The document's object, or the item of its `items` that the span is. */
+  private rooted(doc: Document.Parsed, span: Span, base: number): { root: Placed; base: number } | undefined {
+    const root = span.item === undefined ? doc.contents : itemNode(doc.contents, span.item, doc);
+    return root ? { root: placedOf(root, doc), base } : undefined;
   }
 }
 
@@ -556,7 +589,10 @@ function notAnObject(
     problem("input/not-an-object", position, `a ${Array.isArray(value) ? "list" : typeof value}, not a Kubernetes object (a mapping with apiVersion and kind)`);
 }
 
-const readPlain = fastReader(new Document(null, PARSE_OPTIONS).schema.tags.filter((t): t is ScalarTag => !("collection" in t && t.collection)));
+/** The scalar tags plain scalars are resolved with (yaml.ts's options), for js-yaml's readings of plain documents. */
+const PLAIN_TAGS = new Document(null, PARSE_OPTIONS).schema.tags.filter((t): t is ScalarTag => !("collection" in t && t.collection));
+const readPlain = fastReader(PLAIN_TAGS);
+const placesOfPlain = fastPlaces(PLAIN_TAGS);
 
 /** A carriage return that does not end a line: the parser does not take it for a line break, where `^` would. */
 const LONE_CR = /\r(?!\n)/;
@@ -584,7 +620,7 @@ function contentStart(text: string, start: number, end: number): number {
 function readYaml(file: string, source: string, keepSources: boolean): Read {
   const { text, oversized } = withoutOversized(source);
   const lines = linesOf(text);
-  const fresh = (): FileRead => ({ file, text, locator: new FileLocator(text, lines), keepSources, documents: [], problems: [] });
+  const fresh = (): FileRead => ({ file, text, locator: new FileLocator(text, lines, keepSources), keepSources, documents: [], problems: [] });
   const templated = TEMPLATE.test(text);
   let read = fresh();
   // A syntax error is reported where the yaml package finds it reading the whole file (an unclosed
