@@ -134,10 +134,10 @@ interface Heard {
  * when what was heard does not add up to the value read (js-yaml also opens a node for a key it then
  * finds is none: a scalar's children are such attempts, and are dropped).
  */
-export function fastPlaces(tags: readonly ScalarTag[]): (text: string) => Placed | undefined {
+export function fastPlaces(tags: readonly ScalarTag[]): (text: string, readPlainly?: boolean) => Placed | undefined {
   const schema = schemaOf(tags);
-  return (text) => {
-    if (!plain(text)) return undefined;
+  return (text, readPlainly = false) => {
+    if (!readPlainly && !plain(text)) return undefined;
     const top: Heard = { start: 0, children: [] };
     const open: Heard[] = [top];
     try {
@@ -150,7 +150,10 @@ export function fastPlaces(tags: readonly ScalarTag[]): (text: string) => Placed
             open.push(node);
           } else {
             const node = open.pop();
-            if (node) Object.assign(node, { kind: state.kind, result: state.result });
+            if (node) {
+              node.kind = state.kind;
+              node.result = state.result;
+            }
           }
         },
       });
@@ -180,13 +183,8 @@ function placed(node: Heard): Placed {
       const key = children[2 * i] as Heard;
       return { key: String(key.result), keyStart: key.start, value: placed(children[2 * i + 1] as Heard) };
     });
-    if (
-      pairs
-        .map((p) => p.key)
-        .sort()
-        .join("\0") !== [...keys].sort().join("\0")
-    )
-      throw new Unheard();
+    // As many pairs as keys, each key one of the value's (js-yaml refuses a key written twice): the same keys.
+    if (!pairs.every((p) => Object.hasOwn(result, p.key))) throw new Unheard();
     return { start, pairs: () => pairs };
   }
   if (kind === "sequence" && Array.isArray(result)) {

@@ -309,6 +309,8 @@ interface Span {
   readonly start: number;
   readonly end: number;
   readonly item?: number;
+  /** Read by js-yaml (yaml-fast.ts): the document's text was found plain, and need not be looked at again. */
+  readonly plain?: boolean;
 }
 
 /** The `items` of a `kind: List` document, as written. */
@@ -366,7 +368,7 @@ class FileLocator {
     const base = span.start - (this.lines.linePos(span.start).col - 1);
     const text = this.text.slice(base, span.end);
     // A plainly written document is read by js-yaml's listener (the items of a `kind: List` never are: see yaml-fast.ts).
-    const heard = span.item === undefined && !this.yamlOnly ? placesOfPlain(text) : undefined;
+    const heard = span.item === undefined && !this.yamlOnly ? placesOfPlain(text, span.plain === true && base === span.start) : undefined;
     if (heard) {
       this.last = { start: span.start, root: heard, base };
       return this.last;
@@ -666,7 +668,7 @@ function readChunk(start: number, end: number, index: number, read: FileRead): b
   const position = locator.position(contentStart(text, start, end));
   if (isRecord(value)) {
     const size = Buffer.byteLength(text.slice(contentStart(text, start, end), end).trimEnd());
-    read.documents.push(manifestDocument(file, value, locator, { index, start, end }, { position, duplicateKeys: [], size }));
+    read.documents.push(manifestDocument(file, value, locator, { index, start, end, plain: true }, { position, duplicateKeys: [], size }));
   } else notAnObject(value, position, (check, at, message) => read.problems.push({ file, index, position: at, check, message }));
   return true;
 }
