@@ -334,7 +334,9 @@ async function validateTree(env: Env) {
   let peak = 0;
   const sampler = setInterval(() => {
     try {
-      peak = Math.max(peak, memory(child.pid!).peakRssMiB);
+      // An exited process not yet reaped has no VmHWM: that sample is NaN, and would poison the maximum.
+      const sample = memory(child.pid!).peakRssMiB;
+      if (Number.isFinite(sample)) peak = Math.max(peak, sample);
     } catch {}
   }, 20);
   const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
