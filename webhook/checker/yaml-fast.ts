@@ -90,23 +90,23 @@ function schemaOf(tags: readonly ScalarTag[]): jsyaml.Schema {
   return jsyaml.FAILSAFE_SCHEMA.extend({ implicit });
 }
 
-/** Whether a document is written plainly enough for js-yaml to read it as the yaml package does (see the head of this file). */
-const plain = (text: string): boolean => !NOT_PLAIN.test(text) && !flowAcrossLines(text);
+/** js-yaml over the scalar tags yaml.ts configures: one schema for reading documents and for placing their fields. */
+export function fastYaml(tags: readonly ScalarTag[]): { read: (text: string) => { value: unknown } | undefined; places: (text: string) => Placed | undefined } {
+  const schema = schemaOf(tags);
+  return { read: (text) => readPlainly(text, schema), places: (text) => placesOf(text, schema) };
+}
 
 /** Reads one document with js-yaml, or answers undefined when the yaml package must (see the head of this file). */
-export function fastReader(tags: readonly ScalarTag[]): (text: string) => { value: unknown } | undefined {
-  const schema = schemaOf(tags);
-  return (text) => {
-    if (!plain(text)) return undefined;
-    let value: unknown;
-    try {
-      value = jsyaml.load(text, { schema });
-    } catch {
-      return undefined; // the yaml package says what is wrong, and where
-    }
-    if (!agreed(value) || (isRecord(value) && value.kind === "List")) return undefined;
-    return { value };
-  };
+function readPlainly(text: string, schema: jsyaml.Schema): { value: unknown } | undefined {
+  if (NOT_PLAIN.test(text) || flowAcrossLines(text)) return undefined;
+  let value: unknown;
+  try {
+    value = jsyaml.load(text, { schema });
+  } catch {
+    return undefined; // the yaml package says what is wrong, and where
+  }
+  if (!agreed(value) || (isRecord(value) && value.kind === "List")) return undefined;
+  return { value };
 }
 
 /**
@@ -128,47 +128,43 @@ interface Heard {
 }
 
 /**
- * The places of a plainly written document, from js-yaml's listener: some twenty times cheaper than
- * the yaml package's syntax tree, which a finding's place otherwise costs (a Cluster re-read for each
- * of thousands of warnings took half of `validate`). Undefined when the yaml package must read it, or
- * when what was heard does not add up to the value read (js-yaml also opens a node for a key it then
- * finds is none: a scalar's children are such attempts, and are dropped).
+ * The places of a document that `read` took (plainly written), from js-yaml's listener: some twenty
+ * times cheaper than the yaml package's syntax tree, which a finding's place otherwise costs (a
+ * Cluster re-read for each of thousands of warnings took half of `validate`). Undefined when what was
+ * heard does not add up to the value read (js-yaml also opens a node for a key it then finds is none:
+ * a scalar's children are such attempts, and are dropped); the yaml package places that document.
  */
-export function fastPlaces(tags: readonly ScalarTag[]): (text: string, readPlainly?: boolean) => Placed | undefined {
-  const schema = schemaOf(tags);
-  return (text, readPlainly = false) => {
-    if (!readPlainly && !plain(text)) return undefined;
-    const top: Heard = { start: 0, children: [] };
-    const open: Heard[] = [top];
-    try {
-      jsyaml.load(text, {
-        schema,
-        listener: (event, state) => {
-          if (event === "open") {
-            const node: Heard = { start: state.position, children: [] };
-            open.at(-1)?.children.push(node);
-            open.push(node);
-          } else {
-            const node = open.pop();
-            if (node) {
-              node.kind = state.kind;
-              node.result = state.result;
-            }
+function placesOf(text: string, schema: jsyaml.Schema): Placed | undefined {
+  const top: Heard = { start: 0, children: [] };
+  const open: Heard[] = [top];
+  try {
+    jsyaml.load(text, {
+      schema,
+      listener: (event, state) => {
+        if (event === "open") {
+          const node: Heard = { start: state.position, children: [] };
+          open.at(-1)?.children.push(node);
+          open.push(node);
+        } else {
+          const node = open.pop();
+          if (node) {
+            node.kind = state.kind;
+            node.result = state.result;
           }
-        },
-      });
-    } catch {
-      return undefined;
-    }
-    const root = top.children[0];
-    if (open.length !== 1 || !root) return undefined;
-    try {
-      return placed(root);
-    } catch (e) {
-      if (e instanceof Unheard) return undefined;
-      throw e;
-    }
-  };
+        }
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  const root = top.children[0];
+  if (open.length !== 1 || !root) return undefined;
+  try {
+    return placed(root);
+  } catch (e) {
+    if (e instanceof Unheard) return undefined;
+    throw e;
+  }
 }
 
 /** Thrown where the nodes heard do not add up to the value: the yaml package reads that document. */

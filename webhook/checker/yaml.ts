@@ -29,7 +29,7 @@ import {
 import { OBJECT_LIMITS } from "../admission/bounds.js";
 import { FieldPath } from "../admission/field.js";
 import { isRecord } from "../formats/json.js";
-import { fastPlaces, fastReader, type Placed } from "./yaml-fast.js";
+import { fastYaml, type Placed } from "./yaml-fast.js";
 
 /** 1-based, as editors and CI annotations count. */
 export interface SourcePosition {
@@ -309,7 +309,7 @@ interface Span {
   readonly start: number;
   readonly end: number;
   readonly item?: number;
-  /** Read by js-yaml (yaml-fast.ts): the document's text was found plain, and need not be looked at again. */
+  /** Read by js-yaml (yaml-fast.ts): its fields are placed by js-yaml too. */
   readonly plain?: boolean;
 }
 
@@ -338,8 +338,6 @@ class FileLocator {
   constructor(
     private readonly text: string,
     private readonly lines: LineCounter,
-    /** The yaml package's tree even for plain documents: what the js-yaml places are tested against. */
-    private readonly yamlOnly = false,
   ) {}
 
   position(offset: number): SourcePosition {
@@ -353,9 +351,10 @@ class FileLocator {
   }
 
   /**
-   * The document parsed on its own, from the start of its first line so that columns hold; or, when
-   * the file has directives (a %TAG the document may use), the whole file once. A document that does
-   * not parse again (nested past what the parser follows) is located at its start.
+   * The document read again on its own, from the start of its first line so that columns hold: by
+   * js-yaml's listener if js-yaml read it (yaml-fast.ts), else by the yaml package; or, when the file
+   * has directives (a %TAG the document may use), the whole file once. A document that does not parse
+   * again (nested past what the parser follows) is located at its start.
    */
   private tree(span: Span): { root: Placed; base: number } | undefined {
     if (this.last?.start === span.start) return this.last;
@@ -367,17 +366,15 @@ class FileLocator {
     }
     const base = span.start - (this.lines.linePos(span.start).col - 1);
     const text = this.text.slice(base, span.end);
-    // A plainly written document is read by js-yaml's listener (the items of a `kind: List` never are: see yaml-fast.ts).
-    const heard = span.item === undefined && !this.yamlOnly ? placesOfPlain(text, span.plain === true && base === span.start) : undefined;
-    if (heard) {
-      this.last = { start: span.start, root: heard, base };
-      return this.last;
-    }
-    const doc = parseDocument(text, LOCATE_OPTIONS);
-    if (doc.errors.length > 0) return undefined;
-    const tree = this.rooted(doc, span, base);
+    const heard = span.plain ? fastYamlReader.places(text) : undefined;
+    const tree = heard ? { root: heard, base } : this.parsed(text, span, base);
     if (tree) this.last = { start: span.start, ...tree };
     return tree;
+  }
+
+  private parsed(text: string, span: Span, base: number): { root: Placed; base: number } | undefined {
+    const doc = parseDocument(text, LOCATE_OPTIONS);
+    return doc.errors.length > 0 ? undefined : this.rooted(doc, span, base);
   }
 
   /** The document's object, or the item of its `items` that the span is. */
@@ -591,10 +588,7 @@ function notAnObject(
     problem("input/not-an-object", position, `a ${Array.isArray(value) ? "list" : typeof value}, not a Kubernetes object (a mapping with apiVersion and kind)`);
 }
 
-/** The scalar tags plain scalars are resolved with (yaml.ts's options), for js-yaml's readings of plain documents. */
-const PLAIN_TAGS = new Document(null, PARSE_OPTIONS).schema.tags.filter((t): t is ScalarTag => !("collection" in t && t.collection));
-const readPlain = fastReader(PLAIN_TAGS);
-const placesOfPlain = fastPlaces(PLAIN_TAGS);
+const fastYamlReader = fastYaml(new Document(null, PARSE_OPTIONS).schema.tags.filter((t): t is ScalarTag => !("collection" in t && t.collection)));
 
 /** A carriage return that does not end a line: the parser does not take it for a line break, where `^` would. */
 const LONE_CR = /\r(?!\n)/;
@@ -622,7 +616,7 @@ function contentStart(text: string, start: number, end: number): number {
 function readYaml(file: string, source: string, keepSources: boolean): Read {
   const { text, oversized } = withoutOversized(source);
   const lines = linesOf(text);
-  const fresh = (): FileRead => ({ file, text, locator: new FileLocator(text, lines, keepSources), keepSources, documents: [], problems: [] });
+  const fresh = (): FileRead => ({ file, text, locator: new FileLocator(text, lines), keepSources, documents: [], problems: [] });
   const templated = TEMPLATE.test(text);
   let read = fresh();
   // A syntax error is reported where the yaml package finds it reading the whole file (an unclosed
@@ -655,7 +649,7 @@ function readYaml(file: string, source: string, keepSources: boolean): Read {
 /** The document written from `start` to `end`, the `index`th of its file; false when the whole file must be read at once. */
 function readChunk(start: number, end: number, index: number, read: FileRead): boolean {
   const { file, text, locator } = read;
-  const plain = readPlain(text.slice(start, end));
+  const plain = fastYamlReader.read(text.slice(start, end));
   if (!plain) {
     // A document the parser splits further (content after a finished one) is counted by the whole file's read.
     const docs = [...documentsOf(text.slice(start, end))];
